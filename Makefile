@@ -1,0 +1,39 @@
+# Two commands for a newcomer: `make run` and `make test`. Both create or refresh
+# the project virtualenv (.venv) from pyproject.toml by themselves.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench protos check-protos lint-protos venv clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "==> installing the project and its dev tools into $(VENV)"
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/pmaas dev
+
+test: $(STAMP) check-protos lint-protos
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python -m tests.bench.run $(BENCH_ARGS)
+
+# Generated code is committed; `check-protos` fails when it is stale.
+protos: $(STAMP)
+	$(BIN)/python scripts/protos.py generate
+
+check-protos: $(STAMP)
+	$(BIN)/python scripts/protos.py check
+
+lint-protos: $(STAMP)
+	$(BIN)/python scripts/protos.py lint
+
+clean:
+	rm -rf $(VENV) .pytest_cache
