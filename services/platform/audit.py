@@ -1,0 +1,106 @@
+"""Append-only, per-organization hash-chained audit log.
+
+Every event's hash is sha256(prev_hash + canonical JSON of the event), so
+changing, removing or reordering any past event breaks every later link. The
+table refuses UPDATE, DELETE and TRUNCATE by trigger; `verify_chain` walks an
+organization's chain and names the first broken link.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import asyncpg
+from google.protobuf.message import Message
+
+GENESIS = "0" * 64
+
+
+def digest(message: Message | None) -> str:
+    """Stable fingerprint of a resource state ('' when there is none)."""
+    if message is None:
+        return ""
+    return hashlib.sha256(message.SerializeToString(deterministic=True)).hexdigest()
+
+
+@dataclass
+class AuditEvent:
+    org_id: str
+    actor: str
+    action: str  # e.g. "CreateProject", "TransitionProjectPhase"
+    resource: str
+    request_id: str = ""
+    trace_id: str = ""
+    before_digest: str = ""
+    after_digest: str = ""
+    detail: dict = field(default_factory=dict)
+
+    def canonical(self, seq: int, event_time: datetime) -> bytes:
+        body = {
+            "org_id": self.org_id, "seq": seq, "event_time": _iso(event_time), "actor": self.actor,
+            "action": self.action, "resource": self.resource, "request_id": self.request_id,
+            "trace_id": self.trace_id, "before_digest": self.before_digest,
+            "after_digest": self.after_digest, "detail": self.detail,
+        }
+        return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def chain_hash(prev_hash: str, canonical: bytes) -> str:
+    return hashlib.sha256(prev_hash.encode() + canonical).hexdigest()
+
+
+def _iso(t: datetime) -> str:
+    return t.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+async def append(conn: asyncpg.Connection, event: AuditEvent) -> int:
+    """Append inside the caller's transaction; returns the event's sequence number."""
+    # Serialize appends per organization; released when the transaction ends.
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('audit:' || $1))", event.org_id)
+    last = await conn.fetchrow(
+        "SELECT seq, hash FROM audit_events WHERE org_id = $1 ORDER BY seq DESC LIMIT 1", event.org_id
+    )
+    seq, prev = (last["seq"] + 1, last["hash"]) if last else (1, GENESIS)
+    now = datetime.now(timezone.utc)
+    hashed = chain_hash(prev, event.canonical(seq, now))
+    await conn.execute(
+        """INSERT INTO audit_events (org_id, seq, event_time, actor, action, resource, request_id, trace_id,
+                                     before_digest, after_digest, detail, prev_hash, hash)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13)""",
+        event.org_id, seq, now, event.actor, event.action, event.resource, event.request_id,
+        event.trace_id, event.before_digest, event.after_digest, json.dumps(event.detail), prev, hashed,
+    )
+    return seq
+
+
+@dataclass
+class ChainReport:
+    org_id: str
+    events: int
+    ok: bool
+    first_broken_seq: int | None = None
+    problem: str = ""
+
+
+async def verify_chain(conn: asyncpg.Connection, org_id: str) -> ChainReport:
+    prev, expected_seq, count = GENESIS, 1, 0
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        async for row in conn.cursor("SELECT * FROM audit_events WHERE org_id = $1 ORDER BY seq", org_id):
+            count += 1
+            seq = row["seq"]
+            if seq != expected_seq:
+                return ChainReport(org_id, count, False, expected_seq, f"event {expected_seq} is missing")
+            if row["prev_hash"] != prev:
+                return ChainReport(org_id, count, False, seq, "prev_hash does not match the previous event")
+            event = AuditEvent(
+                org_id=row["org_id"], actor=row["actor"], action=row["action"], resource=row["resource"],
+                request_id=row["request_id"], trace_id=row["trace_id"], before_digest=row["before_digest"],
+                after_digest=row["after_digest"], detail=json.loads(row["detail"]),
+            )
+            if chain_hash(prev, event.canonical(seq, row["event_time"])) != row["hash"]:
+                return ChainReport(org_id, count, False, seq, "event content does not match its hash")
+            prev, expected_seq = row["hash"], seq + 1
+    return ChainReport(org_id, count, True)

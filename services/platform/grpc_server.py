@@ -1,0 +1,135 @@
+"""grpc.aio server bootstrap shared by every service.
+
+Adds health checking (grpc.health.v1, per service name), server reflection,
+OpenTelemetry, and two interceptors: errors (ApiError -> google.rpc.Status,
+anything else -> INTERNAL without a traceback) and auth (Bearer JWT ->
+`auth.current_principal`). Stops gracefully on SIGTERM/SIGINT: health turns
+NOT_SERVING, new calls are refused, calls in flight get `grace_period_s`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import asyncpg
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_health.v1.health import aio as health_aio
+from grpc_reflection.v1alpha import reflection
+from grpc_status import rpc_status
+from opentelemetry.instrumentation.grpc import aio_server_interceptor
+
+from services.platform import auth, errors
+
+log = logging.getLogger(__name__)
+
+# Infrastructure services answer without a token (load balancers, grpcurl).
+_PUBLIC_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
+
+
+def _wrap_unary(handler: grpc.RpcMethodHandler | None,
+                wrap: Callable[[Callable], Callable]) -> grpc.RpcMethodHandler | None:
+    if handler is None or handler.request_streaming or handler.response_streaming:
+        return handler
+    return handler._replace(unary_unary=wrap(handler.unary_unary))
+
+
+class ErrorInterceptor(grpc.aio.ServerInterceptor):
+    """The one error mapper: every failure leaves as a google.rpc.Status."""
+
+    async def intercept_service(self, continuation, details):
+        handler = await continuation(details)
+
+        def wrap(behavior):
+            async def guarded(request, context: grpc.aio.ServicerContext):
+                try:
+                    return await behavior(request, context)
+                except errors.ApiError as exc:
+                    await context.abort_with_status(rpc_status.to_status(exc.to_status()))
+                except grpc.aio.AbortError:
+                    raise
+                except asyncpg.PostgresError as exc:
+                    mapped = errors.SQLSTATE_TO_ERROR.get(getattr(exc, "sqlstate", ""))
+                    if mapped is None:
+                        log.exception("database error in %s", details.method)
+                        api = errors.internal()
+                    else:
+                        api = errors.ApiError(mapped[0], mapped[1], exc.args[0] if exc.args else str(exc))
+                    await context.abort_with_status(rpc_status.to_status(api.to_status()))
+                except Exception:
+                    log.exception("unhandled error in %s", details.method)
+                    await context.abort_with_status(rpc_status.to_status(errors.internal().to_status()))
+
+            return guarded
+
+        return _wrap_unary(handler, wrap)
+
+
+class AuthInterceptor(grpc.aio.ServerInterceptor):
+    def __init__(self, authority: auth.TokenAuthority) -> None:
+        self.authority = authority
+
+    async def intercept_service(self, continuation, details):
+        handler = await continuation(details)
+        if details.method.startswith(_PUBLIC_PREFIXES):
+            return handler
+        metadata = dict(details.invocation_metadata or ())
+
+        def wrap(behavior):
+            async def authenticated(request, context):
+                # Verified inside the call's own task so the contextvar is visible to the handler.
+                auth.current_principal.set(self.authority.verify(metadata.get("authorization")))
+                return await behavior(request, context)
+
+            return authenticated
+
+        return _wrap_unary(handler, wrap)
+
+
+@dataclass
+class ServiceRegistration:
+    full_name: str  # e.g. "pmaas.projects.v1.ProjectsService"
+    add_to_server: Callable[[grpc.aio.Server], None]
+
+
+async def start_server(
+    registrations: list[ServiceRegistration],
+    authority: auth.TokenAuthority,
+    address: str,
+) -> tuple[grpc.aio.Server, int, health_aio.HealthServicer]:
+    """Start serving; returns the server, the bound port and its health servicer."""
+    server = grpc.aio.server(
+        interceptors=[aio_server_interceptor(), ErrorInterceptor(), AuthInterceptor(authority)],
+        options=[("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", 8 * 1024 * 1024)],
+    )
+    health_servicer = health_aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    for reg in registrations:
+        reg.add_to_server(server)
+    names = [r.full_name for r in registrations]
+    reflection.enable_server_reflection([*names, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
+    port = server.add_insecure_port(address)
+    if port == 0:
+        raise SystemExit(f"cannot listen on {address}: address in use or not permitted")
+    await server.start()
+    for name in ["", *names]:
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    return server, port, health_servicer
+
+
+async def serve_until_signalled(server: grpc.aio.Server, health_servicer: health_aio.HealthServicer,
+                                grace_period_s: float, on_stop: Callable[[], Awaitable[None]] | None = None) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("stopping: draining calls in flight", extra={"grace_period_s": grace_period_s})
+    await health_servicer.enter_graceful_shutdown()
+    await server.stop(grace_period_s)
+    if on_stop is not None:
+        await on_stop()

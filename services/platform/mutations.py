@@ -1,0 +1,132 @@
+"""The one path every write takes: one transaction, idempotency, audit.
+
+    return await run_mutation(pool, org_id=org, method="CreateProject",
+                              request=request, response_type=Project, work=work)
+
+`work(tx)` does the SQL on `tx.conn` and calls `tx.record(...)` for each
+audited change. With a `request_id` (AIP-155), the first response is stored
+beside the change in the same transaction: a retry with the same id and the
+same request gets that response back and changes nothing; the same id with a
+different request is refused. A concurrent duplicate waits on the key's row
+lock and then replays, so it never writes twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import asyncpg
+import grpc
+from google.protobuf.message import Message
+from opentelemetry import trace
+
+from services.platform import audit, errors
+from services.platform.auth import principal
+
+M = TypeVar("M", bound=Message)
+
+
+@dataclass
+class Tx:
+    conn: asyncpg.Connection
+    org_id: str
+    actor: str
+    request_id: str
+    events: list[audit.AuditEvent] = field(default_factory=list)
+
+    def record(self, action: str, resource: str, before: Message | None = None,
+               after: Message | None = None, **detail: object) -> None:
+        self.events.append(audit.AuditEvent(
+            org_id=self.org_id, actor=self.actor, action=action, resource=resource,
+            request_id=self.request_id, trace_id=current_trace_id(),
+            before_digest=audit.digest(before), after_digest=audit.digest(after), detail=detail,
+        ))
+
+
+def current_trace_id() -> str:
+    ctx = trace.get_current_span().get_span_context()
+    return format(ctx.trace_id, "032x") if ctx.is_valid else ""
+
+
+def validate_request_id(request_id: str) -> None:
+    if request_id:
+        try:
+            uuid.UUID(request_id)
+        except ValueError:
+            raise errors.bad_field("request_id", "must be a UUID (e.g. 3f0c2a8e-...)") from None
+
+
+def _request_hash(request: Message) -> str:
+    return hashlib.sha256(request.SerializeToString(deterministic=True)).hexdigest()
+
+
+async def run_mutation(
+    pool: asyncpg.Pool,
+    *,
+    org_id: str,
+    method: str,
+    request: Message,
+    response_type: type[M],
+    work: Callable[[Tx], Awaitable[M]],
+    dry_run: bool = False,
+) -> M:
+    """Run `work` in one transaction; with `dry_run` (validate_only) roll it all back."""
+    request_id: str = getattr(request, "request_id", "")
+    validate_request_id(request_id)
+    if dry_run:
+        return await _dry_run(pool, org_id, work)
+    async with pool.acquire() as conn, conn.transaction():
+        if request_id:
+            claimed = await conn.fetchval(
+                """INSERT INTO idempotency_keys (org_id, request_id, method, request_hash)
+                   VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true""",
+                org_id, uuid.UUID(request_id), method, _request_hash(request),
+            )
+            if not claimed:
+                return await _replay(conn, org_id, request_id, method, request, response_type)
+        tx = Tx(conn=conn, org_id=org_id, actor=principal().subject, request_id=request_id)
+        response = await work(tx)
+        for event in tx.events:
+            await audit.append(conn, event)
+        if request_id:
+            await conn.execute(
+                "UPDATE idempotency_keys SET response = $3 WHERE org_id = $1 AND request_id = $2",
+                org_id, uuid.UUID(request_id), response.SerializeToString(),
+            )
+        return response
+
+
+class _Rollback(Exception):
+    def __init__(self, response: Message) -> None:
+        self.response = response
+
+
+async def _dry_run(pool: asyncpg.Pool, org_id: str, work: Callable[[Tx], Awaitable[M]]) -> M:
+    """Every check the real call makes, including the database's, then nothing kept."""
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            raise _Rollback(await work(Tx(conn=conn, org_id=org_id, actor=principal().subject, request_id="")))
+    except _Rollback as done:
+        return done.response  # type: ignore[return-value]
+
+
+async def _replay(conn: asyncpg.Connection, org_id: str, request_id: str, method: str,
+                  request: Message, response_type: type[M]) -> M:
+    row = await conn.fetchrow(
+        "SELECT method, request_hash, response FROM idempotency_keys WHERE org_id = $1 AND request_id = $2",
+        org_id, uuid.UUID(request_id),
+    )
+    if row["method"] != method or row["request_hash"] != _request_hash(request):
+        raise errors.ApiError(
+            grpc.StatusCode.INVALID_ARGUMENT, "REQUEST_ID_REUSED",
+            f"request_id {request_id} was already used for a different request ({row['method']}); "
+            "use a new request_id for a new request",
+            violations=[("request_id", "already used for a different request")],
+        )
+    response = response_type()
+    response.ParseFromString(row["response"])
+    return response

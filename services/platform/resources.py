@@ -1,0 +1,141 @@
+"""AIP resource plumbing: names, ids, etags, update masks, dates and times."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import uuid
+from dataclasses import dataclass
+from functools import cached_property
+
+from google.protobuf import field_mask_pb2, timestamp_pb2
+from google.protobuf.message import Message
+from google.type import date_pb2
+
+from services.platform import errors
+
+ID_RE = re.compile(r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
+ID_RULE = "must be 1-63 characters of a-z, 0-9 and '-', starting with a letter and not ending with '-'"
+
+
+def check_id(value: str, field: str, violations: errors.Violations) -> None:
+    if not ID_RE.match(value):
+        violations.add(field, ID_RULE)
+
+
+def new_id() -> str:
+    """A random id for clients that do not choose one (valid under ID_RE)."""
+    return "r" + uuid.uuid4().hex[:20]
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """e.g. Pattern("organizations/{organization}/projects/{project}")."""
+
+    template: str
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.template) + "$")
+
+    def parse(self, name: str, field: str = "name") -> dict[str, str]:
+        match = self.regex.match(name or "")
+        if not match:
+            raise errors.bad_field(field, f"must be a resource name like {self.template}" if name
+                                   else f"is required ({self.template})")
+        for part in match.groupdict().values():
+            if not ID_RE.match(part):
+                raise errors.bad_field(field, f"{part!r} in {name!r} {ID_RULE}")
+        return match.groupdict()
+
+    def format(self, **parts: str) -> str:
+        return self.template.format(**parts)
+
+
+def etag_of(name: str, version: int) -> str:
+    return hashlib.sha256(f"{name}@{version}".encode()).hexdigest()[:20]
+
+
+def check_etag(given: str, name: str, version: int) -> None:
+    if given and given != etag_of(name, version):
+        raise errors.etag_mismatch(name)
+
+
+def mask_paths(resource: Message, mask: field_mask_pb2.FieldMask, updatable: set[str],
+               resource_field: str) -> list[str]:
+    """Resolve an update mask (AIP-134): empty -> fields set in `resource`, `*` -> all updatable."""
+    paths = list(mask.paths)
+    if paths == ["*"]:
+        return sorted(updatable)
+    if not paths:
+        paths = [f.name for f, _ in resource.ListFields() if f.name in updatable]
+        if not paths:
+            raise errors.bad_field("update_mask", f"nothing to update: set update_mask or fields of {resource_field}")
+        return paths
+    violations = errors.Violations()
+    for path in paths:
+        if path not in updatable:
+            violations.add("update_mask", f"{path!r} cannot be updated; updatable: {', '.join(sorted(updatable))}")
+    violations.raise_if_any()
+    return paths
+
+
+def to_timestamp(value: dt.datetime | None) -> timestamp_pb2.Timestamp | None:
+    if value is None:
+        return None
+    ts = timestamp_pb2.Timestamp()
+    ts.FromDatetime(value)
+    return ts
+
+
+def to_date(value: dt.date | None) -> date_pb2.Date | None:
+    if value is None:
+        return None
+    return date_pb2.Date(year=value.year, month=value.month, day=value.day)
+
+
+def from_date(message: Message, field: str, violations: errors.Violations, *, required: bool = False) -> dt.date | None:
+    """The python date of `message.<field>`, recording a violation if unset-but-required or invalid."""
+    if not message.HasField(field):
+        if required:
+            violations.add(field, "is required")
+        return None
+    d = getattr(message, field)
+    try:
+        return dt.date(d.year, d.month, d.day)
+    except ValueError:
+        violations.add(field, f"{d.year:04d}-{d.month:02d}-{d.day:02d} is not a valid calendar date")
+        return None
+
+
+def check_text(value: str, field: str, violations: errors.Violations, *, max_len: int,
+               required: bool = False) -> None:
+    if required and not value.strip():
+        violations.add(field, "is required")
+    elif len(value) > max_len:
+        violations.add(field, f"is {len(value)} characters; at most {max_len}")
+
+
+def check_text_list(values, field: str, violations: errors.Violations, *, max_items: int, max_len: int) -> None:
+    if len(values) > max_items:
+        violations.add(field, f"has {len(values)} items; at most {max_items}")
+    for i, value in enumerate(values):
+        if not value.strip():
+            violations.add(f"{field}[{i}]", "must not be blank")
+        elif len(value) > max_len:
+            violations.add(f"{field}[{i}]", f"is {len(value)} characters; at most {max_len}")
+
+
+def check_enum(value: int, enum_descriptor, field: str, violations: errors.Violations, *,
+               required: bool = False) -> None:
+    if value == 0:
+        if required:
+            violations.add(field, f"is required (one of {_enum_names(enum_descriptor)})")
+        return
+    if enum_descriptor.values_by_number.get(value) is None:
+        violations.add(field, f"unknown value {value}; expected one of {_enum_names(enum_descriptor)}")
+
+
+def _enum_names(enum_descriptor) -> str:
+    return ", ".join(v.name for v in enum_descriptor.values if v.number)

@@ -1,0 +1,103 @@
+"""Process settings, read from `PMAAS_*` environment variables (and `.env`)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(SystemExit):
+    """Raised with one line per bad setting; exits the process with that text."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PMAAS_", env_file=".env", extra="ignore")
+
+    # Where embedded servers keep their data, the dev secret and the dev lock.
+    home: Path = Path(".pmaas")
+    # External PostgreSQL; when empty the embedded server under `home` is used.
+    database_url: str = ""
+    # External Temporal (host:port); when empty the embedded dev server is used.
+    temporal_address: str = ""
+    temporal_namespace: str = "default"
+    temporal_task_queue: str = "pmaas-governance"
+
+    host: str = "127.0.0.1"
+    projects_port: int = Field(50051, ge=1, le=65535)
+    risks_port: int = Field(50052, ge=1, le=65535)
+    billing_port: int = Field(50053, ge=1, le=65535)
+    governance_port: int = Field(50054, ge=1, le=65535)
+    gateway_port: int = Field(8000, ge=1, le=65535)
+    temporal_port: int = Field(7233, ge=1, le=65535)
+    temporal_ui_port: int = Field(8233, ge=1, le=65535)
+
+    # Tokens: HS256 with a dev secret generated under `home` on first use, or
+    # RS256 with a configured public key (PEM file) in production.
+    jwt_algorithm: str = "HS256"
+    jwt_secret: str = ""
+    jwt_public_key_file: Path | None = None
+    jwt_issuer: str = "pmaas"
+    jwt_audience: str = "pmaas"
+
+    db_pool_min: int = Field(1, ge=0, le=100)
+    db_pool_max: int = Field(10, ge=1, le=500)
+    db_statement_timeout_ms: int = Field(10_000, ge=100)
+    grace_period_s: float = Field(10.0, ge=0, le=300)
+    log_level: str = "INFO"
+
+    @field_validator("jwt_algorithm")
+    @classmethod
+    def _known_algorithm(cls, value: str) -> str:
+        if value not in ("HS256", "RS256"):
+            raise ValueError("must be HS256 (dev) or RS256 (production)")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        value = value.upper()
+        if value not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: str) -> str:
+        if value and not value.startswith(("postgres://", "postgresql://")):
+            raise ValueError("must be a postgresql:// URL")
+        return value
+
+    @field_validator("jwt_public_key_file")
+    @classmethod
+    def _readable(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"{value} is not a readable file")
+        return value
+
+    @property
+    def home_dir(self) -> Path:
+        self.home.mkdir(parents=True, exist_ok=True)
+        return self.home.resolve()
+
+    def port_of(self, component: str) -> int:
+        return getattr(self, f"{component}_port")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, or a SystemExit naming every bad value."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"])
+            lines.append(f"  PMAAS_{field.upper()}: {err['msg']} (got {err.get('input')!r})")
+        raise SettingsError("invalid settings:\n" + "\n".join(lines)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,583 @@
+"""ProjectsService RPC handlers.
+
+Every handler follows the same order: parse names (INVALID_ARGUMENT), check
+the caller's role in the organization (PERMISSION_DENIED before any read, so
+another tenant cannot learn what exists), validate the input, then read or
+write. Writes go through `run_mutation` (one transaction, idempotent
+request_id, audit event).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import asyncpg
+import grpc
+from google.protobuf import empty_pb2
+
+from pmaas.projects.v1 import projects_service_pb2 as api
+from pmaas.projects.v1 import projects_service_pb2_grpc
+from pmaas.projects.v1 import resources_pb2 as pb
+from services.platform import errors, money, pagination
+from services.platform.auth import Permission as P
+from services.platform.auth import principal
+from services.platform.errors import Violations
+from services.platform.mutations import Tx, run_mutation
+from services.platform.resources import (
+    check_enum, check_etag, check_id, check_text, from_date, mask_paths, new_id,
+)
+from services.projects import rules, store
+from services.projects.store import (
+    ASSIGNMENTS, BASELINES, LESSONS_LEARNED, MILESTONES, ORGANIZATIONS, PORTFOLIOS, PROJECTS, STATUS_REPORTS, Kind,
+)
+
+ORG_UPDATABLE = {"display_name", "pmo_type", "default_currency_code"}
+PORTFOLIO_UPDATABLE = {"display_name", "description", "strategic_objectives", "priority_score"}
+PROJECT_UPDATABLE = {
+    "code", "display_name", "objectives", "scope_statement", "methodology", "status", "health", "budget",
+    "actual_cost", "planned_start_date", "planned_end_date", "percent_complete", "sponsor", "project_manager",
+    "portfolio",
+}
+MILESTONE_UPDATABLE = {"display_name", "due_date", "state", "deliverables", "completion_date"}
+ASSIGNMENT_UPDATABLE = {"person", "role", "skills", "allocation_percent", "start_date", "end_date"}
+DELETABLE_PROJECT_STATUSES = {pb.PROJECT_STATUS_PROPOSED, pb.PROJECT_STATUS_CANCELLED}
+
+
+def _chosen_id(given: str, field: str, v: Violations) -> str:
+    if given:
+        check_id(given, field, v)
+        return given
+    return new_id()
+
+
+def _merged(current, requested, paths: list[str]):
+    """`current` with the masked fields taken from `requested` (AIP-134 semantics)."""
+    merged = type(current)()
+    merged.CopyFrom(current)
+    for path in paths:
+        merged.ClearField(path)
+        field = requested.DESCRIPTOR.fields_by_name[path]
+        if field.is_repeated:
+            getattr(merged, path).extend(getattr(requested, path))
+        elif field.message_type is not None:
+            if requested.HasField(path):
+                getattr(merged, path).CopyFrom(getattr(requested, path))
+        else:
+            setattr(merged, path, getattr(requested, path))
+    return merged
+
+
+class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
+    def __init__(self, pool: asyncpg.Pool, today: Callable[[], dt.date] = dt.date.today) -> None:
+        self.pool = pool
+        self.today = today
+
+    # --- shared mechanics ---------------------------------------------------
+
+    async def _get(self, kind: Kind, name: str):
+        key = kind.key_of(name)
+        principal().require(key[0], P.READ)
+        async with self.pool.acquire() as conn:
+            return kind.to_proto(await store.require(conn, kind, key, name))
+
+    async def _list(self, kind: Kind, parent_kind: Kind, request, response, field: str):
+        parent_key = parent_kind.key_of(request.parent, "parent")
+        principal().require(parent_key[0], P.READ)
+        filter_text = getattr(request, "filter", "")
+        page = pagination.page_from_request(request.page_size, request.page_token, request.parent, filter_text)
+        async with self.pool.acquire() as conn:
+            rows = await store.list_page(conn, kind, parent_key, filter_text, page)
+            if not rows and page.after_seq == 0:
+                await store.require(conn, parent_kind, parent_key, request.parent)  # 404 for a missing parent
+        getattr(response, field).extend(kind.to_proto(r) for r in rows[: page.size])
+        response.next_page_token = page.next_token(rows)
+        return response
+
+    async def _mutate(self, org: str, method: str, request, response_type, work, *, dry_run: bool = False):
+        return await run_mutation(self.pool, org_id=org, method=method, request=request,
+                                  response_type=response_type, work=work, dry_run=dry_run)
+
+    async def _insert(self, conn: asyncpg.Connection, kind: Kind, values: dict[str, Any], name: str):
+        try:
+            return await store.insert(conn, kind.table, values)
+        except asyncpg.UniqueViolationError as exc:
+            if exc.constraint_name and exc.constraint_name.endswith("_pkey"):
+                raise errors.already_exists(name) from None
+            raise _duplicate(exc) from None
+
+    async def _update(self, tx: Tx, kind: Kind, key: list, row, before, columns: dict[str, Any], method: str,
+                      name: str, paths: list[str]):
+        changed = {c: v for c, v in columns.items() if row[c] != v}
+        if not changed:
+            return before
+        try:
+            new_row = await store.update(tx.conn, kind, key, changed)
+        except asyncpg.UniqueViolationError as exc:
+            raise _duplicate(exc) from None
+        after = kind.to_proto(new_row)
+        tx.record(method, name, before, after, fields=sorted(paths))
+        return after
+
+    async def _delete(self, kind: Kind, request, method: str, permission: P,
+                      precondition: Callable[[asyncpg.Record], None] | None = None):
+        key = kind.key_of(request.name)
+        principal().require(key[0], permission)
+
+        async def work(tx: Tx):
+            row = await store.require(tx.conn, kind, key, request.name, lock=True)
+            check_etag(request.etag, request.name, row["version"])
+            if precondition:
+                precondition(row)
+            await store.delete(tx.conn, kind, key)
+            tx.record(method, request.name, kind.to_proto(row), None)
+            return empty_pb2.Empty()
+
+        return await self._mutate(key[0], method, request, empty_pb2.Empty, work)
+
+    async def _require_project(self, conn: asyncpg.Connection, parent: str, *, lock: bool = False):
+        return await store.require(conn, PROJECTS, PROJECTS.key_of(parent, "parent"), parent, lock=lock)
+
+    # --- organizations ------------------------------------------------------
+
+    async def CreateOrganization(self, request: api.CreateOrganizationRequest, context) -> pb.Organization:
+        v = Violations()
+        if not request.organization_id:
+            v.add("organization_id", "is required: the id tokens use in their `orgs` claim")
+        else:
+            check_id(request.organization_id, "organization_id", v)
+        org = request.organization_id
+        if not v:
+            principal().require(org, P.ORGANIZATION_WRITE)
+        columns = rules.organization_columns(request.organization, v)
+        v.raise_if_any()
+        name = f"organizations/{org}"
+
+        async def work(tx: Tx):
+            row = await self._insert(tx.conn, ORGANIZATIONS, {"id": org, **columns}, name)
+            created = store.organization(row)
+            tx.record("CreateOrganization", name, None, created)
+            return created
+
+        return await self._mutate(org, "CreateOrganization", request, pb.Organization, work,
+                                  dry_run=request.validate_only)
+
+    async def GetOrganization(self, request, context) -> pb.Organization:
+        return await self._get(ORGANIZATIONS, request.name)
+
+    async def ListOrganizations(self, request: api.ListOrganizationsRequest, context):
+        orgs = sorted(principal().orgs)
+        page = pagination.page_from_request(request.page_size, request.page_token, request.filter)
+        async with self.pool.acquire() as conn:
+            rows = await store.list_page(conn, ORGANIZATIONS, [], request.filter, page, only_ids=orgs)
+        response = api.ListOrganizationsResponse(organizations=[store.organization(r) for r in rows[: page.size]])
+        response.next_page_token = page.next_token(rows)
+        return response
+
+    async def UpdateOrganization(self, request: api.UpdateOrganizationRequest, context) -> pb.Organization:
+        name = request.organization.name
+        key = ORGANIZATIONS.key_of(name, "organization.name")
+        principal().require(key[0], P.ORGANIZATION_WRITE)
+        paths = mask_paths(request.organization, request.update_mask, ORG_UPDATABLE, "organization")
+
+        async def work(tx: Tx):
+            row = await store.require(tx.conn, ORGANIZATIONS, key, name, lock=True)
+            check_etag(request.organization.etag, name, row["version"])
+            before = store.organization(row)
+            v = Violations()
+            columns = rules.organization_columns(_merged(before, request.organization, paths), v)
+            v.raise_if_any()
+            return await self._update(tx, ORGANIZATIONS, key, row, before, columns, "UpdateOrganization", name, paths)
+
+        return await self._mutate(key[0], "UpdateOrganization", request, pb.Organization, work)
+
+    # --- portfolios ---------------------------------------------------------
+
+    async def CreatePortfolio(self, request: api.CreatePortfolioRequest, context) -> pb.Portfolio:
+        (org,) = ORGANIZATIONS.key_of(request.parent, "parent")
+        principal().require(org, P.PORTFOLIO_WRITE)
+        v = Violations()
+        pid = _chosen_id(request.portfolio_id, "portfolio_id", v)
+        columns = rules.portfolio_columns(request.portfolio, v)
+        v.raise_if_any()
+        name = f"{request.parent}/portfolios/{pid}"
+
+        async def work(tx: Tx):
+            await store.require(tx.conn, ORGANIZATIONS, [org], request.parent)
+            created = store.portfolio(await self._insert(tx.conn, PORTFOLIOS, {"org_id": org, "id": pid, **columns},
+                                                         name))
+            tx.record("CreatePortfolio", name, None, created)
+            return created
+
+        return await self._mutate(org, "CreatePortfolio", request, pb.Portfolio, work, dry_run=request.validate_only)
+
+    async def GetPortfolio(self, request, context) -> pb.Portfolio:
+        return await self._get(PORTFOLIOS, request.name)
+
+    async def ListPortfolios(self, request, context):
+        return await self._list(PORTFOLIOS, ORGANIZATIONS, request, api.ListPortfoliosResponse(), "portfolios")
+
+    async def UpdatePortfolio(self, request: api.UpdatePortfolioRequest, context) -> pb.Portfolio:
+        name = request.portfolio.name
+        key = PORTFOLIOS.key_of(name, "portfolio.name")
+        principal().require(key[0], P.PORTFOLIO_WRITE)
+        paths = mask_paths(request.portfolio, request.update_mask, PORTFOLIO_UPDATABLE, "portfolio")
+
+        async def work(tx: Tx):
+            row = await store.require(tx.conn, PORTFOLIOS, key, name, lock=True)
+            check_etag(request.portfolio.etag, name, row["version"])
+            before = store.portfolio(row)
+            v = Violations()
+            columns = rules.portfolio_columns(_merged(before, request.portfolio, paths), v)
+            v.raise_if_any()
+            return await self._update(tx, PORTFOLIOS, key, row, before, columns, "UpdatePortfolio", name, paths)
+
+        return await self._mutate(key[0], "UpdatePortfolio", request, pb.Portfolio, work)
+
+    async def DeletePortfolio(self, request, context):
+        key = PORTFOLIOS.key_of(request.name)
+        principal().require(key[0], P.PORTFOLIO_WRITE)
+
+        async def work(tx: Tx):
+            row = await store.require(tx.conn, PORTFOLIOS, key, request.name, lock=True)
+            check_etag(request.etag, request.name, row["version"])
+            in_use = await tx.conn.fetchval(
+                "SELECT count(*) FROM projects WHERE org_id = $1 AND portfolio_id = $2", *key)
+            if in_use:
+                raise errors.failed_precondition(
+                    "PORTFOLIO_NOT_EMPTY", f"{request.name} still holds {in_use} project(s); move them first")
+            await store.delete(tx.conn, PORTFOLIOS, key)
+            tx.record("DeletePortfolio", request.name, store.portfolio(row), None)
+            return empty_pb2.Empty()
+
+        return await self._mutate(key[0], "DeletePortfolio", request, empty_pb2.Empty, work)
+
+    # --- projects -----------------------------------------------------------
+
+    async def CreateProject(self, request: api.CreateProjectRequest, context) -> pb.Project:
+        (org,) = ORGANIZATIONS.key_of(request.parent, "parent")
+        principal().require(org, P.PROJECT_CREATE)
+        v = Violations()
+        pid = _chosen_id(request.project_id, "project_id", v)
+        rules.project_columns(request.project, org, rules.DEFAULT_CURRENCY, v)  # fail fast before the database
+        v.raise_if_any()
+        name = f"{request.parent}/projects/{pid}"
+
+        async def work(tx: Tx):
+            org_row = await store.require(tx.conn, ORGANIZATIONS, [org], request.parent)
+            v = Violations()
+            columns = rules.project_columns(request.project, org, org_row["default_currency"], v)
+            v.raise_if_any()
+            await self._check_portfolio(tx.conn, org, columns["portfolio_id"])
+            row = await self._insert(tx.conn, PROJECTS, {
+                "org_id": org, "id": pid, "phase": pb.PHASE_INITIATION, **columns}, name)
+            created = store.project(row)
+            tx.record("CreateProject", name, None, created)
+            return created
+
+        return await self._mutate(org, "CreateProject", request, pb.Project, work, dry_run=request.validate_only)
+
+    async def _check_portfolio(self, conn: asyncpg.Connection, org: str, portfolio_id: str | None) -> None:
+        if portfolio_id and await store.fetch(conn, PORTFOLIOS, [org, portfolio_id]) is None:
+            raise errors.bad_field("project.portfolio", f"organizations/{org}/portfolios/{portfolio_id} does not exist")
+
+    async def GetProject(self, request, context) -> pb.Project:
+        return await self._get(PROJECTS, request.name)
+
+    async def ListProjects(self, request, context):
+        return await self._list(PROJECTS, ORGANIZATIONS, request, api.ListProjectsResponse(), "projects")
+
+    async def UpdateProject(self, request: api.UpdateProjectRequest, context) -> pb.Project:
+        name = request.project.name
+        key = PROJECTS.key_of(name, "project.name")
+        principal().require(key[0], P.PROJECT_WRITE)
+        paths = mask_paths(request.project, request.update_mask, PROJECT_UPDATABLE, "project")
+
+        async def work(tx: Tx):
+            row = await store.require(tx.conn, PROJECTS, key, name, lock=True)
+            check_etag(request.project.etag, name, row["version"])
+            before = store.project(row)
+            v = Violations()
+            columns = rules.project_columns(_merged(before, request.project, paths), key[0], row["currency"], v)
+            v.raise_if_any()
+            await self._check_portfolio(tx.conn, key[0], columns["portfolio_id"])
+            return await self._update(tx, PROJECTS, key, row, before, columns, "UpdateProject", name, paths)
+
+        return await self._mutate(key[0], "UpdateProject", request, pb.Project, work)
+
+    async def DeleteProject(self, request, context):
+        def deletable(row):
+            if row["status"] not in DELETABLE_PROJECT_STATUSES:
+                raise errors.failed_precondition(
+                    "PROJECT_NOT_DELETABLE", f"{request.name} is {pb.ProjectStatus.Name(row['status'])}; only "
+                    "PROPOSED or CANCELLED projects can be deleted (cancel it first)")
+
+        return await self._delete(PROJECTS, request, "DeleteProject", P.PROJECT_DELETE, deletable)
+
+    async def TransitionProjectPhase(self, request: api.TransitionProjectPhaseRequest, context) -> pb.Project:
+        key = PROJECTS.key_of(request.name)
+        principal().require(key[0], P.PROJECT_PHASE)
+        v = Violations()
+        check_enum(request.phase, pb.Phase.DESCRIPTOR, "phase", v, required=True)
+        check_text(request.reason, "reason", v, max_len=2000, required=True)
+        v.raise_if_any()
+
+        async def work(tx: Tx):
+            row = await store.require(tx.conn, PROJECTS, key, request.name, lock=True)
+            check_etag(request.etag, request.name, row["version"])
+            rules.check_phase_transition(row["phase"], request.phase)
+            before = store.project(row)
+            after = store.project(await store.update(tx.conn, PROJECTS, key, {"phase": request.phase}))
+            tx.record("TransitionProjectPhase", request.name, before, after, reason=request.reason,
+                      from_phase=pb.Phase.Name(row["phase"]), to_phase=pb.Phase.Name(request.phase))
+            return after
+
+        return await self._mutate(key[0], "TransitionProjectPhase", request, pb.Project, work)
+
+    # --- baselines ----------------------------------------------------------
+
+    async def CreateBaseline(self, request: api.CreateBaselineRequest, context) -> pb.Baseline:
+        key = PROJECTS.key_of(request.parent, "parent")
+        principal().require(key[0], P.BASELINE_WRITE)
+        v = Violations()
+        start = from_date(request, "start_date", v, required=True)
+        end = from_date(request, "end_date", v, required=True)
+        if start and end and end < start:
+            v.add("end_date", "must not be before start_date")
+        budget = None
+        if not request.HasField("budget"):
+            v.add("budget", "is required")
+        else:
+            budget = money.from_proto(request.budget, "budget", v)
+        check_text(request.reason, "reason", v, max_len=2000, required=True)
+        v.raise_if_any()
+
+        async def work(tx: Tx):
+            project = await self._require_project(tx.conn, request.parent, lock=True)
+            if budget.currency != project["currency"]:
+                raise errors.bad_field("budget.currency_code", f"must be {project['currency']}, the project's currency")
+            revision = project["baseline_revision"] + 1
+            row = await store.insert(tx.conn, "baselines", {
+                "org_id": key[0], "project_id": key[1], "revision": revision, "start_date": start, "end_date": end,
+                "currency": budget.currency, "budget_micros": budget.micros, "reason": request.reason,
+                "creator": tx.actor})
+            before = store.project(project)
+            # The new baseline is the approved plan: the project follows it.
+            after = store.project(await store.update(tx.conn, PROJECTS, key, {
+                "baseline_revision": revision, "planned_start_date": start, "planned_end_date": end,
+                "budget_micros": budget.micros}))
+            created = store.baseline(row)
+            tx.record("CreateBaseline", created.name, None, created, reason=request.reason)
+            tx.record("ApplyBaseline", request.parent, before, after, revision=revision)
+            return created
+
+        return await self._mutate(key[0], "CreateBaseline", request, pb.Baseline, work)
+
+    async def ListBaselines(self, request, context):
+        return await self._list(BASELINES, PROJECTS, request, api.ListBaselinesResponse(), "baselines")
+
+    # --- milestones ---------------------------------------------------------
+
+    async def CreateMilestone(self, request: api.CreateMilestoneRequest, context) -> pb.Milestone:
+        key = PROJECTS.key_of(request.parent, "parent")
+        principal().require(key[0], P.MILESTONE_WRITE)
+        v = Violations()
+        mid = _chosen_id(request.milestone_id, "milestone_id", v)
+        columns = rules.milestone_columns(request.milestone, v, self.today())
+        v.raise_if_any()
+        name = f"{request.parent}/milestones/{mid}"
+
+        async def work(tx: Tx):
+            await self._require_project(tx.conn, request.parent)
+            row = await self._insert(tx.conn, MILESTONES, {
+                "org_id": key[0], "project_id": key[1], "id": mid, "original_due_date": columns["due_date"],
+                **columns}, name)
+            created = store.milestone(row)
+            tx.record("CreateMilestone", name, None, created)
+            return created
+
+        return await self._mutate(key[0], "CreateMilestone", request, pb.Milestone, work)
+
+    async def GetMilestone(self, request, context) -> pb.Milestone:
+        return await self._get(MILESTONES, request.name)
+
+    async def ListMilestones(self, request, context):
+        return await self._list(MILESTONES, PROJECTS, request, api.ListMilestonesResponse(), "milestones")
+
+    async def UpdateMilestone(self, request: api.UpdateMilestoneRequest, context) -> pb.Milestone:
+        name = request.milestone.name
+        key = MILESTONES.key_of(name, "milestone.name")
+        principal().require(key[0], P.MILESTONE_WRITE)
+        paths = mask_paths(request.milestone, request.update_mask, MILESTONE_UPDATABLE, "milestone")
+
+        async def work(tx: Tx):
+            row = await store.require(tx.conn, MILESTONES, key, name, lock=True)
+            check_etag(request.milestone.etag, name, row["version"])
+            before = store.milestone(row)
+            v = Violations()
+            columns = rules.milestone_columns(_merged(before, request.milestone, paths), v, self.today())
+            v.raise_if_any()
+            return await self._update(tx, MILESTONES, key, row, before, columns, "UpdateMilestone", name, paths)
+
+        return await self._mutate(key[0], "UpdateMilestone", request, pb.Milestone, work)
+
+    async def DeleteMilestone(self, request, context):
+        return await self._delete(MILESTONES, request, "DeleteMilestone", P.MILESTONE_WRITE)
+
+    # --- assignments --------------------------------------------------------
+
+    async def _check_allocation(self, conn: asyncpg.Connection, org: str, columns: dict[str, Any],
+                                exclude: tuple[str, str] | None) -> None:
+        """Refuse a person's total allocation above 100% on any day of the period."""
+        person = columns["person"]
+        # Serialize allocation changes per person so two concurrent writes cannot both fit.
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('alloc:' || $1 || ':' || $2))", org, person)
+        rows = await conn.fetch(
+            """SELECT project_id, id, start_date, end_date, allocation_percent FROM assignments
+               WHERE org_id = $1 AND person = $2 AND start_date <= $4 AND end_date >= $3""",
+            org, person, columns["start_date"], columns["end_date"])
+        others = [rules.Allocation(r["start_date"], r["end_date"], r["allocation_percent"])
+                  for r in rows if (r["project_id"], r["id"]) != exclude]
+        day, already = rules.peak_allocation(others, columns["start_date"], columns["end_date"])
+        if already + columns["allocation_percent"] > 100:
+            raise errors.failed_precondition(
+                "OVER_ALLOCATED",
+                f"{person} is already allocated {already}% on {day.isoformat()}; {columns['allocation_percent']}% "
+                f"more would exceed 100% (at most {max(0, 100 - already)}% fits)",
+                person=person, date=day.isoformat(), allocated_percent=str(already))
+
+    async def CreateAssignment(self, request: api.CreateAssignmentRequest, context) -> pb.Assignment:
+        key = PROJECTS.key_of(request.parent, "parent")
+        principal().require(key[0], P.ASSIGNMENT_WRITE)
+        v = Violations()
+        aid = _chosen_id(request.assignment_id, "assignment_id", v)
+        columns = rules.assignment_columns(request.assignment, v)
+        v.raise_if_any()
+        name = f"{request.parent}/assignments/{aid}"
+
+        async def work(tx: Tx):
+            await self._require_project(tx.conn, request.parent)
+            await self._check_allocation(tx.conn, key[0], columns, None)
+            row = await self._insert(tx.conn, ASSIGNMENTS,
+                                     {"org_id": key[0], "project_id": key[1], "id": aid, **columns}, name)
+            created = store.assignment(row)
+            tx.record("CreateAssignment", name, None, created)
+            return created
+
+        return await self._mutate(key[0], "CreateAssignment", request, pb.Assignment, work,
+                                  dry_run=request.validate_only)
+
+    async def GetAssignment(self, request, context) -> pb.Assignment:
+        return await self._get(ASSIGNMENTS, request.name)
+
+    async def ListAssignments(self, request, context):
+        return await self._list(ASSIGNMENTS, PROJECTS, request, api.ListAssignmentsResponse(), "assignments")
+
+    async def UpdateAssignment(self, request: api.UpdateAssignmentRequest, context) -> pb.Assignment:
+        name = request.assignment.name
+        key = ASSIGNMENTS.key_of(name, "assignment.name")
+        principal().require(key[0], P.ASSIGNMENT_WRITE)
+        paths = mask_paths(request.assignment, request.update_mask, ASSIGNMENT_UPDATABLE, "assignment")
+
+        async def work(tx: Tx):
+            row = await store.require(tx.conn, ASSIGNMENTS, key, name, lock=True)
+            check_etag(request.assignment.etag, name, row["version"])
+            before = store.assignment(row)
+            v = Violations()
+            columns = rules.assignment_columns(_merged(before, request.assignment, paths), v)
+            v.raise_if_any()
+            await self._check_allocation(tx.conn, key[0], columns, (key[1], key[2]))
+            return await self._update(tx, ASSIGNMENTS, key, row, before, columns, "UpdateAssignment", name, paths)
+
+        return await self._mutate(key[0], "UpdateAssignment", request, pb.Assignment, work)
+
+    async def DeleteAssignment(self, request, context):
+        return await self._delete(ASSIGNMENTS, request, "DeleteAssignment", P.ASSIGNMENT_WRITE)
+
+    # --- status reports and lessons learned -----------------------------------
+
+    async def CreateStatusReport(self, request: api.CreateStatusReportRequest, context) -> pb.StatusReport:
+        key = PROJECTS.key_of(request.parent, "parent")
+        principal().require(key[0], P.STATUS_REPORT_WRITE)
+        v = Violations()
+        rid = _chosen_id(request.status_report_id, "status_report_id", v)
+        columns = rules.status_report_columns(request.status_report, v, self.today())
+        v.raise_if_any()
+        name = f"{request.parent}/statusReports/{rid}"
+
+        async def work(tx: Tx):
+            project = await self._require_project(tx.conn, request.parent, lock=True)
+            row = await self._insert(tx.conn, STATUS_REPORTS, {
+                "org_id": key[0], "project_id": key[1], "id": rid, "percent_complete": project["percent_complete"],
+                "author": tx.actor, **columns}, name)
+            created = store.status_report(row)
+            tx.record("CreateStatusReport", name, None, created)
+            # The latest report's RAG is the project's health on every dashboard.
+            health = {c: columns[c] for c in ("health_schedule", "health_scope", "health_cost", "health_resources")}
+            if any(project[c] != value for c, value in health.items()):
+                after = await store.update(tx.conn, PROJECTS, key, health)
+                tx.record("UpdateProjectHealth", request.parent, store.project(project), store.project(after),
+                          status_report=name)
+            return created
+
+        return await self._mutate(key[0], "CreateStatusReport", request, pb.StatusReport, work)
+
+    async def GetStatusReport(self, request, context) -> pb.StatusReport:
+        return await self._get(STATUS_REPORTS, request.name)
+
+    async def ListStatusReports(self, request, context):
+        return await self._list(STATUS_REPORTS, PROJECTS, request, api.ListStatusReportsResponse(), "status_reports")
+
+    async def CreateLessonLearned(self, request: api.CreateLessonLearnedRequest, context) -> pb.LessonLearned:
+        key = PROJECTS.key_of(request.parent, "parent")
+        principal().require(key[0], P.LESSON_WRITE)
+        v = Violations()
+        lid = _chosen_id(request.lesson_learned_id, "lesson_learned_id", v)
+        columns = rules.lesson_columns(request.lesson_learned, v)
+        v.raise_if_any()
+        name = f"{request.parent}/lessonsLearned/{lid}"
+
+        async def work(tx: Tx):
+            await self._require_project(tx.conn, request.parent)
+            row = await self._insert(tx.conn, LESSONS_LEARNED, {
+                "org_id": key[0], "project_id": key[1], "id": lid, "author": tx.actor, **columns}, name)
+            created = store.lesson_learned(row)
+            tx.record("CreateLessonLearned", name, None, created)
+            return created
+
+        return await self._mutate(key[0], "CreateLessonLearned", request, pb.LessonLearned, work)
+
+    async def ListLessonsLearned(self, request, context):
+        return await self._list(LESSONS_LEARNED, PROJECTS, request, api.ListLessonsLearnedResponse(),
+                                "lessons_learned")
+
+    # --- portfolio summary --------------------------------------------------
+
+    async def GetPortfolioSummary(self, request: api.GetPortfolioSummaryRequest, context) -> pb.PortfolioSummary:
+        key = PORTFOLIOS.key_of(request.name)
+        principal().require(key[0], P.READ)
+        async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+            await store.require(conn, PORTFOLIOS, key, request.name)
+            projects = await conn.fetch(
+                "SELECT * FROM projects WHERE org_id = $1 AND portfolio_id = $2 ORDER BY seq", *key)
+            milestones = await conn.fetch(
+                """SELECT m.project_id, m.state, m.due_date, m.original_due_date, m.completion_date
+                   FROM milestones m JOIN projects p ON p.org_id = m.org_id AND p.id = m.project_id
+                   WHERE p.org_id = $1 AND p.portfolio_id = $2""", *key)
+        facts: dict[str, list[rules.MilestoneFacts]] = {}
+        for m in milestones:
+            facts.setdefault(m["project_id"], []).append(rules.MilestoneFacts(
+                m["state"], m["due_date"], m["original_due_date"], m["completion_date"]))
+        today = self.today()
+        summaries = [rules.project_summary(store.project(p), facts.get(p["id"], []), today) for p in projects]
+        all_facts = [f for fs in facts.values() for f in fs]
+        return pb.PortfolioSummary(portfolio=request.name, projects=summaries,
+                                   kpis=rules.portfolio_kpis(summaries, all_facts))
+
+
+def _duplicate(exc: asyncpg.UniqueViolationError) -> errors.ApiError:
+    detail = exc.detail or ""  # e.g. 'Key (org_id, code)=(acme, ERP-1) already exists.'
+    field = "project.code" if "code" in (exc.constraint_name or "") else "name"
+    return errors.ApiError(grpc.StatusCode.ALREADY_EXISTS, "DUPLICATE_VALUE",
+                           f"{field} must be unique in the organization: {detail}", metadata={"field": field})

@@ -1,0 +1,64 @@
+"""Test helpers: callers with real tokens, and readers of rich gRPC errors."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import grpc
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+from services.platform.auth import TokenAuthority
+
+
+class Caller:
+    """Calls RPCs with a real signed token for `sub` holding `orgs` roles."""
+
+    def __init__(self, authority: TokenAuthority, sub: str, orgs: dict[str, list[str]], ttl_s: int = 600) -> None:
+        self.sub = sub
+        self.token = authority.issue(sub, orgs, ttl_s)
+
+    def metadata(self) -> tuple:
+        return (("authorization", f"Bearer {self.token}"),)
+
+    async def __call__(self, method, request):
+        return await method(request, metadata=self.metadata(), timeout=10)
+
+
+@dataclass
+class RpcFailure:
+    code: grpc.StatusCode
+    reason: str
+    message: str
+    fields: dict[str, str]  # field -> description
+    metadata: dict[str, str]
+
+
+def failure(exc: grpc.aio.AioRpcError) -> RpcFailure:
+    status = rpc_status.from_call(exc)
+    reason, fields, metadata = "", {}, {}
+    if status is not None:
+        for detail in status.details:
+            if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+                info = error_details_pb2.ErrorInfo()
+                detail.Unpack(info)
+                reason, metadata = info.reason, dict(info.metadata)
+            elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+                bad = error_details_pb2.BadRequest()
+                detail.Unpack(bad)
+                fields.update({v.field: v.description for v in bad.field_violations})
+    return RpcFailure(exc.code(), reason, exc.details() or "", fields, metadata)
+
+
+async def fails(call) -> RpcFailure:
+    """Await `call`, which must fail; return what the caller learns."""
+    try:
+        await call
+    except grpc.aio.AioRpcError as exc:
+        return failure(exc)
+    raise AssertionError("the call succeeded but should have failed")
+
+
+def rid() -> str:
+    return str(uuid.uuid4())
