@@ -63,10 +63,19 @@ def generated_files(root: Path) -> set[Path]:
 
 
 def cmd_generate() -> None:
-    for rel in generated_files(PROTOS):
-        (PROTOS / rel).unlink()
-    generate(PROTOS)
-    print(f"generated {len(generated_files(PROTOS))} files under {PROTOS / 'pmaas'}")
+    # Generate aside, then copy only what changed: no window where imports break.
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = Path(tmp)
+        generate(fresh)
+        want = generated_files(fresh)
+        for rel in want:
+            target = PROTOS / rel
+            if not target.exists() or not filecmp.cmp(fresh / rel, target, shallow=False):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(fresh / rel, target)
+        for rel in generated_files(PROTOS) - want:
+            (PROTOS / rel).unlink()
+    print(f"generated {len(want)} files under {PROTOS / 'pmaas'}")
 
 
 def cmd_check() -> None:
