@@ -1,0 +1,72 @@
+"""Start and run one data-owning gRPC service: migrate, pool, serve, stop.
+
+Each service's `server.py` declares a `ServiceSpec`; `start` is what tests and
+benchmarks use (port 0 picks a free port), `run` is `pmaas serve <name>`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import grpc
+
+from services.platform import db, embedded, telemetry
+from services.platform.auth import TokenAuthority
+from services.platform.grpc_server import ServiceRegistration, serve_until_signalled, start_server
+from services.platform.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    component: str  # "projects": schema, `pmaas serve` name and settings port prefix
+    full_name: str  # e.g. "pmaas.projects.v1.ProjectsService"
+    migrations: Path
+    # (pool, settings) -> servicer; add(servicer, server) registers it.
+    make_servicer: Callable[[asyncpg.Pool, Settings], object]
+    add_to_server: Callable[[object, grpc.aio.Server], None]
+
+    @property
+    def schema(self) -> str:
+        return self.component
+
+
+@dataclass
+class Running:
+    server: grpc.aio.Server
+    port: int
+    pool: asyncpg.Pool
+    health: object
+    servicer: object
+
+    async def stop(self, grace_s: float = 0) -> None:
+        await self.server.stop(grace_s)
+        await self.pool.close()
+
+
+async def start(spec: ServiceSpec, settings: Settings, dsn: str, address: str,
+                authority: TokenAuthority | None = None) -> Running:
+    conn = await asyncpg.connect(dsn)
+    try:
+        await db.migrate(conn, spec.schema, spec.migrations)
+    finally:
+        await conn.close()
+    pool = await db.create_pool(dsn, schema=spec.schema, min_size=settings.db_pool_min,
+                                max_size=settings.db_pool_max, statement_timeout_ms=settings.db_statement_timeout_ms)
+    servicer = spec.make_servicer(pool, settings)
+    registration = ServiceRegistration(spec.full_name, lambda server: spec.add_to_server(servicer, server))
+    server, port, health = await start_server([registration], authority or TokenAuthority(settings), address)
+    return Running(server, port, pool, health, servicer)
+
+
+async def run(spec: ServiceSpec, settings: Settings) -> None:
+    telemetry.setup(spec.component, log_level=settings.log_level)
+    address = f"{settings.host}:{settings.port_of(spec.component)}"
+    running = await start(spec, settings, embedded.database_url(settings), address)
+    log.info("serving", extra={"service": spec.full_name, "address": f"{settings.host}:{running.port}"})
+    await serve_until_signalled(running.server, running.health, settings.grace_period_s, on_stop=running.pool.close)
