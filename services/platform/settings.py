@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     governance_port: int = Field(50054, ge=1, le=65535)
     gateway_port: int = Field(8000, ge=1, le=65535)
     temporal_port: int = Field(7233, ge=1, le=65535)
+    # Where services reach each other (host:port); empty means host:<name>_port.
+    projects_target: str = ""
+    risks_target: str = ""
+    billing_target: str = ""
+    # Deadline for one service-to-service call.
+    call_timeout_s: float = Field(5.0, gt=0, le=120)
     temporal_ui_port: int = Field(8233, ge=1, le=65535)
 
     # Tokens: HS256 with a dev secret generated under `home` on first use, or
@@ -84,6 +90,9 @@ class Settings(BaseSettings):
 
     def port_of(self, component: str) -> int:
         return getattr(self, f"{component}_port")
+
+    def target_of(self, component: str) -> str:
+        return getattr(self, f"{component}_target") or f"{self.host}:{self.port_of(component)}"
 
 
 def load_settings(**overrides: object) -> Settings:
