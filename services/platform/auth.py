@@ -47,21 +47,30 @@ class Permission(str, enum.Enum):
     STATUS_REPORT_WRITE = "status_report.write"
     LESSON_WRITE = "lesson.write"
     AUDIT_READ = "audit.read"
+    BILLING_WRITE = "billing.write"  # engagements and rate cards
+    TIME_WRITE = "time.write"  # one's own time and expenses
+    TIME_APPROVE = "time.approve"  # approve or reject time; record it for others
+    INVOICE_ISSUE = "invoice.issue"  # generate, issue, pay, void, credit invoices
+    RISK_WRITE = "risk.write"
+    ISSUE_WRITE = "issue.write"
+    RISK_MATRIX_WRITE = "risk_matrix.write"  # the org's scoring thresholds
 
 
 P = Permission
-_DELIVERY = {P.PROJECT_WRITE, P.MILESTONE_WRITE, P.ASSIGNMENT_WRITE, P.STATUS_REPORT_WRITE, P.LESSON_WRITE}
+_DELIVERY = {P.PROJECT_WRITE, P.MILESTONE_WRITE, P.ASSIGNMENT_WRITE, P.STATUS_REPORT_WRITE, P.LESSON_WRITE,
+             P.RISK_WRITE, P.ISSUE_WRITE}
 
 # Who may do what. Read is everyone's; the rest follows the people in DOMAIN.md.
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.PMO: frozenset({P.READ, P.PORTFOLIO_WRITE, P.PROJECT_CREATE, P.PROJECT_DELETE, P.PROJECT_PHASE,
-                         P.BASELINE_WRITE, P.AUDIT_READ, *_DELIVERY}),
-    Role.PM: frozenset({P.READ, *_DELIVERY}),
+    Role.PMO: frozenset({P.READ, P.BILLING_WRITE, P.TIME_APPROVE,
+                         P.PORTFOLIO_WRITE, P.PROJECT_CREATE, P.PROJECT_DELETE, P.PROJECT_PHASE,
+                         P.BASELINE_WRITE, P.AUDIT_READ, P.RISK_MATRIX_WRITE, *_DELIVERY}),
+    Role.PM: frozenset({P.READ, P.TIME_WRITE, P.TIME_APPROVE, *_DELIVERY}),
     Role.SPONSOR: frozenset({P.READ, P.BASELINE_WRITE}),
     Role.AUDITOR: frozenset({P.READ, P.AUDIT_READ, P.LESSON_WRITE}),
-    Role.FINANCE: frozenset({P.READ}),
-    Role.MEMBER: frozenset({P.READ, P.LESSON_WRITE}),
+    Role.FINANCE: frozenset({P.READ, P.BILLING_WRITE, P.INVOICE_ISSUE}),
+    Role.MEMBER: frozenset({P.READ, P.TIME_WRITE, P.LESSON_WRITE, P.ISSUE_WRITE}),
     Role.VIEWER: frozenset({P.READ}),
 }
 

@@ -33,7 +33,10 @@ class Field:
         if self.kind == "text":
             return raw
         if self.kind == "int":
-            return int(raw)
+            value = int(raw)
+            if not -2**63 <= value < 2**63:
+                raise ValueError("integer out of range")
+            return value
         if self.kind == "bool":
             if raw not in ("true", "false"):
                 raise ValueError("expected true or false")
@@ -83,7 +86,9 @@ def compile_filter(text: str, fields: dict[str, Field], first_param: int) -> Com
         except ValueError as exc:
             raise errors.bad_field("filter", f"bad value for {name}: {exc}") from None
         args.append(value)
-        clauses.append(f"{fields[name].column} {op} ${first_param + len(args) - 1}")
+        # Integers compare as bigint so a literal wider than the column (e.g. smallint) is no bind error.
+        cast = "::bigint" if fields[name].kind == "int" else ""
+        clauses.append(f"{fields[name].column} {op} ${first_param + len(args) - 1}{cast}")
         i += 3
         if i == len(tokens):
             break

@@ -112,7 +112,10 @@ async def start_server(
         reg.add_to_server(server)
     names = [r.full_name for r in registrations]
     reflection.enable_server_reflection([*names, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
-    port = server.add_insecure_port(address)
+    try:
+        port = server.add_insecure_port(address)
+    except RuntimeError:
+        port = 0
     if port == 0:
         raise SystemExit(f"cannot listen on {address}: address in use or not permitted")
     await server.start()

@@ -72,3 +72,23 @@ def div_round(numerator: int, denominator: int) -> int:
     if twice > denominator or (twice == denominator and q % 2 == 1):
         q += 1
     return q
+
+
+# ISO 4217 minor units that are not 2 (cents); every other code has 2.
+_MINOR_UNIT_EXCEPTIONS = {
+    **dict.fromkeys(("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI",
+                     "VND", "VUV", "XAF", "XOF", "XPF"), 0),
+    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
+    **dict.fromkeys(("CLF", "UYW"), 4),
+}
+
+
+def minor_unit_micros(currency: str) -> int:
+    """Micros in one minor unit of `currency` (10_000 for a cent)."""
+    return 10 ** (6 - _MINOR_UNIT_EXCEPTIONS.get(currency, 2))
+
+
+def div_round_minor(numerator: int, denominator: int, currency: str) -> int:
+    """numerator / denominator micros, rounded half to even to the currency's minor unit."""
+    unit = minor_unit_micros(currency)
+    return div_round(numerator, denominator * unit) * unit

@@ -54,8 +54,10 @@ def page_from_request(page_size: int, page_token: str, *query_parts: str) -> Pag
         padded = page_token + "=" * (-len(page_token) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
         after, token_key = int(data["s"]), str(data["q"])
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError, OverflowError):  # e.g. Infinity
         raise errors.bad_field("page_token", "is not a token this API returned") from None
-    if token_key != key or after < 0:
+    if not 0 <= after < 2**63:  # seq is a bigint: anything else is no token of ours
+        raise errors.bad_field("page_token", "is not a token this API returned")
+    if token_key != key:
         raise errors.bad_field("page_token", "belongs to a different query (parent or filter changed)")
     return Page(size, after, key)

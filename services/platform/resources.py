@@ -95,17 +95,22 @@ def to_date(value: dt.date | None) -> date_pb2.Date | None:
     return date_pb2.Date(year=value.year, month=value.month, day=value.day)
 
 
-def from_date(message: Message, field: str, violations: errors.Violations, *, required: bool = False) -> dt.date | None:
-    """The python date of `message.<field>`, recording a violation if unset-but-required or invalid."""
+def from_date(message: Message, field: str, violations: errors.Violations, *, required: bool = False,
+              prefix: str = "") -> dt.date | None:
+    """The python date of `message.<field>`, recording a violation if unset-but-required or invalid.
+
+    `prefix` is the path of `message` in the request (e.g. "milestone"), so violations name the full field path.
+    """
+    path = f"{prefix}.{field}" if prefix else field
     if not message.HasField(field):
         if required:
-            violations.add(field, "is required")
+            violations.add(path, "is required")
         return None
     d = getattr(message, field)
     try:
         return dt.date(d.year, d.month, d.day)
     except ValueError:
-        violations.add(field, f"{d.year:04d}-{d.month:02d}-{d.day:02d} is not a valid calendar date")
+        violations.add(path, f"{d.year:04d}-{d.month:02d}-{d.day:02d} is not a valid calendar date")
         return None
 
 

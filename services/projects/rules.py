@@ -28,15 +28,16 @@ CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 DEFAULT_CURRENCY = "USD"
 
 
-def _money_or_zero(message, field: str, currency: str, v: Violations) -> int:
-    """Micros of `message.<field>` in `currency`; unset means zero."""
+def _money_or_zero(message, field: str, currency: str, v: Violations, prefix: str = "project") -> int:
+    """Micros of `message.<field>` in `currency`; unset means zero. Violations name `<prefix>.<field>`."""
     if not message.HasField(field):
         return 0
-    amount = money.from_proto(getattr(message, field), field, v)
+    path = f"{prefix}.{field}"
+    amount = money.from_proto(getattr(message, field), path, v)
     if amount is None:
         return 0
     if amount.currency != currency:
-        v.add(f"{field}.currency_code", f"must be {currency}, the currency of this project")
+        v.add(f"{path}.currency_code", f"must be {currency}, the currency of this project")
     return amount.micros
 
 
@@ -82,8 +83,8 @@ def project_columns(p: pb.Project, org_id: str, default_currency: str, v: Violat
     currency = p.budget.currency_code if p.HasField("budget") and p.budget.currency_code else default_currency
     budget = _money_or_zero(p, "budget", currency, v)
     actual = _money_or_zero(p, "actual_cost", currency, v)
-    start = from_date(p, "planned_start_date", v)
-    end = from_date(p, "planned_end_date", v)
+    start = from_date(p, "planned_start_date", v, prefix="project")
+    end = from_date(p, "planned_end_date", v, prefix="project")
     if start and end and end < start:
         v.add("project.planned_end_date", "must not be before planned_start_date")
     if not 0 <= p.percent_complete <= 100:
@@ -112,11 +113,11 @@ def project_columns(p: pb.Project, org_id: str, default_currency: str, v: Violat
 
 def milestone_columns(m: pb.Milestone, v: Violations, today: dt.date) -> dict[str, Any]:
     check_text(m.display_name, "milestone.display_name", v, max_len=NAME_MAX, required=True)
-    due = from_date(m, "due_date", v, required=True)
+    due = from_date(m, "due_date", v, required=True, prefix="milestone")
     check_enum(m.state, pb.MilestoneState.DESCRIPTOR, "milestone.state", v)
     check_text_list(m.deliverables, "milestone.deliverables", v, max_items=ITEMS_MAX, max_len=ITEM_MAX)
     state = m.state or pb.MILESTONE_STATE_PLANNED
-    completion = from_date(m, "completion_date", v)
+    completion = from_date(m, "completion_date", v, prefix="milestone")
     if state == pb.MILESTONE_STATE_ACHIEVED:
         completion = completion or today
     elif completion is not None:
@@ -131,8 +132,8 @@ def assignment_columns(a: pb.Assignment, v: Violations) -> dict[str, Any]:
     check_text_list(a.skills, "assignment.skills", v, max_items=ITEMS_MAX, max_len=NAME_MAX)
     if not 1 <= a.allocation_percent <= 100:
         v.add("assignment.allocation_percent", "must be between 1 and 100")
-    start = from_date(a, "start_date", v, required=True)
-    end = from_date(a, "end_date", v, required=True)
+    start = from_date(a, "start_date", v, required=True, prefix="assignment")
+    end = from_date(a, "end_date", v, required=True, prefix="assignment")
     if start and end and end < start:
         v.add("assignment.end_date", "must not be before start_date")
     return {"person": a.person.strip(), "role": a.role.strip(), "skills": list(a.skills),
@@ -140,7 +141,7 @@ def assignment_columns(a: pb.Assignment, v: Violations) -> dict[str, Any]:
 
 
 def status_report_columns(r: pb.StatusReport, v: Violations, today: dt.date) -> dict[str, Any]:
-    report_date = from_date(r, "report_date", v) or today
+    report_date = from_date(r, "report_date", v, prefix="status_report") or today
     if not r.HasField("health"):
         v.add("status_report.health", "is required: rate schedule, scope, cost and resources")
     health = _health_columns(r.health, "status_report.health", v, required=True)

@@ -260,7 +260,10 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
         principal().require(org, P.PROJECT_CREATE)
         v = Violations()
         pid = _chosen_id(request.project_id, "project_id", v)
-        rules.project_columns(request.project, org, rules.DEFAULT_CURRENCY, v)  # fail fast before the database
+        # Fail fast before the database; the currency is checked against the org's default in `work`.
+        currency_hint = (request.project.budget.currency_code or request.project.actual_cost.currency_code
+                         or rules.DEFAULT_CURRENCY)
+        rules.project_columns(request.project, org, currency_hint, v)
         v.raise_if_any()
         name = f"{request.parent}/projects/{pid}"
 

@@ -1,0 +1,115 @@
+"""The `pmaas` command.
+
+Settings come from `PMAAS_*` variables; a bad value stops the command with a
+message naming it. Usage mistakes exit 2, failures 1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Annotated
+
+import asyncpg
+import typer
+
+from services.platform import components, embedded
+from services.platform import dev as dev_stack
+from services.platform.audit import ChainReport, verify_chain
+from services.platform.auth import Role, TokenAuthority, parse_org_roles
+from services.platform.settings import load_settings
+
+# Plain tracebacks: rich ones with locals would print settings (secrets) into logs.
+app = typer.Typer(help="PMaaS governance platform.", no_args_is_help=True, add_completion=False,
+                  pretty_exceptions_enable=False)
+audit_app = typer.Typer(help="Audit log tools.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+_DURATION = re.compile(r"^(\d+)([smhd]?)$")
+_UNIT_S = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+@app.command()
+def dev() -> None:
+    """Start the whole stack on embedded defaults; Ctrl-C stops it."""
+    raise typer.Exit(dev_stack.run(load_settings()))
+
+
+@app.command()
+def serve(component: Annotated[str, typer.Argument(help="one of: " + ", ".join(components.COMPONENTS))]) -> None:
+    """Run one component as production runs it, until SIGTERM/SIGINT."""
+    try:
+        module = components.load(component)
+    except components.UnknownComponent as exc:
+        raise typer.BadParameter(str(exc), param_hint="COMPONENT") from None
+    asyncio.run(module.run(load_settings()))
+
+
+@app.command()
+def migrate() -> None:
+    """Apply pending migrations of every schema."""
+    settings = load_settings()
+    with embedded.postgres(settings) as url:
+        applied = asyncio.run(components.apply_migrations(url))
+    for schema, keys in applied.items():
+        typer.echo(f"{schema}: applied {', '.join(keys)}" if keys else f"{schema}: up to date")
+
+
+@app.command()
+def token(
+    sub: Annotated[str, typer.Option(help="subject (user id) of the token")],
+    org: Annotated[list[str], typer.Option(help="ORG:role[,role...]; repeat for more organizations")],
+    ttl: Annotated[str, typer.Option(help="lifetime: seconds, or 30m, 12h, 7d")] = "1h",
+) -> None:
+    """Print a signed dev token (HS256 with the secret under PMAAS_HOME)."""
+    try:
+        orgs = parse_org_roles(org)
+    except ValueError as exc:
+        roles = ", ".join(r.value for r in Role)
+        raise typer.BadParameter(f"{exc} (roles: {roles})", param_hint="--org") from None
+    ttl_s = _seconds(ttl)
+    try:
+        typer.echo(TokenAuthority(load_settings()).issue(sub, orgs, ttl_s))
+    except RuntimeError as exc:  # RS256: tokens come from the identity provider
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+@audit_app.command("verify")
+def audit_verify(
+    org: Annotated[str, typer.Option(help="organization id whose chain to walk")],
+    schema: Annotated[str, typer.Option(help="service schema holding the audit log")] = "projects",
+) -> None:
+    """Walk an organization's audit chain; exit 1 and name the first broken link if any."""
+    known = components.schemas()
+    if schema not in known:
+        raise typer.BadParameter(f"unknown schema {schema!r}; known: {', '.join(known)}", param_hint="--schema")
+    with embedded.postgres(load_settings()) as url:
+        report = asyncio.run(_verify(url, schema, org))
+    where = f"{schema}: organizations/{org}"
+    if not report.ok:
+        typer.echo(f"{where}: chain BROKEN at event {report.first_broken_seq}: {report.problem}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{where}: {report.events} event{'' if report.events == 1 else 's'}, chain intact")
+
+
+async def _verify(url: str, schema: str, org: str) -> ChainReport:
+    conn = await asyncpg.connect(url, server_settings={"search_path": schema})
+    try:
+        return await verify_chain(conn, org)
+    except asyncpg.UndefinedTableError:
+        raise SystemExit(f"schema {schema!r} has no audit log yet: run `pmaas migrate` first") from None
+    finally:
+        await conn.close()
+
+
+def _seconds(ttl: str) -> int:
+    match = _DURATION.match(ttl.strip())
+    if not match or int(match.group(1)) == 0:
+        raise typer.BadParameter(f"{ttl!r}: expected a positive duration such as 3600, 30m, 12h or 7d",
+                                 param_hint="--ttl")
+    return int(match.group(1)) * _UNIT_S[match.group(2)]
+
+
+if __name__ == "__main__":
+    app(prog_name="pmaas")

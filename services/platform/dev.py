@@ -1,0 +1,237 @@
+"""`pmaas dev` (what `make run` calls): the whole stack on one machine.
+
+It holds `<home>/dev.lock` for its lifetime, so two stacks never share data
+files. Then: embedded PostgreSQL, migrations, the Temporal dev server, and
+every component as its own `pmaas serve <name>` process, each in its own
+session so a terminal Ctrl-C reaches only this process, which stops them in
+reverse order. A component that dies is reported, not restarted: the stack
+stops and the command fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+from urllib.parse import urlsplit, urlunsplit
+
+from services.platform import components, embedded
+from services.platform.auth import Role, TokenAuthority
+from services.platform.embedded import StartupError, describe_exit
+from services.platform.settings import Settings
+
+READY_TIMEOUT_S = 60.0
+TEMPORAL_STOP_TIMEOUT_S = 15.0
+DEV_TOKEN_TTL_S = 12 * 3600
+WATCH_INTERVAL_S = 0.5
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+_output = threading.Lock()
+
+
+def say(text: str, *, err: bool = False) -> None:
+    stream = sys.stderr if err else sys.stdout
+    with _output:  # whole lines only: children's relays write concurrently
+        stream.write(text + "\n")
+        stream.flush()
+
+
+@dataclass
+class Child:
+    name: str
+    process: subprocess.Popen
+    relay: threading.Thread | None = None
+
+
+def run(settings: Settings) -> int:
+    """Run the stack until Ctrl-C/SIGTERM (exit code 0) or until something fails (1)."""
+    with _exclusive(settings.home_dir / "dev.lock"), contextlib.ExitStack() as cleanup:
+        # All three unwind like Ctrl-C; SIGINT too, as a shell ignores it for background jobs.
+        for sig in _STOP_SIGNALS:
+            signal.signal(sig, signal.default_int_handler)
+        try:
+            return _run_stack(settings, cleanup)
+        except KeyboardInterrupt:
+            say("\nstopping the stack")
+            return 0
+        except StartupError as exc:
+            say(f"\n!!! {exc}", err=True)
+            return 1
+        finally:
+            # Stopping has its own timeouts; a second Ctrl-C must not cut it short.
+            for sig in _STOP_SIGNALS:
+                signal.signal(sig, signal.SIG_IGN)
+
+
+def _run_stack(settings: Settings, cleanup: contextlib.ExitStack) -> int:
+    home = settings.home_dir
+    _check_ports_free(settings)
+    if not settings.database_url and not embedded.postgres_running(settings):
+        say(f"starting PostgreSQL in {embedded.pgdata(settings)}")
+        cleanup.callback(say, "stopped postgresql")  # runs after the server started below stops
+    db_url = cleanup.enter_context(embedded.postgres(settings))
+    applied = asyncio.run(components.apply_migrations(db_url))
+    for schema, keys in applied.items():
+        say(f"migrations of {schema}: " + (f"applied {', '.join(keys)}" if keys else "up to date"))
+
+    if not settings.temporal_address:
+        say(f"starting the Temporal dev server on 127.0.0.1:{settings.temporal_port}")
+    temporal, temporal_address = embedded.start_temporal(settings)
+    servers = [Child("temporal", temporal)] if temporal is not None else []
+    cleanup.callback(_stop, servers, TEMPORAL_STOP_TIMEOUT_S)
+
+    say(f"starting {', '.join(components.COMPONENTS)}")
+    env = {**os.environ, "PMAAS_HOME": str(home), "PMAAS_DATABASE_URL": db_url,
+           "PMAAS_TEMPORAL_ADDRESS": temporal_address, "PYTHONUNBUFFERED": "1"}
+    children = [_start(name, env) for name in components.COMPONENTS]
+    cleanup.callback(_stop, children, settings.grace_period_s + 5)
+    for child in children:
+        if child.name in components.GRPC_COMPONENTS:
+            address = f"{_loopback(settings.host)}:{settings.port_of(child.name)}"
+            try:
+                embedded.wait_until_serving(address, "", READY_TIMEOUT_S, child.process)
+            except StartupError as exc:
+                raise StartupError(f"{child.name}: {exc}") from None
+
+    token = TokenAuthority(settings).issue("dev", {"demo": [r.value for r in Role]}, DEV_TOKEN_TTL_S)
+    say(_endpoints(settings, db_url, temporal_address, token))
+    return _watch(servers + children)
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path) -> Iterator[IO[str]]:
+    """Hold an exclusive lock on `path`; the kernel releases it if this process dies."""
+    with path.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise SystemExit(f"pmaas dev is already running (pid {holder}) on PMAAS_HOME={path.parent}; "
+                             "stop it first, or set another PMAAS_HOME and ports") from None
+        handle.truncate(0)
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        yield handle
+
+
+def _check_ports_free(settings: Settings) -> None:
+    """Name the setting to change, rather than let a server fail to bind halfway through the start."""
+    wanted = [name for name in components.COMPONENTS if name in components.GRPC_COMPONENTS]
+    if not settings.temporal_address:
+        wanted += ["temporal", "temporal_ui"]
+    for name in wanted:
+        port = settings.port_of(name)
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers bind: TIME_WAIT is no conflict
+            try:
+                probe.bind((settings.host, port))
+            except OSError as exc:
+                raise StartupError(f"{settings.host}:{port} is not free ({exc.strerror}): "
+                                   f"set PMAAS_{name.upper()}_PORT to another port") from None
+
+
+def _start(name: str, env: dict[str, str]) -> Child:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "services.platform.cli", "serve", name],
+        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, bufsize=1, start_new_session=True,
+    )
+    relay = threading.Thread(target=_relay, args=(name, process.stdout), name=f"relay-{name}", daemon=True)
+    relay.start()
+    return Child(name, process, relay)
+
+
+def _relay(name: str, stream: IO[str]) -> None:
+    width = max(map(len, components.COMPONENTS))
+    for line in stream:
+        say(f"{name:<{width}} | {line.rstrip()}")
+
+
+def _watch(children: list[Child]) -> int:
+    """Block until Ctrl-C/SIGTERM (raised as KeyboardInterrupt) or until a child exits on its own."""
+    while True:
+        for child in children:
+            code = child.process.poll()
+            if code is not None:
+                say(f"\n!!! {child.name} exited unexpectedly ({describe_exit(code)}); it is not restarted, "
+                    "see its output above. Stopping the stack.", err=True)
+                return 1
+        time.sleep(WATCH_INTERVAL_S)
+
+
+def _stop(children: list[Child], timeout_s: float) -> None:
+    """SIGTERM all at once, wait up to `timeout_s` in total, then SIGKILL the rest."""
+    for child in children:
+        if child.process.poll() is None:
+            child.process.terminate()
+    deadline = time.monotonic() + timeout_s
+    for child in children:
+        code = embedded.stop_process(child.process, max(0.0, deadline - time.monotonic()))
+        if child.relay is not None:
+            child.relay.join(timeout=2)  # its last lines
+        say(f"stopped {child.name} ({describe_exit(code)})")
+
+
+def _endpoints(settings: Settings, db_url: str, temporal_address: str, token: str) -> str:
+    host = _loopback(settings.host)
+    rows = [(name, f"{host}:{settings.port_of(name)}  gRPC (health, reflection)"
+             if name in components.GRPC_COMPONENTS else "running")
+            for name in components.COMPONENTS]
+    rows.append(("temporal", f"{temporal_address}  namespace {settings.temporal_namespace}"))
+    if ui := embedded.temporal_ui_url(settings):
+        rows.append(("temporal UI", ui))
+    rows.append(("postgresql", _redact(db_url)))
+    logs = "components: below, prefixed by name"
+    if not settings.temporal_address:
+        logs += f"; temporal: {settings.home_dir / 'logs' / 'temporal.log'}"
+    if not settings.database_url:
+        logs += f"; postgresql: {embedded.pgdata(settings) / 'log'}"
+    rows.append(("logs", logs))
+    width = max(len(label) for label, _ in rows)
+    projects = f"{host}:{settings.projects_port}"
+    example = (
+        f"{sys.executable} -c \"import grpc, os; "
+        "from pmaas.projects.v1 import projects_service_pb2 as pb, projects_service_pb2_grpc as rpc; "
+        f"stub = rpc.ProjectsServiceStub(grpc.insecure_channel('{projects}')); "
+        "print(stub.ListOrganizations(pb.ListOrganizationsRequest(), "
+        "metadata=[('authorization', 'Bearer ' + os.environ['PMAAS_TOKEN'])]))\""
+    )
+    rule = "=" * 78
+    return "\n".join([
+        rule,
+        "PMaaS dev stack is ready. Ctrl-C stops everything.",
+        "",
+        *(f"  {label:<{width}}  {value}" for label, value in rows),
+        "",
+        f"Dev token (sub dev; every role in organization demo; valid {DEV_TOKEN_TTL_S // 3600}h):",
+        f"  export PMAAS_TOKEN={token}",
+        "Call the projects service with it:",
+        f"  {example}",
+        "Other tokens: pmaas token --sub alice --org demo:pm,member --ttl 1h",
+        rule,
+    ])
+
+
+def _loopback(host: str) -> str:
+    """Where to reach a server bound to `host` from this machine."""
+    return "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+
+
+def _redact(url: str) -> str:
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))

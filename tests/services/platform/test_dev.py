@@ -1,0 +1,118 @@
+"""`pmaas dev` end to end: real PostgreSQL, Temporal and components on free ports."""
+
+from __future__ import annotations
+
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import grpc
+import psutil
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from pmaas.projects.v1 import projects_service_pb2 as api
+from pmaas.projects.v1 import projects_service_pb2_grpc
+from services.platform import embedded
+from services.platform.settings import Settings
+from tests.services.platform.test_cli import cli_env, temporary_home
+
+READY_TIMEOUT_S = 120
+STOP_TIMEOUT_S = 60
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class DevStack:
+    """A running `pmaas dev` whose output is collected line by line."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.ports = {"projects": free_port(), "temporal": free_port(), "temporal_ui": free_port()}
+        env = cli_env(home, **{f"{name}_port": str(port) for name, port in self.ports.items()})
+        self.process = subprocess.Popen([sys.executable, "-m", "services.platform.cli", "dev"], env=env, cwd=home,
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.output: list[str] = []
+        threading.Thread(target=lambda: [self.lines.put(line) for line in self.process.stdout], daemon=True).start()
+
+    def wait_for(self, marker: str, timeout_s: float = READY_TIMEOUT_S) -> str:
+        """The first line containing `marker`; fails with the output so far if none comes."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            self.output.append(line)
+            if marker in line:
+                return line
+        raise AssertionError(f"no line with {marker!r} after {timeout_s}s:\n{''.join(self.output)}")
+
+    def descendants(self) -> list[psutil.Process]:
+        return psutil.Process(self.process.pid).children(recursive=True)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                for child in self.descendants():
+                    child.kill()
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture
+def stack() -> Iterator[DevStack]:
+    with temporary_home() as home:
+        running = DevStack(home)
+        yield running
+        running.stop()
+        embedded.stop_postgres(Settings(home=home))  # in case the stack could not
+
+
+def test_dev_serves_with_the_printed_token_and_stops_everything_on_sigterm(stack):
+    token = stack.wait_for("export PMAAS_TOKEN=").split("=", 1)[1].strip()
+    stack.wait_for("=" * 20)  # end of the endpoints block
+    projects = f"127.0.0.1:{stack.ports['projects']}"
+    children = {child: child.cmdline() for child in stack.descendants()}
+    with grpc.insecure_channel(projects) as channel:
+        health = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=5)
+        listed = projects_service_pb2_grpc.ProjectsServiceStub(channel).ListOrganizations(
+            api.ListOrganizationsRequest(), metadata=[("authorization", f"Bearer {token}")], timeout=10)
+
+    stack.process.send_signal(signal.SIGTERM)
+    code = stack.process.wait(STOP_TIMEOUT_S)
+
+    assert health.status == health_pb2.HealthCheckResponse.SERVING
+    assert list(listed.organizations) == []
+    assert sorted(" ".join(cmd[-2:]) if "serve" in cmd else Path(cmd[0]).name for cmd in children.values()) == [
+        "serve projects", "temporal"]
+    assert code == 0, "".join(stack.output)
+    assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+    assert not embedded.postgres_running(Settings(home=stack.home))
+
+
+def test_dev_fails_loudly_when_a_component_dies(stack):
+    stack.wait_for("export PMAAS_TOKEN=")
+    projects = next(c for c in stack.descendants() if c.cmdline()[-2:] == ["serve", "projects"])
+
+    projects.kill()
+    line = stack.wait_for("exited unexpectedly")
+    code = stack.process.wait(STOP_TIMEOUT_S)
+
+    assert "projects exited unexpectedly (killed by SIGKILL)" in line
+    assert code == 1
+    assert not embedded.postgres_running(Settings(home=stack.home))
