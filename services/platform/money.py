@@ -58,7 +58,8 @@ def from_proto(money: money_pb2.Money, field: str, violations: errors.Violations
 
 def micros_of(money_value: money_pb2.Money) -> int:
     """Micros of an already-validated Money (as stored and returned by the services)."""
-    return money_value.units * MICROS + int(money_value.nanos / 1000)
+    # Validated nanos are whole micros, so floor division is exact for either sign.
+    return money_value.units * MICROS + money_value.nanos // 1000
 
 
 def div_round(numerator: int, denominator: int) -> int:

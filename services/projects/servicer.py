@@ -303,6 +303,9 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
             before = store.project(row)
             v = Violations()
             columns = rules.project_columns(_merged(before, request.project, paths), key[0], row["currency"], v)
+            if columns["currency"] != row["currency"]:
+                v.add("project.budget.currency_code",
+                      f"the project's currency is {row['currency']}; baselines and actuals are kept in it")
             v.raise_if_any()
             await self._check_portfolio(tx.conn, key[0], columns["portfolio_id"])
             return await self._update(tx, PROJECTS, key, row, before, columns, "UpdateProject", name, paths)
