@@ -421,8 +421,11 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
             row = await store.require(tx.conn, MILESTONES, key, name, lock=True)
             check_etag(request.milestone.etag, name, row["version"])
             before = store.milestone(row)
+            merged = _merged(before, request.milestone, paths)
+            if "completion_date" not in paths and merged.state != pb.MILESTONE_STATE_ACHIEVED:
+                merged.ClearField("completion_date")  # reopening forgets the old completion
             v = Violations()
-            columns = rules.milestone_columns(_merged(before, request.milestone, paths), v, self.today())
+            columns = rules.milestone_columns(merged, v, self.today())
             v.raise_if_any()
             return await self._update(tx, MILESTONES, key, row, before, columns, "UpdateMilestone", name, paths)
 
@@ -519,9 +522,13 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
                 "author": tx.actor, **columns}, name)
             created = store.status_report(row)
             tx.record("CreateStatusReport", name, None, created)
-            # The latest report's RAG is the project's health on every dashboard.
+            # The latest report's RAG is the project's health on every dashboard; a backdated
+            # report filed late does not overwrite a newer one's.
             health = {c: columns[c] for c in ("health_schedule", "health_scope", "health_cost", "health_resources")}
-            if any(project[c] != value for c, value in health.items()):
+            newer = await tx.conn.fetchval(
+                "SELECT EXISTS (SELECT 1 FROM status_reports WHERE org_id = $1 AND project_id = $2 "
+                "AND report_date > $3)", key[0], key[1], columns["report_date"])
+            if not newer and any(project[c] != value for c, value in health.items()):
                 after = await store.update(tx.conn, PROJECTS, key, health)
                 tx.record("UpdateProjectHealth", request.parent, store.project(project), store.project(after),
                           status_report=name)
