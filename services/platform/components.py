@@ -19,9 +19,10 @@ from services.platform import db
 # name -> module; `pmaas dev` starts them in this order.
 COMPONENTS: dict[str, str] = {
     "projects": "services.projects.server",
+    "risks": "services.risks.server",
 }
 # Components that listen on `<name>_port` and answer grpc.health.v1; `pmaas dev` waits for each.
-GRPC_COMPONENTS: frozenset[str] = frozenset({"projects"})
+GRPC_COMPONENTS: frozenset[str] = frozenset({"projects", "risks"})
 
 
 class UnknownComponent(LookupError):

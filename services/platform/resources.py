@@ -81,6 +81,23 @@ def mask_paths(resource: Message, mask: field_mask_pb2.FieldMask, updatable: set
     return paths
 
 
+def merged(current: Message, requested: Message, paths: list[str]) -> Message:
+    """`current` with the masked top-level fields taken from `requested` (AIP-134 semantics)."""
+    result = type(current)()
+    result.CopyFrom(current)
+    for path in paths:
+        result.ClearField(path)
+        field = requested.DESCRIPTOR.fields_by_name[path]
+        if field.is_repeated:
+            getattr(result, path).extend(getattr(requested, path))
+        elif field.message_type is not None:
+            if requested.HasField(path):
+                getattr(result, path).CopyFrom(getattr(requested, path))
+        else:
+            setattr(result, path, getattr(requested, path))
+    return result
+
+
 def to_timestamp(value: dt.datetime | None) -> timestamp_pb2.Timestamp | None:
     if value is None:
         return None

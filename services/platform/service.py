@@ -46,6 +46,13 @@ class Running:
 
     async def stop(self, grace_s: float = 0) -> None:
         await self.server.stop(grace_s)
+        await self.close()
+
+    async def close(self) -> None:
+        """Release what the servicer holds (channels to other services), then the pool."""
+        close = getattr(self.servicer, "close", None)
+        if close is not None:
+            await close()
         await self.pool.close()
 
 
@@ -69,4 +76,4 @@ async def run(spec: ServiceSpec, settings: Settings) -> None:
     address = f"{settings.host}:{settings.port_of(spec.component)}"
     running = await start(spec, settings, embedded.database_url(settings), address)
     log.info("serving", extra={"service": spec.full_name, "address": f"{settings.host}:{running.port}"})
-    await serve_until_signalled(running.server, running.health, settings.grace_period_s, on_stop=running.pool.close)
+    await serve_until_signalled(running.server, running.health, settings.grace_period_s, on_stop=running.close)

@@ -26,7 +26,7 @@ from services.platform.auth import principal
 from services.platform.errors import Violations
 from services.platform.mutations import Tx, run_mutation
 from services.platform.resources import (
-    check_enum, check_etag, check_id, check_text, from_date, mask_paths, new_id,
+    check_enum, check_etag, check_id, check_text, from_date, mask_paths, merged, new_id,
 )
 from services.projects import rules, store
 from services.projects.store import (
@@ -50,23 +50,6 @@ def _chosen_id(given: str, field: str, v: Violations) -> str:
         check_id(given, field, v)
         return given
     return new_id()
-
-
-def _merged(current, requested, paths: list[str]):
-    """`current` with the masked fields taken from `requested` (AIP-134 semantics)."""
-    merged = type(current)()
-    merged.CopyFrom(current)
-    for path in paths:
-        merged.ClearField(path)
-        field = requested.DESCRIPTOR.fields_by_name[path]
-        if field.is_repeated:
-            getattr(merged, path).extend(getattr(requested, path))
-        elif field.message_type is not None:
-            if requested.HasField(path):
-                getattr(merged, path).CopyFrom(getattr(requested, path))
-        else:
-            setattr(merged, path, getattr(requested, path))
-    return merged
 
 
 class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
@@ -186,7 +169,7 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
             check_etag(request.organization.etag, name, row["version"])
             before = store.organization(row)
             v = Violations()
-            columns = rules.organization_columns(_merged(before, request.organization, paths), v)
+            columns = rules.organization_columns(merged(before, request.organization, paths), v)
             v.raise_if_any()
             return await self._update(tx, ORGANIZATIONS, key, row, before, columns, "UpdateOrganization", name, paths)
 
@@ -229,7 +212,7 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
             check_etag(request.portfolio.etag, name, row["version"])
             before = store.portfolio(row)
             v = Violations()
-            columns = rules.portfolio_columns(_merged(before, request.portfolio, paths), v)
+            columns = rules.portfolio_columns(merged(before, request.portfolio, paths), v)
             v.raise_if_any()
             return await self._update(tx, PORTFOLIOS, key, row, before, columns, "UpdatePortfolio", name, paths)
 
@@ -302,7 +285,7 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
             check_etag(request.project.etag, name, row["version"])
             before = store.project(row)
             v = Violations()
-            columns = rules.project_columns(_merged(before, request.project, paths), key[0], row["currency"], v)
+            columns = rules.project_columns(merged(before, request.project, paths), key[0], row["currency"], v)
             if columns["currency"] != row["currency"]:
                 v.add("project.budget.currency_code",
                       f"the project's currency is {row['currency']}; baselines and actuals are kept in it")
@@ -421,11 +404,11 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
             row = await store.require(tx.conn, MILESTONES, key, name, lock=True)
             check_etag(request.milestone.etag, name, row["version"])
             before = store.milestone(row)
-            merged = _merged(before, request.milestone, paths)
-            if "completion_date" not in paths and merged.state != pb.MILESTONE_STATE_ACHIEVED:
-                merged.ClearField("completion_date")  # reopening forgets the old completion
+            target = merged(before, request.milestone, paths)
+            if "completion_date" not in paths and target.state != pb.MILESTONE_STATE_ACHIEVED:
+                target.ClearField("completion_date")  # reopening forgets the old completion
             v = Violations()
-            columns = rules.milestone_columns(merged, v, self.today())
+            columns = rules.milestone_columns(target, v, self.today())
             v.raise_if_any()
             return await self._update(tx, MILESTONES, key, row, before, columns, "UpdateMilestone", name, paths)
 
@@ -494,7 +477,7 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
             check_etag(request.assignment.etag, name, row["version"])
             before = store.assignment(row)
             v = Violations()
-            columns = rules.assignment_columns(_merged(before, request.assignment, paths), v)
+            columns = rules.assignment_columns(merged(before, request.assignment, paths), v)
             v.raise_if_any()
             await self._check_allocation(tx.conn, key[0], columns, (key[1], key[2]))
             return await self._update(tx, ASSIGNMENTS, key, row, before, columns, "UpdateAssignment", name, paths)

@@ -17,7 +17,7 @@ import asyncpg
 import jwt
 import pytest
 
-from services.platform import audit, db, embedded
+from services.platform import audit, components, db, embedded
 from services.platform.auth import Role, TokenAuthority
 from services.platform.settings import Settings
 from services.projects import server as projects_server
@@ -120,9 +120,10 @@ def test_migrate_applies_once_then_nothing_and_stops_what_it_started(home):
     second = pmaas("migrate", env=env)
 
     assert first.returncode == 0, first.stderr
-    assert first.stdout.startswith("projects: applied platform/0001, projects/0001")
+    schemas = components.schemas()
+    assert first.stdout.splitlines() == [f"{s}: applied platform/0001, {s}/0001" for s in schemas]
     assert second.returncode == 0, second.stderr
-    assert second.stdout == "projects: up to date\n"
+    assert second.stdout.splitlines() == [f"{s}: up to date" for s in schemas]
     assert not embedded.postgres_running(Settings(home=home))
 
 

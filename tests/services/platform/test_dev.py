@@ -19,7 +19,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from pmaas.projects.v1 import projects_service_pb2 as api
 from pmaas.projects.v1 import projects_service_pb2_grpc
-from services.platform import embedded
+from services.platform import components, embedded
 from services.platform.settings import Settings
 from tests.services.platform.test_cli import cli_env, temporary_home
 
@@ -38,7 +38,8 @@ class DevStack:
 
     def __init__(self, home: Path) -> None:
         self.home = home
-        self.ports = {"projects": free_port(), "temporal": free_port(), "temporal_ui": free_port()}
+        self.ports = {**{name: free_port() for name in components.GRPC_COMPONENTS},
+                      "temporal": free_port(), "temporal_ui": free_port()}
         env = cli_env(home, **{f"{name}_port": str(port) for name, port in self.ports.items()})
         self.process = subprocess.Popen([sys.executable, "-m", "services.platform.cli", "dev"], env=env, cwd=home,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -98,8 +99,8 @@ def test_dev_serves_with_the_printed_token_and_stops_everything_on_sigterm(stack
 
     assert health.status == health_pb2.HealthCheckResponse.SERVING
     assert list(listed.organizations) == []
-    assert sorted(" ".join(cmd[-2:]) if "serve" in cmd else Path(cmd[0]).name for cmd in children.values()) == [
-        "serve projects", "temporal"]
+    assert sorted(" ".join(cmd[-2:]) if "serve" in cmd else Path(cmd[0]).name for cmd in children.values()) == sorted(
+        [*(f"serve {name}" for name in components.COMPONENTS), "temporal"])
     assert code == 0, "".join(stack.output)
     assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
     assert not embedded.postgres_running(Settings(home=stack.home))
