@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench protos check-protos lint-protos venv clean
+.PHONY: run test bench lint protos check-protos lint-protos venv clean
 
 venv: $(STAMP)
 
@@ -19,11 +19,14 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/pmaas dev
 
-test: $(STAMP) check-protos lint-protos
+test: $(STAMP) lint check-protos lint-protos
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench.run $(BENCH_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
 
 # Generated code is committed; `check-protos` fails when it is stale.
 protos: $(STAMP)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import asyncpg
 from google.protobuf.message import Message
@@ -53,7 +53,7 @@ def chain_hash(prev_hash: str, canonical: bytes) -> str:
 
 
 def _iso(t: datetime) -> str:
-    return t.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return t.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 async def append(conn: asyncpg.Connection, event: AuditEvent) -> int:
@@ -64,7 +64,7 @@ async def append(conn: asyncpg.Connection, event: AuditEvent) -> int:
         "SELECT seq, hash FROM audit_events WHERE org_id = $1 ORDER BY seq DESC LIMIT 1", event.org_id
     )
     seq, prev = (last["seq"] + 1, last["hash"]) if last else (1, GENESIS)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     hashed = chain_hash(prev, event.canonical(seq, now))
     await conn.execute(
         """INSERT INTO audit_events (org_id, seq, event_time, actor, action, resource, request_id, trace_id,

@@ -22,7 +22,7 @@ from services.platform import errors
 from services.platform.settings import Settings
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     ADMIN = "admin"
     PMO = "pmo"
     PM = "pm"
@@ -33,7 +33,7 @@ class Role(str, enum.Enum):
     VIEWER = "viewer"
 
 
-class Permission(str, enum.Enum):
+class Permission(enum.StrEnum):
     READ = "read"  # every resource of the organization
     ORGANIZATION_WRITE = "organization.write"
     PORTFOLIO_WRITE = "portfolio.write"

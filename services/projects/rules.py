@@ -16,7 +16,11 @@ from pmaas.projects.v1 import resources_pb2 as pb
 from services.platform import money
 from services.platform.errors import Violations, failed_precondition
 from services.platform.resources import (
-    check_enum, check_text, check_text_list, from_date, ID_RE,
+    ID_RE,
+    check_enum,
+    check_text,
+    check_text_list,
+    from_date,
 )
 
 NAME_MAX = 200

@@ -20,17 +20,32 @@ from google.protobuf import empty_pb2
 from pmaas.projects.v1 import projects_service_pb2 as api
 from pmaas.projects.v1 import projects_service_pb2_grpc
 from pmaas.projects.v1 import resources_pb2 as pb
-from services.platform import errors, money, pagination
+from services.platform import errors, money, pagination, tables
 from services.platform.auth import Permission as P
 from services.platform.auth import principal
 from services.platform.errors import Violations
 from services.platform.mutations import Tx, run_mutation
 from services.platform.resources import (
-    check_enum, check_etag, check_id, check_text, from_date, mask_paths, merged, new_id,
+    check_enum,
+    check_etag,
+    check_id,
+    check_text,
+    from_date,
+    mask_paths,
+    merged,
+    new_id,
 )
+from services.platform.tables import Table
 from services.projects import rules, store
 from services.projects.store import (
-    ASSIGNMENTS, BASELINES, LESSONS_LEARNED, MILESTONES, ORGANIZATIONS, PORTFOLIOS, PROJECTS, STATUS_REPORTS, Kind,
+    ASSIGNMENTS,
+    BASELINES,
+    LESSONS_LEARNED,
+    MILESTONES,
+    ORGANIZATIONS,
+    PORTFOLIOS,
+    PROJECTS,
+    STATUS_REPORTS,
 )
 
 ORG_UPDATABLE = {"display_name", "pmo_type", "default_currency_code"}
@@ -59,21 +74,21 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
 
     # --- shared mechanics ---------------------------------------------------
 
-    async def _get(self, kind: Kind, name: str):
+    async def _get(self, kind: Table, name: str):
         key = kind.key_of(name)
         principal().require(key[0], P.READ)
         async with self.pool.acquire() as conn:
-            return kind.to_proto(await store.require(conn, kind, key, name))
+            return kind.to_proto(await tables.require(conn, kind, key, name))
 
-    async def _list(self, kind: Kind, parent_kind: Kind, request, response, field: str):
+    async def _list(self, kind: Table, parent_kind: Table, request, response, field: str):
         parent_key = parent_kind.key_of(request.parent, "parent")
         principal().require(parent_key[0], P.READ)
         filter_text = getattr(request, "filter", "")
         page = pagination.page_from_request(request.page_size, request.page_token, request.parent, filter_text)
         async with self.pool.acquire() as conn:
-            rows = await store.list_page(conn, kind, parent_key, filter_text, page)
+            rows = await tables.list_page(conn, kind, parent_key, filter_text, page)
             if not rows and page.after_seq == 0:
-                await store.require(conn, parent_kind, parent_key, request.parent)  # 404 for a missing parent
+                await tables.require(conn, parent_kind, parent_key, request.parent)  # 404 for a missing parent
         getattr(response, field).extend(kind.to_proto(r) for r in rows[: page.size])
         response.next_page_token = page.next_token(rows)
         return response
@@ -82,45 +97,45 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
         return await run_mutation(self.pool, org_id=org, method=method, request=request,
                                   response_type=response_type, work=work, dry_run=dry_run)
 
-    async def _insert(self, conn: asyncpg.Connection, kind: Kind, values: dict[str, Any], name: str):
+    async def _insert(self, conn: asyncpg.Connection, kind: Table, values: dict[str, Any], name: str):
         try:
-            return await store.insert(conn, kind.table, values)
+            return await tables.insert(conn, kind.name, values)
         except asyncpg.UniqueViolationError as exc:
             if exc.constraint_name and exc.constraint_name.endswith("_pkey"):
                 raise errors.already_exists(name) from None
             raise _duplicate(exc) from None
 
-    async def _update(self, tx: Tx, kind: Kind, key: list, row, before, columns: dict[str, Any], method: str,
+    async def _update(self, tx: Tx, kind: Table, key: list, row, before, columns: dict[str, Any], method: str,
                       name: str, paths: list[str]):
         changed = {c: v for c, v in columns.items() if row[c] != v}
         if not changed:
             return before
         try:
-            new_row = await store.update(tx.conn, kind, key, changed)
+            new_row = await tables.update(tx.conn, kind, key, changed)
         except asyncpg.UniqueViolationError as exc:
             raise _duplicate(exc) from None
         after = kind.to_proto(new_row)
         tx.record(method, name, before, after, fields=sorted(paths))
         return after
 
-    async def _delete(self, kind: Kind, request, method: str, permission: P,
+    async def _delete(self, kind: Table, request, method: str, permission: P,
                       precondition: Callable[[asyncpg.Record], None] | None = None):
         key = kind.key_of(request.name)
         principal().require(key[0], permission)
 
         async def work(tx: Tx):
-            row = await store.require(tx.conn, kind, key, request.name, lock=True)
+            row = await tables.require(tx.conn, kind, key, request.name, lock=True)
             check_etag(request.etag, request.name, row["version"])
             if precondition:
                 precondition(row)
-            await store.delete(tx.conn, kind, key)
+            await tables.delete(tx.conn, kind, key)
             tx.record(method, request.name, kind.to_proto(row), None)
             return empty_pb2.Empty()
 
         return await self._mutate(key[0], method, request, empty_pb2.Empty, work)
 
     async def _require_project(self, conn: asyncpg.Connection, parent: str, *, lock: bool = False):
-        return await store.require(conn, PROJECTS, PROJECTS.key_of(parent, "parent"), parent, lock=lock)
+        return await tables.require(conn, PROJECTS, PROJECTS.key_of(parent, "parent"), parent, lock=lock)
 
     # --- organizations ------------------------------------------------------
 
@@ -153,7 +168,7 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
         orgs = sorted(principal().orgs)
         page = pagination.page_from_request(request.page_size, request.page_token, request.filter)
         async with self.pool.acquire() as conn:
-            rows = await store.list_page(conn, ORGANIZATIONS, [], request.filter, page, only_ids=orgs)
+            rows = await tables.list_page(conn, ORGANIZATIONS, [], request.filter, page, only_ids=orgs)
         response = api.ListOrganizationsResponse(organizations=[store.organization(r) for r in rows[: page.size]])
         response.next_page_token = page.next_token(rows)
         return response
@@ -165,7 +180,7 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
         paths = mask_paths(request.organization, request.update_mask, ORG_UPDATABLE, "organization")
 
         async def work(tx: Tx):
-            row = await store.require(tx.conn, ORGANIZATIONS, key, name, lock=True)
+            row = await tables.require(tx.conn, ORGANIZATIONS, key, name, lock=True)
             check_etag(request.organization.etag, name, row["version"])
             before = store.organization(row)
             v = Violations()
@@ -187,7 +202,7 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
         name = f"{request.parent}/portfolios/{pid}"
 
         async def work(tx: Tx):
-            await store.require(tx.conn, ORGANIZATIONS, [org], request.parent)
+            await tables.require(tx.conn, ORGANIZATIONS, [org], request.parent)
             created = store.portfolio(await self._insert(tx.conn, PORTFOLIOS, {"org_id": org, "id": pid, **columns},
                                                          name))
             tx.record("CreatePortfolio", name, None, created)
@@ -208,7 +223,7 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
         paths = mask_paths(request.portfolio, request.update_mask, PORTFOLIO_UPDATABLE, "portfolio")
 
         async def work(tx: Tx):
-            row = await store.require(tx.conn, PORTFOLIOS, key, name, lock=True)
+            row = await tables.require(tx.conn, PORTFOLIOS, key, name, lock=True)
             check_etag(request.portfolio.etag, name, row["version"])
             before = store.portfolio(row)
             v = Violations()
@@ -223,14 +238,14 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
         principal().require(key[0], P.PORTFOLIO_WRITE)
 
         async def work(tx: Tx):
-            row = await store.require(tx.conn, PORTFOLIOS, key, request.name, lock=True)
+            row = await tables.require(tx.conn, PORTFOLIOS, key, request.name, lock=True)
             check_etag(request.etag, request.name, row["version"])
             in_use = await tx.conn.fetchval(
                 "SELECT count(*) FROM projects WHERE org_id = $1 AND portfolio_id = $2", *key)
             if in_use:
                 raise errors.failed_precondition(
                     "PORTFOLIO_NOT_EMPTY", f"{request.name} still holds {in_use} project(s); move them first")
-            await store.delete(tx.conn, PORTFOLIOS, key)
+            await tables.delete(tx.conn, PORTFOLIOS, key)
             tx.record("DeletePortfolio", request.name, store.portfolio(row), None)
             return empty_pb2.Empty()
 
@@ -251,7 +266,7 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
         name = f"{request.parent}/projects/{pid}"
 
         async def work(tx: Tx):
-            org_row = await store.require(tx.conn, ORGANIZATIONS, [org], request.parent)
+            org_row = await tables.require(tx.conn, ORGANIZATIONS, [org], request.parent)
             v = Violations()
             columns = rules.project_columns(request.project, org, org_row["default_currency"], v)
             v.raise_if_any()
@@ -265,7 +280,7 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
         return await self._mutate(org, "CreateProject", request, pb.Project, work, dry_run=request.validate_only)
 
     async def _check_portfolio(self, conn: asyncpg.Connection, org: str, portfolio_id: str | None) -> None:
-        if portfolio_id and await store.fetch(conn, PORTFOLIOS, [org, portfolio_id]) is None:
+        if portfolio_id and await tables.fetch(conn, PORTFOLIOS, [org, portfolio_id]) is None:
             raise errors.bad_field("project.portfolio", f"organizations/{org}/portfolios/{portfolio_id} does not exist")
 
     async def GetProject(self, request, context) -> pb.Project:
@@ -281,7 +296,7 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
         paths = mask_paths(request.project, request.update_mask, PROJECT_UPDATABLE, "project")
 
         async def work(tx: Tx):
-            row = await store.require(tx.conn, PROJECTS, key, name, lock=True)
+            row = await tables.require(tx.conn, PROJECTS, key, name, lock=True)
             check_etag(request.project.etag, name, row["version"])
             before = store.project(row)
             v = Violations()
@@ -313,11 +328,11 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
         v.raise_if_any()
 
         async def work(tx: Tx):
-            row = await store.require(tx.conn, PROJECTS, key, request.name, lock=True)
+            row = await tables.require(tx.conn, PROJECTS, key, request.name, lock=True)
             check_etag(request.etag, request.name, row["version"])
             rules.check_phase_transition(row["phase"], request.phase)
             before = store.project(row)
-            after = store.project(await store.update(tx.conn, PROJECTS, key, {"phase": request.phase}))
+            after = store.project(await tables.update(tx.conn, PROJECTS, key, {"phase": request.phase}))
             tx.record("TransitionProjectPhase", request.name, before, after, reason=request.reason,
                       from_phase=pb.Phase.Name(row["phase"]), to_phase=pb.Phase.Name(request.phase))
             return after
@@ -347,13 +362,13 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
             if budget.currency != project["currency"]:
                 raise errors.bad_field("budget.currency_code", f"must be {project['currency']}, the project's currency")
             revision = project["baseline_revision"] + 1
-            row = await store.insert(tx.conn, "baselines", {
+            row = await tables.insert(tx.conn, "baselines", {
                 "org_id": key[0], "project_id": key[1], "revision": revision, "start_date": start, "end_date": end,
                 "currency": budget.currency, "budget_micros": budget.micros, "reason": request.reason,
                 "creator": tx.actor})
             before = store.project(project)
             # The new baseline is the approved plan: the project follows it.
-            after = store.project(await store.update(tx.conn, PROJECTS, key, {
+            after = store.project(await tables.update(tx.conn, PROJECTS, key, {
                 "baseline_revision": revision, "planned_start_date": start, "planned_end_date": end,
                 "budget_micros": budget.micros}))
             created = store.baseline(row)
@@ -401,7 +416,7 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
         paths = mask_paths(request.milestone, request.update_mask, MILESTONE_UPDATABLE, "milestone")
 
         async def work(tx: Tx):
-            row = await store.require(tx.conn, MILESTONES, key, name, lock=True)
+            row = await tables.require(tx.conn, MILESTONES, key, name, lock=True)
             check_etag(request.milestone.etag, name, row["version"])
             before = store.milestone(row)
             target = merged(before, request.milestone, paths)
@@ -473,7 +488,7 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
         paths = mask_paths(request.assignment, request.update_mask, ASSIGNMENT_UPDATABLE, "assignment")
 
         async def work(tx: Tx):
-            row = await store.require(tx.conn, ASSIGNMENTS, key, name, lock=True)
+            row = await tables.require(tx.conn, ASSIGNMENTS, key, name, lock=True)
             check_etag(request.assignment.etag, name, row["version"])
             before = store.assignment(row)
             v = Violations()
@@ -512,7 +527,7 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
                 "SELECT EXISTS (SELECT 1 FROM status_reports WHERE org_id = $1 AND project_id = $2 "
                 "AND report_date > $3)", key[0], key[1], columns["report_date"])
             if not newer and any(project[c] != value for c, value in health.items()):
-                after = await store.update(tx.conn, PROJECTS, key, health)
+                after = await tables.update(tx.conn, PROJECTS, key, health)
                 tx.record("UpdateProjectHealth", request.parent, store.project(project), store.project(after),
                           status_report=name)
             return created
@@ -554,7 +569,7 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
         key = PORTFOLIOS.key_of(request.name)
         principal().require(key[0], P.READ)
         async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-            await store.require(conn, PORTFOLIOS, key, request.name)
+            await tables.require(conn, PORTFOLIOS, key, request.name)
             projects = await conn.fetch(
                 "SELECT * FROM projects WHERE org_id = $1 AND portfolio_id = $2 ORDER BY seq", *key)
             milestones = await conn.fetch(

@@ -1,40 +1,18 @@
-"""SQL for the projects schema: one `Kind` per resource, row <-> proto.
+"""The projects schema: one `Table` per resource and its row -> proto conversion.
 
-A Kind knows its table, its resource-name pattern (whose parts are the key
-columns, in order), how a row becomes a proto, and which fields List may
-filter on. Generic get/list/delete live here; each resource's own writes live
-in the servicer beside its validation.
+Generic reads and writes are in services/platform/tables.py; each resource's
+own writes live in the servicer beside its validation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
-
 import asyncpg
-from google.protobuf.message import Message
 
 from pmaas.projects.v1 import resources_pb2 as pb
-from services.platform import errors, filters, pagination
 from services.platform.filters import Field
 from services.platform.money import Amount
 from services.platform.resources import Pattern, etag_of, to_date, to_timestamp
-
-
-@dataclass(frozen=True)
-class Kind:
-    table: str
-    pattern: Pattern
-    keys: tuple[str, ...]  # key columns, one per `{part}` of the pattern
-    to_proto: Callable[[asyncpg.Record], Message]
-    filters: dict[str, Field]
-
-    def key_of(self, name: str, field: str = "name") -> list[str]:
-        return list(self.pattern.parse(name, field).values())
-
-    def where_key(self, first: int = 1) -> str:
-        return " AND ".join(f"{col} = ${first + i}" for i, col in enumerate(self.keys))
+from services.platform.tables import Table
 
 
 def _health(row: asyncpg.Record) -> pb.Health:
@@ -140,12 +118,15 @@ def lesson_learned(row: asyncpg.Record) -> pb.LessonLearned:
 
 _PROJECT_CHILD = ("org_id", "project_id", "id")
 
-ORGANIZATIONS = Kind("organizations", ORG_PATTERN, ("id",), organization,
-                     {"pmo_type": Field("pmo_type", "enum", pb.PmoType.DESCRIPTOR),
-                      "display_name": Field("display_name")})
-PORTFOLIOS = Kind("portfolios", PORTFOLIO_PATTERN, ("org_id", "id"), portfolio,
-                  {"display_name": Field("display_name"), "priority_score": Field("priority_score", "int")})
-PROJECTS = Kind("projects", PROJECT_PATTERN, ("org_id", "id"), project, {
+ORGANIZATIONS = Table("organizations", ORG_PATTERN, ("id",), {
+    "pmo_type": Field("pmo_type", "enum", pb.PmoType.DESCRIPTOR),
+    "display_name": Field("display_name"),
+}, to_proto=organization)
+PORTFOLIOS = Table("portfolios", PORTFOLIO_PATTERN, ("org_id", "id"), {
+    "display_name": Field("display_name"),
+    "priority_score": Field("priority_score", "int"),
+}, to_proto=portfolio)
+PROJECTS = Table("projects", PROJECT_PATTERN, ("org_id", "id"), {
     "code": Field("code"),
     "display_name": Field("display_name"),
     "methodology": Field("methodology", "enum", pb.Methodology.DESCRIPTOR),
@@ -156,73 +137,23 @@ PROJECTS = Kind("projects", PROJECT_PATTERN, ("org_id", "id"), project, {
     "portfolio": Field("portfolio_id"),  # the portfolio's id
     "percent_complete": Field("percent_complete", "int"),
     "planned_end_date": Field("planned_end_date", "date"),
-})
-BASELINES = Kind("baselines", Pattern("organizations/{organization}/projects/{project}/baselines/{revision}"),
-                 ("org_id", "project_id", "revision"), baseline, {})
-MILESTONES = Kind("milestones", Pattern("organizations/{organization}/projects/{project}/milestones/{milestone}"),
-                  _PROJECT_CHILD, milestone, {
-                      "state": Field("state", "enum", pb.MilestoneState.DESCRIPTOR),
-                      "due_date": Field("due_date", "date"),
-                  })
-ASSIGNMENTS = Kind("assignments",
-                   Pattern("organizations/{organization}/projects/{project}/assignments/{assignment}"),
-                   _PROJECT_CHILD, assignment, {
-                       "person": Field("person"), "role": Field("role"),
-                       "start_date": Field("start_date", "date"), "end_date": Field("end_date", "date"),
-                   })
-STATUS_REPORTS = Kind("status_reports",
-                      Pattern("organizations/{organization}/projects/{project}/statusReports/{status_report}"),
-                      _PROJECT_CHILD, status_report, {"report_date": Field("report_date", "date")})
-LESSONS_LEARNED = Kind("lessons_learned",
-                       Pattern("organizations/{organization}/projects/{project}/lessonsLearned/{lesson}"),
-                       _PROJECT_CHILD, lesson_learned, {"category": Field("category")})
-
-
-async def fetch(conn: asyncpg.Connection, kind: Kind, key: list[Any], *, lock: bool = False) -> asyncpg.Record | None:
-    sql = f"SELECT * FROM {kind.table} WHERE {kind.where_key()}" + (" FOR UPDATE" if lock else "")
-    return await conn.fetchrow(sql, *key)
-
-
-async def require(conn: asyncpg.Connection, kind: Kind, key: list[Any], name: str, *,
-                  lock: bool = False) -> asyncpg.Record:
-    row = await fetch(conn, kind, key, lock=lock)
-    if row is None:
-        raise errors.not_found(name)
-    return row
-
-
-async def list_page(conn: asyncpg.Connection, kind: Kind, parent_key: list[Any], filter_text: str,
-                    page: pagination.Page, only_ids: list[str] | None = None) -> list[asyncpg.Record]:
-    """Up to page.size + 1 rows under the parent, in seq order, after the page's keyset."""
-    parent_cols = kind.keys[: len(parent_key)]
-    where = [f"{col} = ${i + 1}" for i, col in enumerate(parent_cols)]
-    args: list[Any] = list(parent_key)
-    if only_ids is not None:
-        args.append(only_ids)
-        where.append(f"id = ANY(${len(args)})")
-    args.append(page.after_seq)
-    where.append(f"seq > ${len(args)}")
-    compiled = filters.compile_filter(filter_text, kind.filters, len(args) + 1)
-    args += compiled.args
-    args.append(page.size + 1)
-    sql = (f"SELECT * FROM {kind.table} WHERE {' AND '.join(where)} {compiled.sql} "
-           f"ORDER BY seq LIMIT ${len(args)}")
-    return await conn.fetch(sql, *args)
-
-
-async def insert(conn: asyncpg.Connection, table: str, values: dict[str, Any]) -> asyncpg.Record:
-    cols = ", ".join(values)
-    params = ", ".join(f"${i + 1}" for i in range(len(values)))
-    return await conn.fetchrow(f"INSERT INTO {table} ({cols}) VALUES ({params}) RETURNING *", *values.values())
-
-
-async def update(conn: asyncpg.Connection, kind: Kind, key: list[Any], values: dict[str, Any]) -> asyncpg.Record:
-    """Apply `values`, bump the version (new etag) and update_time."""
-    sets = [f"{col} = ${i + 1}" for i, col in enumerate(values)]
-    sets += ["version = version + 1", "update_time = now()"]
-    sql = (f"UPDATE {kind.table} SET {', '.join(sets)} WHERE {kind.where_key(len(values) + 1)} RETURNING *")
-    return await conn.fetchrow(sql, *values.values(), *key)
-
-
-async def delete(conn: asyncpg.Connection, kind: Kind, key: list[Any]) -> None:
-    await conn.execute(f"DELETE FROM {kind.table} WHERE {kind.where_key()}", *key)
+}, to_proto=project)
+BASELINES = Table("baselines", Pattern("organizations/{organization}/projects/{project}/baselines/{revision}"),
+                  ("org_id", "project_id", "revision"), {}, to_proto=baseline)
+MILESTONES = Table("milestones", Pattern("organizations/{organization}/projects/{project}/milestones/{milestone}"),
+                   _PROJECT_CHILD, {
+                       "state": Field("state", "enum", pb.MilestoneState.DESCRIPTOR),
+                       "due_date": Field("due_date", "date"),
+                   }, to_proto=milestone)
+ASSIGNMENTS = Table("assignments",
+                    Pattern("organizations/{organization}/projects/{project}/assignments/{assignment}"),
+                    _PROJECT_CHILD, {
+                        "person": Field("person"), "role": Field("role"),
+                        "start_date": Field("start_date", "date"), "end_date": Field("end_date", "date"),
+                    }, to_proto=assignment)
+STATUS_REPORTS = Table("status_reports",
+                       Pattern("organizations/{organization}/projects/{project}/statusReports/{status_report}"),
+                       _PROJECT_CHILD, {"report_date": Field("report_date", "date")}, to_proto=status_report)
+LESSONS_LEARNED = Table("lessons_learned",
+                        Pattern("organizations/{organization}/projects/{project}/lessonsLearned/{lesson}"),
+                        _PROJECT_CHILD, {"category": Field("category")}, to_proto=lesson_learned)

@@ -230,7 +230,7 @@ def heat_map(counts: dict[tuple[int, int], int], matrix: Matrix) -> list[pb.Heat
 
 
 def review_overdue(risk: pb.Risk, now: dt.datetime) -> bool:
-    return risk.status in ACTIVE_STATUSES and risk.next_review_time.ToDatetime(dt.timezone.utc) < now
+    return risk.status in ACTIVE_STATUSES and risk.next_review_time.ToDatetime(dt.UTC) < now
 
 
 def overdue_actions(risk: pb.Risk, today: dt.date) -> list[pb.OverdueAction]:

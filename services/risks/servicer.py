@@ -23,7 +23,7 @@ from pmaas.projects.v1 import projects_service_pb2_grpc as projects_grpc
 from pmaas.risks.v1 import resources_pb2 as pb
 from pmaas.risks.v1 import risks_service_pb2 as api
 from pmaas.risks.v1 import risks_service_pb2_grpc
-from services.platform import clients, errors, pagination
+from services.platform import clients, errors, pagination, tables
 from services.platform.auth import Permission as P
 from services.platform.auth import principal
 from services.platform.errors import Violations
@@ -45,7 +45,7 @@ _PROJECTS_PAGE = 1000
 
 
 def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def _chosen_id(given: str, field: str, v: Violations) -> str:
@@ -74,7 +74,7 @@ class RisksServicer(risks_service_pb2_grpc.RisksServiceServicer):
 
     async def _insert(self, conn: asyncpg.Connection, table: str, values: dict[str, Any], name: str):
         try:
-            return await store.insert(conn, table, values)
+            return await tables.insert(conn, table, values)
         except asyncpg.UniqueViolationError:
             raise errors.already_exists(name) from None
 
@@ -162,7 +162,7 @@ class RisksServicer(risks_service_pb2_grpc.RisksServiceServicer):
         key = RISKS.key_of(request.name)
         principal().require(key[0], P.READ)
         async with self.pool.acquire() as conn:
-            row = await store.require(conn, RISKS, key, request.name)
+            row = await tables.require(conn, RISKS, key, request.name)
             matrix = await store.matrix(conn, key[0])
         return store.risk(row, matrix)
 
@@ -171,7 +171,7 @@ class RisksServicer(risks_service_pb2_grpc.RisksServiceServicer):
         principal().require(org, P.READ)
         page = pagination.page_from_request(request.page_size, request.page_token, request.parent, request.filter)
         async with self.pool.acquire() as conn:
-            rows = await store.list_page(conn, RISKS, [org, project], request.filter, page)
+            rows = await tables.list_page(conn, RISKS, [org, project], request.filter, page)
             matrix = await store.matrix(conn, org)
         if not rows and page.after_seq == 0:
             await self._check_project(request.parent, context)  # 404 for a missing project
@@ -185,7 +185,7 @@ class RisksServicer(risks_service_pb2_grpc.RisksServiceServicer):
         paths = mask_paths(request.risk, request.update_mask, RISK_UPDATABLE, "risk")
 
         async def work(tx: Tx):
-            row = await store.require(tx.conn, RISKS, key, name, lock=True)
+            row = await tables.require(tx.conn, RISKS, key, name, lock=True)
             check_etag(request.risk.etag, name, row["version"])
             matrix = await store.matrix(tx.conn, key[0])
             before = store.risk(row, matrix)
@@ -198,7 +198,7 @@ class RisksServicer(risks_service_pb2_grpc.RisksServiceServicer):
             # Every update is a review, even one that finds nothing to change.
             now = self.clock()
             changed["next_review_time"] = rules.next_review(now, columns["review_cadence_days"])
-            new_row = await store.update(tx.conn, RISKS, key, changed)
+            new_row = await tables.update(tx.conn, RISKS, key, changed)
             if rules.scores_changed(current, columns):
                 await store.append_history(tx.conn, new_row, matrix, tx.actor, now)
             after = store.risk(new_row, matrix)
@@ -212,13 +212,13 @@ class RisksServicer(risks_service_pb2_grpc.RisksServiceServicer):
         principal().require(key[0], P.RISK_WRITE)
 
         async def work(tx: Tx):
-            row = await store.require(tx.conn, RISKS, key, request.name, lock=True)
+            row = await tables.require(tx.conn, RISKS, key, request.name, lock=True)
             check_etag(request.etag, request.name, row["version"])
             if row["status"] == pb.RISK_STATUS_OCCURRED:
                 raise errors.failed_precondition(
                     "RISK_OCCURRED", f"{request.name} occurred and its issue links to it; close it instead")
             matrix = await store.matrix(tx.conn, key[0])
-            await store.delete(tx.conn, RISKS, key)
+            await tables.delete(tx.conn, RISKS, key)
             tx.record("DeleteRisk", request.name, store.risk(row, matrix), None)
             return empty_pb2.Empty()
 
@@ -235,7 +235,7 @@ class RisksServicer(risks_service_pb2_grpc.RisksServiceServicer):
         issue_name = store.issue_name(org, project, issue_id)
 
         async def work(tx: Tx):
-            row = await store.require(tx.conn, RISKS, key, request.name, lock=True)
+            row = await tables.require(tx.conn, RISKS, key, request.name, lock=True)
             check_etag(request.etag, request.name, row["version"])
             rules.check_can_occur(row["status"], row["is_opportunity"])
             matrix = await store.matrix(tx.conn, org)
@@ -247,7 +247,7 @@ class RisksServicer(risks_service_pb2_grpc.RisksServiceServicer):
                 "org_id": org, "project_id": project, "id": issue_id, **columns, "source_risk": request.name},
                 issue_name)
             await self._escalate(tx, issue_row, None)
-            risk_row = await store.update(tx.conn, RISKS, key, {"status": pb.RISK_STATUS_OCCURRED})
+            risk_row = await tables.update(tx.conn, RISKS, key, {"status": pb.RISK_STATUS_OCCURRED})
             await store.append_history(tx.conn, risk_row, matrix, tx.actor, self.clock())
             after, issue = store.risk(risk_row, matrix), store.issue(issue_row)
             tx.record("OccurRisk", request.name, before, after, issue=issue_name)
@@ -264,7 +264,7 @@ class RisksServicer(risks_service_pb2_grpc.RisksServiceServicer):
         async with self.pool.acquire() as conn:
             rows = await store.history_page(conn, key, page)
             if not rows and page.after_seq == 0:
-                await store.require(conn, RISKS, key, request.parent)
+                await tables.require(conn, RISKS, key, request.parent)
         return api.ListRiskScoreHistoryResponse(changes=[store.score_change(r) for r in rows[: page.size]],
                                                 next_page_token=page.next_token(rows))
 
@@ -326,14 +326,14 @@ class RisksServicer(risks_service_pb2_grpc.RisksServiceServicer):
         key = ISSUES.key_of(request.name)
         principal().require(key[0], P.READ)
         async with self.pool.acquire() as conn:
-            return store.issue(await store.require(conn, ISSUES, key, request.name))
+            return store.issue(await tables.require(conn, ISSUES, key, request.name))
 
     async def ListIssues(self, request: api.ListIssuesRequest, context) -> api.ListIssuesResponse:
         org, project = PROJECT_PATTERN.parse(request.parent, "parent").values()
         principal().require(org, P.READ)
         page = pagination.page_from_request(request.page_size, request.page_token, request.parent, request.filter)
         async with self.pool.acquire() as conn:
-            rows = await store.list_page(conn, ISSUES, [org, project], request.filter, page)
+            rows = await tables.list_page(conn, ISSUES, [org, project], request.filter, page)
         if not rows and page.after_seq == 0:
             await self._check_project(request.parent, context)
         return api.ListIssuesResponse(issues=[store.issue(r) for r in rows[: page.size]],
@@ -346,7 +346,7 @@ class RisksServicer(risks_service_pb2_grpc.RisksServiceServicer):
         paths = mask_paths(request.issue, request.update_mask, ISSUE_UPDATABLE, "issue")
 
         async def work(tx: Tx):
-            row = await store.require(tx.conn, ISSUES, key, name, lock=True)
+            row = await tables.require(tx.conn, ISSUES, key, name, lock=True)
             check_etag(request.issue.etag, name, row["version"])
             before = store.issue(row)
             v = Violations()
@@ -355,7 +355,7 @@ class RisksServicer(risks_service_pb2_grpc.RisksServiceServicer):
             changed = {c: value for c, value in columns.items() if row[c] != value}
             if not changed:
                 return before
-            new_row = await store.update(tx.conn, ISSUES, key, changed)
+            new_row = await tables.update(tx.conn, ISSUES, key, changed)
             if "severity" in changed:
                 await self._escalate(tx, new_row, row["severity"])
             after = store.issue(new_row)
@@ -369,9 +369,9 @@ class RisksServicer(risks_service_pb2_grpc.RisksServiceServicer):
         principal().require(key[0], P.ISSUE_WRITE)
 
         async def work(tx: Tx):
-            row = await store.require(tx.conn, ISSUES, key, request.name, lock=True)
+            row = await tables.require(tx.conn, ISSUES, key, request.name, lock=True)
             check_etag(request.etag, request.name, row["version"])
-            await store.delete(tx.conn, ISSUES, key)
+            await tables.delete(tx.conn, ISSUES, key)
             tx.record("DeleteIssue", request.name, store.issue(row), None)
             return empty_pb2.Empty()
 

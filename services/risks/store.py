@@ -1,8 +1,8 @@
 """SQL for the risks schema: rows <-> protos, and the queries the servicer runs.
 
-A Table knows its resource-name pattern (whose parts are the key columns, in
-order) and which fields List may filter on. A risk's levels depend on its
-organization's matrix, so risks convert to protos with the matrix in hand.
+Generic reads and writes are in services/platform/tables.py. A risk's levels
+depend on its organization's matrix, so risks convert to protos with the
+matrix in hand.
 """
 
 from __future__ import annotations
@@ -15,29 +15,16 @@ from typing import Any
 import asyncpg
 
 from pmaas.risks.v1 import resources_pb2 as pb
-from services.platform import errors, filters, pagination
+from services.platform import pagination
 from services.platform.filters import Field
 from services.platform.resources import Pattern, etag_of, to_date, to_timestamp
+from services.platform.tables import Table, insert
 from services.risks.rules import ACTIVE_STATUSES, DEFAULT_MATRIX, Matrix
 
 ORG_PATTERN = Pattern("organizations/{organization}")
 PROJECT_PATTERN = Pattern("organizations/{organization}/projects/{project}")
 PORTFOLIO_PATTERN = Pattern("organizations/{organization}/portfolios/{portfolio}")
 MATRIX_PATTERN = Pattern("organizations/{organization}/riskMatrix")
-
-
-@dataclass(frozen=True)
-class Table:
-    name: str
-    pattern: Pattern
-    keys: tuple[str, ...]  # key columns, one per `{part}` of the pattern
-    filters: dict[str, Field]
-
-    def key_of(self, name: str, field: str = "name") -> list[str]:
-        return list(self.pattern.parse(name, field).values())
-
-    def where_key(self, first: int = 1) -> str:
-        return " AND ".join(f"{col} = ${first + i}" for i, col in enumerate(self.keys))
 
 
 _PROJECT_CHILD = ("org_id", "project_id", "id")
@@ -118,48 +105,6 @@ def escalation_event(row: asyncpg.Record) -> pb.IssueEscalationEvent:
         previous_severity=row["previous_severity"], title=row["title"], owner=row["owner"], actor=row["actor"],
         event_time=to_timestamp(row["event_time"]),
     )
-
-
-# --- generic reads and writes -----------------------------------------------------
-
-async def fetch(conn: asyncpg.Connection, table: Table, key: list[Any], *, lock: bool = False) -> asyncpg.Record | None:
-    sql = f"SELECT * FROM {table.name} WHERE {table.where_key()}" + (" FOR UPDATE" if lock else "")
-    return await conn.fetchrow(sql, *key)
-
-
-async def require(conn: asyncpg.Connection, table: Table, key: list[Any], name: str, *,
-                  lock: bool = False) -> asyncpg.Record:
-    row = await fetch(conn, table, key, lock=lock)
-    if row is None:
-        raise errors.not_found(name)
-    return row
-
-
-async def list_page(conn: asyncpg.Connection, table: Table, project_key: list[str], filter_text: str,
-                    page: pagination.Page) -> list[asyncpg.Record]:
-    """Up to page.size + 1 rows of a project, in seq order, after the page's keyset."""
-    compiled = filters.compile_filter(filter_text, table.filters, 4)
-    sql = (f"SELECT * FROM {table.name} WHERE org_id = $1 AND project_id = $2 AND seq > $3 {compiled.sql} "
-           f"ORDER BY seq LIMIT ${4 + len(compiled.args)}")
-    return await conn.fetch(sql, *project_key, page.after_seq, *compiled.args, page.size + 1)
-
-
-async def insert(conn: asyncpg.Connection, table: str, values: dict[str, Any]) -> asyncpg.Record:
-    cols = ", ".join(values)
-    params = ", ".join(f"${i + 1}" for i in range(len(values)))
-    return await conn.fetchrow(f"INSERT INTO {table} ({cols}) VALUES ({params}) RETURNING *", *values.values())
-
-
-async def update(conn: asyncpg.Connection, table: Table, key: list[Any], values: dict[str, Any]) -> asyncpg.Record:
-    """Apply `values`, bump the version (new etag) and update_time."""
-    sets = [f"{col} = ${i + 1}" for i, col in enumerate(values)]
-    sets += ["version = version + 1", "update_time = now()"]
-    sql = f"UPDATE {table.name} SET {', '.join(sets)} WHERE {table.where_key(len(values) + 1)} RETURNING *"
-    return await conn.fetchrow(sql, *values.values(), *key)
-
-
-async def delete(conn: asyncpg.Connection, table: Table, key: list[Any]) -> None:
-    await conn.execute(f"DELETE FROM {table.name} WHERE {table.where_key()}", *key)
 
 
 # --- the risk matrix -------------------------------------------------------------

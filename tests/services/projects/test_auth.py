@@ -16,7 +16,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from pmaas.projects.v1 import projects_service_pb2 as api
 from pmaas.projects.v1 import resources_pb2 as pb
-from tests.support import Caller, failure, fails, rid
+from tests.support import Caller, fails, failure, rid
 
 SERVICE = "pmaas.projects.v1.ProjectsService"
 

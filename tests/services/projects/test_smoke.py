@@ -1,6 +1,7 @@
+from google.type import date_pb2, money_pb2
+
 from pmaas.projects.v1 import projects_service_pb2 as api
 from pmaas.projects.v1 import resources_pb2 as pb
-from google.type import money_pb2, date_pb2
 
 
 async def test_create_and_get_project(projects_stub, as_role, org):

@@ -12,7 +12,7 @@ from services.risks import rules
 from services.risks.rules import DEFAULT_MATRIX
 from tests.services.risks.builders import a_date, a_risk
 
-NOW = dt.datetime(2027, 3, 10, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2027, 3, 10, 12, 0, tzinfo=dt.UTC)
 
 
 def band(lo: int, hi: int, level: int) -> pb.RiskScoreBand:
