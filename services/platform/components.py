@@ -20,9 +20,10 @@ from services.platform import db
 COMPONENTS: dict[str, str] = {
     "projects": "services.projects.server",
     "risks": "services.risks.server",
+    "billing": "services.billing.server",
 }
 # Components that listen on `<name>_port` and answer grpc.health.v1; `pmaas dev` waits for each.
-GRPC_COMPONENTS: frozenset[str] = frozenset({"projects", "risks"})
+GRPC_COMPONENTS: frozenset[str] = frozenset({"projects", "risks", "billing"})
 
 
 class UnknownComponent(LookupError):

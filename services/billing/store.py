@@ -1,0 +1,201 @@
+"""SQL for the billing schema: one `Table` per resource, row <-> proto, and the
+time aggregate that invoices and financial reports share."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from pmaas.billing.v1 import resources_pb2 as pb
+from services.billing import rules
+from services.platform.filters import Field
+from services.platform.money import Amount
+from services.platform.resources import Pattern, etag_of, to_date, to_timestamp
+from services.platform.tables import Table
+
+ORG_PATTERN = Pattern("organizations/{organization}")
+ENGAGEMENT_PATTERN = Pattern("organizations/{organization}/engagements/{engagement}")
+_ENGAGEMENT_CHILD = ("org_id", "engagement_id", "id")
+
+
+def _money(micros: int | None, currency: str):
+    return None if micros is None else Amount(micros, currency).to_proto()
+
+
+def engagement_name(org: str, engagement_id: str) -> str:
+    return ENGAGEMENT_PATTERN.format(organization=org, engagement=engagement_id)
+
+
+def project_name(org: str, project_id: str) -> str:
+    return f"organizations/{org}/projects/{project_id}" if project_id else ""
+
+
+def _child(segment: str, row: asyncpg.Record) -> str:
+    return f"{engagement_name(row['org_id'], row['engagement_id'])}/{segment}/{row['id']}"
+
+
+def invoice_name(org: str, engagement_id: str, invoice_id: str | None) -> str:
+    return f"{engagement_name(org, engagement_id)}/invoices/{invoice_id}" if invoice_id else ""
+
+
+def engagement(row: asyncpg.Record) -> pb.Engagement:
+    name = engagement_name(row["org_id"], row["id"])
+    currency = row["currency"]
+    return pb.Engagement(
+        name=name, display_name=row["display_name"],
+        projects=[project_name(row["org_id"], p) for p in row["project_ids"]],
+        billing_model=row["billing_model"], currency_code=currency, cap=_money(row["cap_micros"], currency),
+        payment_terms_days=row["payment_terms_days"], closed_through=to_date(row["closed_through"]),
+        fee=_money(row["fee_micros"], currency),
+        milestone_fees=[pb.MilestoneFee(milestone=f["milestone"], amount=_money(f["micros"], currency))
+                        for f in json.loads(row["milestone_fees"])],
+        create_time=to_timestamp(row["create_time"]), update_time=to_timestamp(row["update_time"]),
+        etag=etag_of(name, row["version"]),
+    )
+
+
+def rate(row: asyncpg.Record) -> pb.Rate:
+    return pb.Rate(
+        name=f"organizations/{row['org_id']}/rates/{row['id']}",
+        engagement=engagement_name(row["org_id"], row["engagement_id"]) if row["engagement_id"] else "",
+        role=row["role"], hourly_rate=_money(row["hourly_micros"], row["currency"]),
+        start_date=to_date(row["start_date"]), end_date=to_date(row["end_date"]),
+        create_time=to_timestamp(row["create_time"]),
+    )
+
+
+def time_entry(row: asyncpg.Record) -> pb.TimeEntry:
+    name = _child("timeEntries", row)
+    return pb.TimeEntry(
+        name=name, person=row["person"], role=row["role"], project=project_name(row["org_id"], row["project_id"]),
+        work_date=to_date(row["work_date"]), hours=rules.hours_text(row["minutes"]), minutes=row["minutes"],
+        billable=row["billable"], note=row["note"], approval_state=row["approval_state"],
+        invoice=invoice_name(row["org_id"], row["engagement_id"], row["invoice_id"]),
+        create_time=to_timestamp(row["create_time"]), update_time=to_timestamp(row["update_time"]),
+        etag=etag_of(name, row["version"]),
+    )
+
+
+def expense(row: asyncpg.Record) -> pb.Expense:
+    return pb.Expense(
+        name=_child("expenses", row), project=project_name(row["org_id"], row["project_id"]),
+        expense_date=to_date(row["expense_date"]), category=row["category"],
+        amount=_money(row["amount_micros"], row["currency"]), receipt_reference=row["receipt_reference"],
+        billable=row["billable"], note=row["note"], person=row["person"],
+        invoice=invoice_name(row["org_id"], row["engagement_id"], row["invoice_id"]),
+        create_time=to_timestamp(row["create_time"]),
+    )
+
+
+def line_item(row: asyncpg.Record, currency: str) -> pb.LineItem:
+    org, eng = row["org_id"], row["engagement_id"]
+    minutes = row["minutes"]
+    return pb.LineItem(
+        kind=row["kind"], description=row["description"], project=project_name(org, row["project_id"]),
+        role=row["role"], person=row["person"], milestone=row["milestone"],
+        expense=f"{engagement_name(org, eng)}/expenses/{row['expense_id']}" if row["expense_id"] else "",
+        quantity=rules.hours_text(minutes) if minutes is not None else "1",
+        unit_price=_money(row["unit_micros"], currency), amount=_money(row["amount_micros"], currency),
+    )
+
+
+def invoice(row: asyncpg.Record, lines: list[asyncpg.Record] = ()) -> pb.Invoice:
+    name = _child("invoices", row)
+    currency = row["currency"]
+    return pb.Invoice(
+        name=name, period_start=to_date(row["period_start"]), period_end=to_date(row["period_end"]),
+        state=row["state"], line_items=[line_item(r, currency) for r in lines],
+        total=_money(row["total_micros"], currency), credited=_money(row["credited_micros"], currency),
+        notes=row["notes"], purchase_order=row["purchase_order"], issue_date=to_date(row["issue_date"]),
+        due_date=to_date(row["due_date"]), paid_date=to_date(row["paid_date"]),
+        create_time=to_timestamp(row["create_time"]), update_time=to_timestamp(row["update_time"]),
+        etag=etag_of(name, row["version"]),
+    )
+
+
+def credit_note(row: asyncpg.Record) -> pb.CreditNote:
+    return pb.CreditNote(
+        name=f"{invoice_name(row['org_id'], row['engagement_id'], row['invoice_id'])}/creditNotes/{row['id']}",
+        amount=_money(row["amount_micros"], row["currency"]), reason=row["reason"], creator=row["creator"],
+        create_time=to_timestamp(row["create_time"]),
+    )
+
+
+ENGAGEMENTS = Table("engagements", ENGAGEMENT_PATTERN, ("org_id", "id"), {
+    "display_name": Field("display_name"),
+    "billing_model": Field("billing_model", "enum", pb.BillingModel.DESCRIPTOR),
+    "currency_code": Field("currency"),
+}, engagement)
+RATES = Table("rates", Pattern("organizations/{organization}/rates/{rate}"), ("org_id", "id"), {
+    "role": Field("role"), "currency_code": Field("currency"), "start_date": Field("start_date", "date"),
+}, rate)
+TIME_ENTRIES = Table("time_entries",
+                     Pattern("organizations/{organization}/engagements/{engagement}/timeEntries/{time_entry}"),
+                     _ENGAGEMENT_CHILD, {
+                         "person": Field("person"), "role": Field("role"),
+                         "work_date": Field("work_date", "date"), "billable": Field("billable", "bool"),
+                         "approval_state": Field("approval_state", "enum", pb.ApprovalState.DESCRIPTOR),
+                     }, time_entry)
+EXPENSES = Table("expenses", Pattern("organizations/{organization}/engagements/{engagement}/expenses/{expense}"),
+                 _ENGAGEMENT_CHILD, {
+                     "category": Field("category", "enum", pb.ExpenseCategory.DESCRIPTOR),
+                     "expense_date": Field("expense_date", "date"), "billable": Field("billable", "bool"),
+                 }, expense)
+INVOICES = Table("invoices", Pattern("organizations/{organization}/engagements/{engagement}/invoices/{invoice}"),
+                 _ENGAGEMENT_CHILD, {
+                     "state": Field("state", "enum", pb.InvoiceState.DESCRIPTOR),
+                     "period_start": Field("period_start", "date"),
+                 }, invoice)
+CREDIT_NOTES = Table("credit_notes", Pattern(
+    "organizations/{organization}/engagements/{engagement}/invoices/{invoice}/creditNotes/{credit_note}"),
+    ("org_id", "engagement_id", "invoice_id", "id"), {}, credit_note)
+
+
+async def invoice_lines(conn: asyncpg.Connection, key: list[str]) -> list[asyncpg.Record]:
+    return await conn.fetch("""SELECT * FROM invoice_lines WHERE org_id = $1 AND engagement_id = $2
+                               AND invoice_id = $3 ORDER BY line_no""", *key)
+
+
+# --- rates and time aggregates ---------------------------------------------------
+
+_RATE_MATCH = """r.org_id = $1 AND r.engagement_id IN ('', $2) AND r.role = $3 AND r.currency = $4
+                 AND r.start_date <= $5 AND (r.end_date IS NULL OR r.end_date >= $5)"""
+
+
+async def rate_for(conn: asyncpg.Connection, org: str, engagement_id: str, role: str, currency: str,
+                   day: dt.date) -> int | None:
+    """The hourly rate in effect: the engagement's own, else the organization's."""
+    return await conn.fetchval(f"SELECT hourly_micros FROM rates r WHERE {_RATE_MATCH} ORDER BY r.engagement_id = '' "
+                               "LIMIT 1", org, engagement_id, role, currency, day)
+
+
+@dataclass(frozen=True)
+class TimeGroup:
+    project_id: str
+    role: str
+    person: str
+    hourly_micros: int | None  # None: no rate in effect
+    minutes: int
+
+
+async def time_groups(conn: asyncpg.Connection, org: str, engagement_id: str, currency: str, where: str,
+                      *args: Any) -> list[TimeGroup]:
+    """Time of the engagement matching `where` (on alias t, params from $4), summed per project, role,
+    person and rate. Entries are summed per day before the rate lookup so it runs once per day, not per entry."""
+    rows = await conn.fetch(f"""
+        WITH days AS (
+            SELECT t.project_id, t.role, t.person, t.work_date, sum(t.minutes) AS minutes
+            FROM time_entries t WHERE t.org_id = $1 AND t.engagement_id = $2 AND {where}
+            GROUP BY 1, 2, 3, 4)
+        SELECT d.project_id, d.role, d.person, r.hourly_micros, sum(d.minutes)::bigint AS minutes
+        FROM days d LEFT JOIN LATERAL (
+            SELECT hourly_micros FROM rates r
+            WHERE r.org_id = $1 AND r.engagement_id IN ('', $2) AND r.role = d.role AND r.currency = $3
+              AND r.start_date <= d.work_date AND (r.end_date IS NULL OR r.end_date >= d.work_date)
+            ORDER BY r.engagement_id = '' LIMIT 1) r ON true
+        GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4""", org, engagement_id, currency, *args)
+    return [TimeGroup(r["project_id"], r["role"], r["person"], r["hourly_micros"], r["minutes"]) for r in rows]
