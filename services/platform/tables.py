@@ -9,7 +9,7 @@ and, if updatable, `version` (etag) and `update_time` columns.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -27,6 +27,8 @@ class Table:
     keys: tuple[str, ...]  # key columns, one per `{part}` of the pattern
     filters: dict[str, Field]
     to_proto: Callable[[asyncpg.Record], Message] | None = None
+    # unique constraint name -> the request field it guards, for ALREADY_EXISTS errors
+    unique_fields: dict[str, str] = field(default_factory=dict)
 
     def key_of(self, name: str, field: str = "name") -> list[str]:
         return list(self.pattern.parse(name, field).values())

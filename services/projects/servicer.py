@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import Any
 
 import asyncpg
-import grpc
 from google.protobuf import empty_pb2
 
 from pmaas.projects.v1 import projects_service_pb2 as api
@@ -24,7 +23,8 @@ from services.platform import errors, money, pagination, tables
 from services.platform.auth import Permission as P
 from services.platform.auth import principal
 from services.platform.errors import Violations
-from services.platform.mutations import Tx, run_mutation
+from services.platform.handlers import ResourceHandlers, chosen_id
+from services.platform.mutations import Tx
 from services.platform.resources import (
     check_enum,
     check_etag,
@@ -33,9 +33,7 @@ from services.platform.resources import (
     from_date,
     mask_paths,
     merged,
-    new_id,
 )
-from services.platform.tables import Table
 from services.projects import rules, store
 from services.projects.store import (
     ASSIGNMENTS,
@@ -60,79 +58,12 @@ ASSIGNMENT_UPDATABLE = {"person", "role", "skills", "allocation_percent", "start
 DELETABLE_PROJECT_STATUSES = {pb.PROJECT_STATUS_PROPOSED, pb.PROJECT_STATUS_CANCELLED}
 
 
-def _chosen_id(given: str, field: str, v: Violations) -> str:
-    if given:
-        check_id(given, field, v)
-        return given
-    return new_id()
-
-
-class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
+class ProjectsServicer(ResourceHandlers, projects_service_pb2_grpc.ProjectsServiceServicer):
     def __init__(self, pool: asyncpg.Pool, today: Callable[[], dt.date] = dt.date.today) -> None:
         self.pool = pool
         self.today = today
 
     # --- shared mechanics ---------------------------------------------------
-
-    async def _get(self, kind: Table, name: str):
-        key = kind.key_of(name)
-        principal().require(key[0], P.READ)
-        async with self.pool.acquire() as conn:
-            return kind.to_proto(await tables.require(conn, kind, key, name))
-
-    async def _list(self, kind: Table, parent_kind: Table, request, response, field: str):
-        parent_key = parent_kind.key_of(request.parent, "parent")
-        principal().require(parent_key[0], P.READ)
-        filter_text = getattr(request, "filter", "")
-        page = pagination.page_from_request(request.page_size, request.page_token, request.parent, filter_text)
-        async with self.pool.acquire() as conn:
-            rows = await tables.list_page(conn, kind, parent_key, filter_text, page)
-            if not rows and page.after_seq == 0:
-                await tables.require(conn, parent_kind, parent_key, request.parent)  # 404 for a missing parent
-        getattr(response, field).extend(kind.to_proto(r) for r in rows[: page.size])
-        response.next_page_token = page.next_token(rows)
-        return response
-
-    async def _mutate(self, org: str, method: str, request, response_type, work, *, dry_run: bool = False):
-        return await run_mutation(self.pool, org_id=org, method=method, request=request,
-                                  response_type=response_type, work=work, dry_run=dry_run)
-
-    async def _insert(self, conn: asyncpg.Connection, kind: Table, values: dict[str, Any], name: str):
-        try:
-            return await tables.insert(conn, kind.name, values)
-        except asyncpg.UniqueViolationError as exc:
-            if exc.constraint_name and exc.constraint_name.endswith("_pkey"):
-                raise errors.already_exists(name) from None
-            raise _duplicate(exc) from None
-
-    async def _update(self, tx: Tx, kind: Table, key: list, row, before, columns: dict[str, Any], method: str,
-                      name: str, paths: list[str]):
-        changed = {c: v for c, v in columns.items() if row[c] != v}
-        if not changed:
-            return before
-        try:
-            new_row = await tables.update(tx.conn, kind, key, changed)
-        except asyncpg.UniqueViolationError as exc:
-            raise _duplicate(exc) from None
-        after = kind.to_proto(new_row)
-        tx.record(method, name, before, after, fields=sorted(paths))
-        return after
-
-    async def _delete(self, kind: Table, request, method: str, permission: P,
-                      precondition: Callable[[asyncpg.Record], None] | None = None):
-        key = kind.key_of(request.name)
-        principal().require(key[0], permission)
-
-        async def work(tx: Tx):
-            row = await tables.require(tx.conn, kind, key, request.name, lock=True)
-            check_etag(request.etag, request.name, row["version"])
-            if precondition:
-                precondition(row)
-            await tables.delete(tx.conn, kind, key)
-            tx.record(method, request.name, kind.to_proto(row), None)
-            return empty_pb2.Empty()
-
-        return await self._mutate(key[0], method, request, empty_pb2.Empty, work)
 
     async def _require_project(self, conn: asyncpg.Connection, parent: str, *, lock: bool = False):
         return await tables.require(conn, PROJECTS, PROJECTS.key_of(parent, "parent"), parent, lock=lock)
@@ -153,16 +84,16 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
         name = f"organizations/{org}"
 
         async def work(tx: Tx):
-            row = await self._insert(tx.conn, ORGANIZATIONS, {"id": org, **columns}, name)
+            row = await self.insert_row(tx.conn, ORGANIZATIONS, {"id": org, **columns}, name)
             created = store.organization(row)
             tx.record("CreateOrganization", name, None, created)
             return created
 
-        return await self._mutate(org, "CreateOrganization", request, pb.Organization, work,
+        return await self.mutate(org, "CreateOrganization", request, pb.Organization, work,
                                   dry_run=request.validate_only)
 
     async def GetOrganization(self, request, context) -> pb.Organization:
-        return await self._get(ORGANIZATIONS, request.name)
+        return await self.get_resource(ORGANIZATIONS, request.name)
 
     async def ListOrganizations(self, request: api.ListOrganizationsRequest, context):
         orgs = sorted(principal().orgs)
@@ -186,9 +117,10 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
             v = Violations()
             columns = rules.organization_columns(merged(before, request.organization, paths), v)
             v.raise_if_any()
-            return await self._update(tx, ORGANIZATIONS, key, row, before, columns, "UpdateOrganization", name, paths)
+            return await self.update_row(tx, ORGANIZATIONS, key, row, before, columns, "UpdateOrganization", name,
+                                         paths)
 
-        return await self._mutate(key[0], "UpdateOrganization", request, pb.Organization, work)
+        return await self.mutate(key[0], "UpdateOrganization", request, pb.Organization, work)
 
     # --- portfolios ---------------------------------------------------------
 
@@ -196,25 +128,25 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
         (org,) = ORGANIZATIONS.key_of(request.parent, "parent")
         principal().require(org, P.PORTFOLIO_WRITE)
         v = Violations()
-        pid = _chosen_id(request.portfolio_id, "portfolio_id", v)
+        pid = chosen_id(request.portfolio_id, "portfolio_id", v)
         columns = rules.portfolio_columns(request.portfolio, v)
         v.raise_if_any()
         name = f"{request.parent}/portfolios/{pid}"
 
         async def work(tx: Tx):
             await tables.require(tx.conn, ORGANIZATIONS, [org], request.parent)
-            created = store.portfolio(await self._insert(tx.conn, PORTFOLIOS, {"org_id": org, "id": pid, **columns},
-                                                         name))
+            row = await self.insert_row(tx.conn, PORTFOLIOS, {"org_id": org, "id": pid, **columns}, name)
+            created = store.portfolio(row)
             tx.record("CreatePortfolio", name, None, created)
             return created
 
-        return await self._mutate(org, "CreatePortfolio", request, pb.Portfolio, work, dry_run=request.validate_only)
+        return await self.mutate(org, "CreatePortfolio", request, pb.Portfolio, work, dry_run=request.validate_only)
 
     async def GetPortfolio(self, request, context) -> pb.Portfolio:
-        return await self._get(PORTFOLIOS, request.name)
+        return await self.get_resource(PORTFOLIOS, request.name)
 
     async def ListPortfolios(self, request, context):
-        return await self._list(PORTFOLIOS, ORGANIZATIONS, request, api.ListPortfoliosResponse(), "portfolios")
+        return await self.list_resources(PORTFOLIOS, ORGANIZATIONS, request, api.ListPortfoliosResponse(), "portfolios")
 
     async def UpdatePortfolio(self, request: api.UpdatePortfolioRequest, context) -> pb.Portfolio:
         name = request.portfolio.name
@@ -229,9 +161,9 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
             v = Violations()
             columns = rules.portfolio_columns(merged(before, request.portfolio, paths), v)
             v.raise_if_any()
-            return await self._update(tx, PORTFOLIOS, key, row, before, columns, "UpdatePortfolio", name, paths)
+            return await self.update_row(tx, PORTFOLIOS, key, row, before, columns, "UpdatePortfolio", name, paths)
 
-        return await self._mutate(key[0], "UpdatePortfolio", request, pb.Portfolio, work)
+        return await self.mutate(key[0], "UpdatePortfolio", request, pb.Portfolio, work)
 
     async def DeletePortfolio(self, request, context):
         key = PORTFOLIOS.key_of(request.name)
@@ -249,7 +181,7 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
             tx.record("DeletePortfolio", request.name, store.portfolio(row), None)
             return empty_pb2.Empty()
 
-        return await self._mutate(key[0], "DeletePortfolio", request, empty_pb2.Empty, work)
+        return await self.mutate(key[0], "DeletePortfolio", request, empty_pb2.Empty, work)
 
     # --- projects -----------------------------------------------------------
 
@@ -257,7 +189,7 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
         (org,) = ORGANIZATIONS.key_of(request.parent, "parent")
         principal().require(org, P.PROJECT_CREATE)
         v = Violations()
-        pid = _chosen_id(request.project_id, "project_id", v)
+        pid = chosen_id(request.project_id, "project_id", v)
         # Fail fast before the database; the currency is checked against the org's default in `work`.
         currency_hint = (request.project.budget.currency_code or request.project.actual_cost.currency_code
                          or rules.DEFAULT_CURRENCY)
@@ -271,23 +203,23 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
             columns = rules.project_columns(request.project, org, org_row["default_currency"], v)
             v.raise_if_any()
             await self._check_portfolio(tx.conn, org, columns["portfolio_id"])
-            row = await self._insert(tx.conn, PROJECTS, {
+            row = await self.insert_row(tx.conn, PROJECTS, {
                 "org_id": org, "id": pid, "phase": pb.PHASE_INITIATION, **columns}, name)
             created = store.project(row)
             tx.record("CreateProject", name, None, created)
             return created
 
-        return await self._mutate(org, "CreateProject", request, pb.Project, work, dry_run=request.validate_only)
+        return await self.mutate(org, "CreateProject", request, pb.Project, work, dry_run=request.validate_only)
 
     async def _check_portfolio(self, conn: asyncpg.Connection, org: str, portfolio_id: str | None) -> None:
         if portfolio_id and await tables.fetch(conn, PORTFOLIOS, [org, portfolio_id]) is None:
             raise errors.bad_field("project.portfolio", f"organizations/{org}/portfolios/{portfolio_id} does not exist")
 
     async def GetProject(self, request, context) -> pb.Project:
-        return await self._get(PROJECTS, request.name)
+        return await self.get_resource(PROJECTS, request.name)
 
     async def ListProjects(self, request, context):
-        return await self._list(PROJECTS, ORGANIZATIONS, request, api.ListProjectsResponse(), "projects")
+        return await self.list_resources(PROJECTS, ORGANIZATIONS, request, api.ListProjectsResponse(), "projects")
 
     async def UpdateProject(self, request: api.UpdateProjectRequest, context) -> pb.Project:
         name = request.project.name
@@ -306,9 +238,9 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
                       f"the project's currency is {row['currency']}; baselines and actuals are kept in it")
             v.raise_if_any()
             await self._check_portfolio(tx.conn, key[0], columns["portfolio_id"])
-            return await self._update(tx, PROJECTS, key, row, before, columns, "UpdateProject", name, paths)
+            return await self.update_row(tx, PROJECTS, key, row, before, columns, "UpdateProject", name, paths)
 
-        return await self._mutate(key[0], "UpdateProject", request, pb.Project, work)
+        return await self.mutate(key[0], "UpdateProject", request, pb.Project, work)
 
     async def DeleteProject(self, request, context):
         def deletable(row):
@@ -317,7 +249,7 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
                     "PROJECT_NOT_DELETABLE", f"{request.name} is {pb.ProjectStatus.Name(row['status'])}; only "
                     "PROPOSED or CANCELLED projects can be deleted (cancel it first)")
 
-        return await self._delete(PROJECTS, request, "DeleteProject", P.PROJECT_DELETE, deletable)
+        return await self.delete_resource(PROJECTS, request, "DeleteProject", P.PROJECT_DELETE, deletable)
 
     async def TransitionProjectPhase(self, request: api.TransitionProjectPhaseRequest, context) -> pb.Project:
         key = PROJECTS.key_of(request.name)
@@ -337,7 +269,7 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
                       from_phase=pb.Phase.Name(row["phase"]), to_phase=pb.Phase.Name(request.phase))
             return after
 
-        return await self._mutate(key[0], "TransitionProjectPhase", request, pb.Project, work)
+        return await self.mutate(key[0], "TransitionProjectPhase", request, pb.Project, work)
 
     # --- baselines ----------------------------------------------------------
 
@@ -376,10 +308,10 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
             tx.record("ApplyBaseline", request.parent, before, after, revision=revision)
             return created
 
-        return await self._mutate(key[0], "CreateBaseline", request, pb.Baseline, work)
+        return await self.mutate(key[0], "CreateBaseline", request, pb.Baseline, work)
 
     async def ListBaselines(self, request, context):
-        return await self._list(BASELINES, PROJECTS, request, api.ListBaselinesResponse(), "baselines")
+        return await self.list_resources(BASELINES, PROJECTS, request, api.ListBaselinesResponse(), "baselines")
 
     # --- milestones ---------------------------------------------------------
 
@@ -387,27 +319,27 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
         key = PROJECTS.key_of(request.parent, "parent")
         principal().require(key[0], P.MILESTONE_WRITE)
         v = Violations()
-        mid = _chosen_id(request.milestone_id, "milestone_id", v)
+        mid = chosen_id(request.milestone_id, "milestone_id", v)
         columns = rules.milestone_columns(request.milestone, v, self.today())
         v.raise_if_any()
         name = f"{request.parent}/milestones/{mid}"
 
         async def work(tx: Tx):
             await self._require_project(tx.conn, request.parent)
-            row = await self._insert(tx.conn, MILESTONES, {
+            row = await self.insert_row(tx.conn, MILESTONES, {
                 "org_id": key[0], "project_id": key[1], "id": mid, "original_due_date": columns["due_date"],
                 **columns}, name)
             created = store.milestone(row)
             tx.record("CreateMilestone", name, None, created)
             return created
 
-        return await self._mutate(key[0], "CreateMilestone", request, pb.Milestone, work)
+        return await self.mutate(key[0], "CreateMilestone", request, pb.Milestone, work)
 
     async def GetMilestone(self, request, context) -> pb.Milestone:
-        return await self._get(MILESTONES, request.name)
+        return await self.get_resource(MILESTONES, request.name)
 
     async def ListMilestones(self, request, context):
-        return await self._list(MILESTONES, PROJECTS, request, api.ListMilestonesResponse(), "milestones")
+        return await self.list_resources(MILESTONES, PROJECTS, request, api.ListMilestonesResponse(), "milestones")
 
     async def UpdateMilestone(self, request: api.UpdateMilestoneRequest, context) -> pb.Milestone:
         name = request.milestone.name
@@ -425,12 +357,12 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
             v = Violations()
             columns = rules.milestone_columns(target, v, self.today())
             v.raise_if_any()
-            return await self._update(tx, MILESTONES, key, row, before, columns, "UpdateMilestone", name, paths)
+            return await self.update_row(tx, MILESTONES, key, row, before, columns, "UpdateMilestone", name, paths)
 
-        return await self._mutate(key[0], "UpdateMilestone", request, pb.Milestone, work)
+        return await self.mutate(key[0], "UpdateMilestone", request, pb.Milestone, work)
 
     async def DeleteMilestone(self, request, context):
-        return await self._delete(MILESTONES, request, "DeleteMilestone", P.MILESTONE_WRITE)
+        return await self.delete_resource(MILESTONES, request, "DeleteMilestone", P.MILESTONE_WRITE)
 
     # --- assignments --------------------------------------------------------
 
@@ -458,7 +390,7 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
         key = PROJECTS.key_of(request.parent, "parent")
         principal().require(key[0], P.ASSIGNMENT_WRITE)
         v = Violations()
-        aid = _chosen_id(request.assignment_id, "assignment_id", v)
+        aid = chosen_id(request.assignment_id, "assignment_id", v)
         columns = rules.assignment_columns(request.assignment, v)
         v.raise_if_any()
         name = f"{request.parent}/assignments/{aid}"
@@ -466,20 +398,20 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
         async def work(tx: Tx):
             await self._require_project(tx.conn, request.parent)
             await self._check_allocation(tx.conn, key[0], columns, None)
-            row = await self._insert(tx.conn, ASSIGNMENTS,
-                                     {"org_id": key[0], "project_id": key[1], "id": aid, **columns}, name)
+            row = await self.insert_row(tx.conn, ASSIGNMENTS,
+                                        {"org_id": key[0], "project_id": key[1], "id": aid, **columns}, name)
             created = store.assignment(row)
             tx.record("CreateAssignment", name, None, created)
             return created
 
-        return await self._mutate(key[0], "CreateAssignment", request, pb.Assignment, work,
+        return await self.mutate(key[0], "CreateAssignment", request, pb.Assignment, work,
                                   dry_run=request.validate_only)
 
     async def GetAssignment(self, request, context) -> pb.Assignment:
-        return await self._get(ASSIGNMENTS, request.name)
+        return await self.get_resource(ASSIGNMENTS, request.name)
 
     async def ListAssignments(self, request, context):
-        return await self._list(ASSIGNMENTS, PROJECTS, request, api.ListAssignmentsResponse(), "assignments")
+        return await self.list_resources(ASSIGNMENTS, PROJECTS, request, api.ListAssignmentsResponse(), "assignments")
 
     async def UpdateAssignment(self, request: api.UpdateAssignmentRequest, context) -> pb.Assignment:
         name = request.assignment.name
@@ -495,12 +427,12 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
             columns = rules.assignment_columns(merged(before, request.assignment, paths), v)
             v.raise_if_any()
             await self._check_allocation(tx.conn, key[0], columns, (key[1], key[2]))
-            return await self._update(tx, ASSIGNMENTS, key, row, before, columns, "UpdateAssignment", name, paths)
+            return await self.update_row(tx, ASSIGNMENTS, key, row, before, columns, "UpdateAssignment", name, paths)
 
-        return await self._mutate(key[0], "UpdateAssignment", request, pb.Assignment, work)
+        return await self.mutate(key[0], "UpdateAssignment", request, pb.Assignment, work)
 
     async def DeleteAssignment(self, request, context):
-        return await self._delete(ASSIGNMENTS, request, "DeleteAssignment", P.ASSIGNMENT_WRITE)
+        return await self.delete_resource(ASSIGNMENTS, request, "DeleteAssignment", P.ASSIGNMENT_WRITE)
 
     # --- status reports and lessons learned -----------------------------------
 
@@ -508,14 +440,14 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
         key = PROJECTS.key_of(request.parent, "parent")
         principal().require(key[0], P.STATUS_REPORT_WRITE)
         v = Violations()
-        rid = _chosen_id(request.status_report_id, "status_report_id", v)
+        rid = chosen_id(request.status_report_id, "status_report_id", v)
         columns = rules.status_report_columns(request.status_report, v, self.today())
         v.raise_if_any()
         name = f"{request.parent}/statusReports/{rid}"
 
         async def work(tx: Tx):
             project = await self._require_project(tx.conn, request.parent, lock=True)
-            row = await self._insert(tx.conn, STATUS_REPORTS, {
+            row = await self.insert_row(tx.conn, STATUS_REPORTS, {
                 "org_id": key[0], "project_id": key[1], "id": rid, "percent_complete": project["percent_complete"],
                 "author": tx.actor, **columns}, name)
             created = store.status_report(row)
@@ -532,35 +464,36 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
                           status_report=name)
             return created
 
-        return await self._mutate(key[0], "CreateStatusReport", request, pb.StatusReport, work)
+        return await self.mutate(key[0], "CreateStatusReport", request, pb.StatusReport, work)
 
     async def GetStatusReport(self, request, context) -> pb.StatusReport:
-        return await self._get(STATUS_REPORTS, request.name)
+        return await self.get_resource(STATUS_REPORTS, request.name)
 
     async def ListStatusReports(self, request, context):
-        return await self._list(STATUS_REPORTS, PROJECTS, request, api.ListStatusReportsResponse(), "status_reports")
+        return await self.list_resources(STATUS_REPORTS, PROJECTS, request, api.ListStatusReportsResponse(),
+                                         "status_reports")
 
     async def CreateLessonLearned(self, request: api.CreateLessonLearnedRequest, context) -> pb.LessonLearned:
         key = PROJECTS.key_of(request.parent, "parent")
         principal().require(key[0], P.LESSON_WRITE)
         v = Violations()
-        lid = _chosen_id(request.lesson_learned_id, "lesson_learned_id", v)
+        lid = chosen_id(request.lesson_learned_id, "lesson_learned_id", v)
         columns = rules.lesson_columns(request.lesson_learned, v)
         v.raise_if_any()
         name = f"{request.parent}/lessonsLearned/{lid}"
 
         async def work(tx: Tx):
             await self._require_project(tx.conn, request.parent)
-            row = await self._insert(tx.conn, LESSONS_LEARNED, {
+            row = await self.insert_row(tx.conn, LESSONS_LEARNED, {
                 "org_id": key[0], "project_id": key[1], "id": lid, "author": tx.actor, **columns}, name)
             created = store.lesson_learned(row)
             tx.record("CreateLessonLearned", name, None, created)
             return created
 
-        return await self._mutate(key[0], "CreateLessonLearned", request, pb.LessonLearned, work)
+        return await self.mutate(key[0], "CreateLessonLearned", request, pb.LessonLearned, work)
 
     async def ListLessonsLearned(self, request, context):
-        return await self._list(LESSONS_LEARNED, PROJECTS, request, api.ListLessonsLearnedResponse(),
+        return await self.list_resources(LESSONS_LEARNED, PROJECTS, request, api.ListLessonsLearnedResponse(),
                                 "lessons_learned")
 
     # --- portfolio summary --------------------------------------------------
@@ -585,10 +518,3 @@ class ProjectsServicer(projects_service_pb2_grpc.ProjectsServiceServicer):
         all_facts = [f for fs in facts.values() for f in fs]
         return pb.PortfolioSummary(portfolio=request.name, projects=summaries,
                                    kpis=rules.portfolio_kpis(summaries, all_facts))
-
-
-def _duplicate(exc: asyncpg.UniqueViolationError) -> errors.ApiError:
-    detail = exc.detail or ""  # e.g. 'Key (org_id, code)=(acme, ERP-1) already exists.'
-    field = "project.code" if "code" in (exc.constraint_name or "") else "name"
-    return errors.ApiError(grpc.StatusCode.ALREADY_EXISTS, "DUPLICATE_VALUE",
-                           f"{field} must be unique in the organization: {detail}", metadata={"field": field})

@@ -137,7 +137,7 @@ PROJECTS = Table("projects", PROJECT_PATTERN, ("org_id", "id"), {
     "portfolio": Field("portfolio_id"),  # the portfolio's id
     "percent_complete": Field("percent_complete", "int"),
     "planned_end_date": Field("planned_end_date", "date"),
-}, to_proto=project)
+}, to_proto=project, unique_fields={"projects_org_id_code_key": "project.code"})
 BASELINES = Table("baselines", Pattern("organizations/{organization}/projects/{project}/baselines/{revision}"),
                   ("org_id", "project_id", "revision"), {}, to_proto=baseline)
 MILESTONES = Table("milestones", Pattern("organizations/{organization}/projects/{project}/milestones/{milestone}"),

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
 
 import asyncpg
 import grpc
@@ -27,8 +26,9 @@ from services.platform import clients, errors, pagination, tables
 from services.platform.auth import Permission as P
 from services.platform.auth import principal
 from services.platform.errors import Violations
-from services.platform.mutations import Tx, run_mutation
-from services.platform.resources import check_etag, check_id, etag_of, mask_paths, merged, new_id, to_timestamp
+from services.platform.handlers import ResourceHandlers, chosen_id
+from services.platform.mutations import Tx
+from services.platform.resources import check_etag, etag_of, mask_paths, merged, to_timestamp
 from services.platform.settings import Settings
 from services.risks import rules, store
 from services.risks.store import ISSUES, MATRIX_PATTERN, ORG_PATTERN, PORTFOLIO_PATTERN, PROJECT_PATTERN, RISKS
@@ -48,14 +48,7 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _chosen_id(given: str, field: str, v: Violations) -> str:
-    if given:
-        check_id(given, field, v)
-        return given
-    return new_id()
-
-
-class RisksServicer(risks_service_pb2_grpc.RisksServiceServicer):
+class RisksServicer(ResourceHandlers, risks_service_pb2_grpc.RisksServiceServicer):
     def __init__(self, pool: asyncpg.Pool, settings: Settings, clock: Callable[[], dt.datetime] = utc_now) -> None:
         self.pool = pool
         self.clock = clock
@@ -67,16 +60,6 @@ class RisksServicer(risks_service_pb2_grpc.RisksServiceServicer):
         await self._channel.close()
 
     # --- shared mechanics ---------------------------------------------------
-
-    async def _mutate(self, org: str, method: str, request, response_type, work, *, dry_run: bool = False):
-        return await run_mutation(self.pool, org_id=org, method=method, request=request,
-                                  response_type=response_type, work=work, dry_run=dry_run)
-
-    async def _insert(self, conn: asyncpg.Connection, table: str, values: dict[str, Any], name: str):
-        try:
-            return await tables.insert(conn, table, values)
-        except asyncpg.UniqueViolationError:
-            raise errors.already_exists(name) from None
 
     async def _ask_projects(self, method, request, context, name: str = ""):
         """Call ProjectsService as the caller; its NOT_FOUND of `name` is reported as ours."""
@@ -137,7 +120,7 @@ class RisksServicer(risks_service_pb2_grpc.RisksServiceServicer):
         org, project = PROJECT_PATTERN.parse(request.parent, "parent").values()
         principal().require(org, P.RISK_WRITE)
         v = Violations()
-        risk_id = _chosen_id(request.risk_id, "risk_id", v)
+        risk_id = chosen_id(request.risk_id, "risk_id", v)
         columns = rules.risk_columns(request.risk, v)
         if columns["status"] == pb.RISK_STATUS_OCCURRED:
             v.add("risk.status", "a risk becomes RISK_STATUS_OCCURRED through OccurRisk")
@@ -148,7 +131,7 @@ class RisksServicer(risks_service_pb2_grpc.RisksServiceServicer):
         async def work(tx: Tx):
             now = self.clock()
             matrix = await store.matrix(tx.conn, org)
-            row = await self._insert(tx.conn, "risks", {
+            row = await self.insert_row(tx.conn, RISKS, {
                 "org_id": org, "project_id": project, "id": risk_id, **columns,
                 "next_review_time": rules.next_review(now, columns["review_cadence_days"])}, name)
             await store.append_history(tx.conn, row, matrix, tx.actor, now)
@@ -156,7 +139,7 @@ class RisksServicer(risks_service_pb2_grpc.RisksServiceServicer):
             tx.record("CreateRisk", name, None, created)
             return created
 
-        return await self._mutate(org, "CreateRisk", request, pb.Risk, work, dry_run=request.validate_only)
+        return await self.mutate(org, "CreateRisk", request, pb.Risk, work, dry_run=request.validate_only)
 
     async def GetRisk(self, request: api.GetRiskRequest, context) -> pb.Risk:
         key = RISKS.key_of(request.name)
@@ -205,7 +188,7 @@ class RisksServicer(risks_service_pb2_grpc.RisksServiceServicer):
             tx.record("UpdateRisk", name, before, after, fields=sorted(paths))
             return after
 
-        return await self._mutate(key[0], "UpdateRisk", request, pb.Risk, work)
+        return await self.mutate(key[0], "UpdateRisk", request, pb.Risk, work)
 
     async def DeleteRisk(self, request: api.DeleteRiskRequest, context) -> empty_pb2.Empty:
         key = RISKS.key_of(request.name)
@@ -222,7 +205,7 @@ class RisksServicer(risks_service_pb2_grpc.RisksServiceServicer):
             tx.record("DeleteRisk", request.name, store.risk(row, matrix), None)
             return empty_pb2.Empty()
 
-        return await self._mutate(key[0], "DeleteRisk", request, empty_pb2.Empty, work)
+        return await self.mutate(key[0], "DeleteRisk", request, empty_pb2.Empty, work)
 
     async def OccurRisk(self, request: api.OccurRiskRequest, context) -> api.OccurRiskResponse:
         key = RISKS.key_of(request.name)
@@ -230,7 +213,7 @@ class RisksServicer(risks_service_pb2_grpc.RisksServiceServicer):
         principal().require(org, P.RISK_WRITE)
         principal().require(org, P.ISSUE_WRITE)
         v = Violations()
-        issue_id = _chosen_id(request.issue_id, "issue_id", v)
+        issue_id = chosen_id(request.issue_id, "issue_id", v)
         v.raise_if_any()
         issue_name = store.issue_name(org, project, issue_id)
 
@@ -243,7 +226,7 @@ class RisksServicer(risks_service_pb2_grpc.RisksServiceServicer):
             v = Violations()
             columns = rules.issue_columns(rules.issue_from_risk(before, request.issue), v)
             v.raise_if_any()
-            issue_row = await self._insert(tx.conn, "issues", {
+            issue_row = await self.insert_row(tx.conn, ISSUES, {
                 "org_id": org, "project_id": project, "id": issue_id, **columns, "source_risk": request.name},
                 issue_name)
             await self._escalate(tx, issue_row, None)
@@ -254,7 +237,7 @@ class RisksServicer(risks_service_pb2_grpc.RisksServiceServicer):
             tx.record("CreateIssue", issue_name, None, issue, source_risk=request.name)
             return api.OccurRiskResponse(risk=after, issue=issue)
 
-        return await self._mutate(org, "OccurRisk", request, api.OccurRiskResponse, work)
+        return await self.mutate(org, "OccurRisk", request, api.OccurRiskResponse, work)
 
     async def ListRiskScoreHistory(self, request: api.ListRiskScoreHistoryRequest,
                                    context) -> api.ListRiskScoreHistoryResponse:
@@ -298,7 +281,7 @@ class RisksServicer(risks_service_pb2_grpc.RisksServiceServicer):
             tx.record("UpdateRiskMatrix", name, before, after)
             return after
 
-        return await self._mutate(org, "UpdateRiskMatrix", request, pb.RiskMatrix, work)
+        return await self.mutate(org, "UpdateRiskMatrix", request, pb.RiskMatrix, work)
 
     # --- issues -------------------------------------------------------------
 
@@ -306,21 +289,21 @@ class RisksServicer(risks_service_pb2_grpc.RisksServiceServicer):
         org, project = PROJECT_PATTERN.parse(request.parent, "parent").values()
         principal().require(org, P.ISSUE_WRITE)
         v = Violations()
-        issue_id = _chosen_id(request.issue_id, "issue_id", v)
+        issue_id = chosen_id(request.issue_id, "issue_id", v)
         columns = rules.issue_columns(request.issue, v)
         v.raise_if_any()
         await self._check_project(request.parent, context)
         name = store.issue_name(org, project, issue_id)
 
         async def work(tx: Tx):
-            row = await self._insert(tx.conn, "issues", {"org_id": org, "project_id": project, "id": issue_id,
+            row = await self.insert_row(tx.conn, ISSUES, {"org_id": org, "project_id": project, "id": issue_id,
                                                          **columns}, name)
             await self._escalate(tx, row, None)
             created = store.issue(row)
             tx.record("CreateIssue", name, None, created)
             return created
 
-        return await self._mutate(org, "CreateIssue", request, pb.Issue, work, dry_run=request.validate_only)
+        return await self.mutate(org, "CreateIssue", request, pb.Issue, work, dry_run=request.validate_only)
 
     async def GetIssue(self, request: api.GetIssueRequest, context) -> pb.Issue:
         key = ISSUES.key_of(request.name)
@@ -362,7 +345,7 @@ class RisksServicer(risks_service_pb2_grpc.RisksServiceServicer):
             tx.record("UpdateIssue", name, before, after, fields=sorted(paths))
             return after
 
-        return await self._mutate(key[0], "UpdateIssue", request, pb.Issue, work)
+        return await self.mutate(key[0], "UpdateIssue", request, pb.Issue, work)
 
     async def DeleteIssue(self, request: api.DeleteIssueRequest, context) -> empty_pb2.Empty:
         key = ISSUES.key_of(request.name)
@@ -375,7 +358,7 @@ class RisksServicer(risks_service_pb2_grpc.RisksServiceServicer):
             tx.record("DeleteIssue", request.name, store.issue(row), None)
             return empty_pb2.Empty()
 
-        return await self._mutate(key[0], "DeleteIssue", request, empty_pb2.Empty, work)
+        return await self.mutate(key[0], "DeleteIssue", request, empty_pb2.Empty, work)
 
     async def ListIssueEvents(self, request: api.ListIssueEventsRequest, context) -> api.ListIssueEventsResponse:
         (org,) = ORG_PATTERN.parse(request.parent, "parent").values()

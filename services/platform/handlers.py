@@ -1,0 +1,117 @@
+"""What every resource servicer does the same way: get, list, write, insert.
+
+Each handler keeps one order: parse names (INVALID_ARGUMENT), check the
+caller's role in the organization (PERMISSION_DENIED before any read, so
+another tenant cannot learn what exists), validate, then read or write.
+Writes go through `run_mutation` (one transaction, idempotent request_id,
+audit event).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import asyncpg
+import grpc
+from google.protobuf import empty_pb2
+from google.protobuf.message import Message
+
+from services.platform import errors, pagination, tables
+from services.platform.auth import Permission, principal
+from services.platform.errors import Violations
+from services.platform.mutations import Tx, run_mutation
+from services.platform.resources import Pattern, check_etag, check_id, new_id
+from services.platform.tables import Table
+
+ORG_PATTERN = Pattern("organizations/{organization}")
+
+
+def chosen_id(given: str, field: str, v: Violations) -> str:
+    """The client's id (AIP-133 `<resource>_id`) if valid, else a generated one."""
+    if given:
+        check_id(given, field, v)
+        return given
+    return new_id()
+
+
+def duplicate(exc: asyncpg.UniqueViolationError, name: str, table: Table) -> errors.ApiError:
+    """ALREADY_EXISTS for the resource itself, or naming the field whose value is taken (e.g. a project code)."""
+    constraint = exc.constraint_name or ""
+    if constraint.endswith("_pkey"):
+        return errors.already_exists(name)
+    field = table.unique_fields.get(constraint, "")
+    detail = exc.detail or ""  # e.g. 'Key (org_id, code)=(acme, ERP-1) already exists.'
+    return errors.ApiError(grpc.StatusCode.ALREADY_EXISTS, "DUPLICATE_VALUE",
+                           f"{field or 'a value'} must be unique in the organization: {detail}",
+                           metadata={"field": field, "constraint": constraint})
+
+
+class ResourceHandlers:
+    """Mixin for servicers that own tables in `self.pool`."""
+
+    pool: asyncpg.Pool
+
+    async def get_resource(self, table: Table, name: str) -> Message:
+        key = table.key_of(name)
+        principal().require(key[0], Permission.READ)
+        async with self.pool.acquire() as conn:
+            return table.to_proto(await tables.require(conn, table, key, name))
+
+    async def list_resources(self, table: Table, parent: Table | None, request, response, field: str):
+        """One page of `table` under `request.parent`: a row of `parent`, or an organization when None."""
+        if parent is None:
+            parent_key = [ORG_PATTERN.parse(request.parent, "parent")["organization"]]
+        else:
+            parent_key = parent.key_of(request.parent, "parent")
+        principal().require(parent_key[0], Permission.READ)
+        filter_text = getattr(request, "filter", "")
+        page = pagination.page_from_request(request.page_size, request.page_token, request.parent, filter_text)
+        async with self.pool.acquire() as conn:
+            rows = await tables.list_page(conn, table, parent_key, filter_text, page)
+            if not rows and page.after_seq == 0 and parent is not None:
+                await tables.require(conn, parent, parent_key, request.parent)  # 404 for a missing parent
+        getattr(response, field).extend(table.to_proto(r) for r in rows[: page.size])
+        response.next_page_token = page.next_token(rows)
+        return response
+
+    async def mutate(self, org: str, method: str, request, response_type, work, *, dry_run: bool = False):
+        return await run_mutation(self.pool, org_id=org, method=method, request=request,
+                                  response_type=response_type, work=work, dry_run=dry_run)
+
+    async def insert_row(self, conn: asyncpg.Connection, table: Table, values: dict[str, Any], name: str):
+        try:
+            return await tables.insert(conn, table.name, values)
+        except asyncpg.UniqueViolationError as exc:
+            raise duplicate(exc, name, table) from None
+
+    async def update_row(self, tx: Tx, table: Table, key: list, row: asyncpg.Record, before: Message,
+                         columns: dict[str, Any], method: str, name: str, paths: list[str]) -> Message:
+        """Write the columns that changed (none: no new version, no audit event) and record the change."""
+        changed = {c: v for c, v in columns.items() if row[c] != v}
+        if not changed:
+            return before
+        try:
+            new_row = await tables.update(tx.conn, table, key, changed)
+        except asyncpg.UniqueViolationError as exc:
+            raise duplicate(exc, name, table) from None
+        after = table.to_proto(new_row)
+        tx.record(method, name, before, after, fields=sorted(paths))
+        return after
+
+    async def delete_resource(self, table: Table, request, method: str, permission: Permission,
+                              precondition: Callable[[asyncpg.Record], None] | None = None) -> empty_pb2.Empty:
+        """AIP-135 delete: etag checked when given, `precondition(row)` may refuse, the old state is audited."""
+        key = table.key_of(request.name)
+        principal().require(key[0], permission)
+
+        async def work(tx: Tx) -> empty_pb2.Empty:
+            row = await tables.require(tx.conn, table, key, request.name, lock=True)
+            check_etag(request.etag, request.name, row["version"])
+            if precondition:
+                precondition(row)
+            await tables.delete(tx.conn, table, key)
+            tx.record(method, request.name, table.to_proto(row), None)
+            return empty_pb2.Empty()
+
+        return await self.mutate(key[0], method, request, empty_pb2.Empty, work)
