@@ -24,6 +24,7 @@ test: $(STAMP) lint check-protos lint-protos
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench.run $(BENCH_ARGS)
+	$(BIN)/python -m tests.bench.billing
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -77,7 +77,7 @@ def check_open_period(day: dt.date, closed_through: dt.date | None, field: str) 
     if closed_through is not None and day <= closed_through:
         raise failed_precondition(
             "PERIOD_CLOSED", f"{field} {day.isoformat()} is in a closed period (closed through "
-            f"{closed_through.isoformat()})", closed_through=closed_through.isoformat())
+            f"{closed_through.isoformat()})", closed_through=closed_through.isoformat(), field=field)
 
 
 # --- engagements ----------------------------------------------------------------
@@ -143,7 +143,7 @@ def engagement_columns(e: pb.Engagement, org: str, v: Violations) -> dict[str, A
     return {
         "display_name": e.display_name.strip(), "project_ids": projects, "billing_model": model,
         "currency": currency, "cap_micros": cap, "payment_terms_days": e.payment_terms_days,
-        "closed_through": from_date(e, "closed_through", v), "fee_micros": fee, "milestone_fees": fees,
+        "closed_through": from_date(e, "closed_through", v, prefix="engagement"), "fee_micros": fee, "milestone_fees": fees,
     }
 
 

@@ -222,10 +222,10 @@ class BillingServicer(billing_service_pb2_grpc.BillingServiceServicer):
             amount = money.from_proto(r.hourly_rate, "rate.hourly_rate", v)
             if amount is not None and amount.micros == 0:
                 v.add("rate.hourly_rate", "must be more than zero")
-        start = from_date(r, "start_date", v, required=True)
-        end = from_date(r, "end_date", v)
+        start = from_date(r, "start_date", v, required=True, prefix="rate")
+        end = from_date(r, "end_date", v, prefix="rate")
         if start and end and end < start:
-            v.add("end_date", "must not be before start_date")
+            v.add("rate.end_date", "must not be before rate.start_date")
         v.raise_if_any()
         name = f"{request.parent}/rates/{rid}"
 
@@ -275,14 +275,14 @@ class BillingServicer(billing_service_pb2_grpc.BillingServiceServicer):
             caller.require(org, P.TIME_WRITE)
 
     async def _open_engagement(self, conn: asyncpg.Connection, key: list[str], name: str, project: str,
-                               day: dt.date, field: str) -> tuple[asyncpg.Record, str]:
+                               day: dt.date, field: str, date_field: str) -> tuple[asyncpg.Record, str]:
         """The engagement and the project's id, once the project is one of the engagement's own and
         the day is not in a closed period."""
         engagement = await tables.require(conn, ENGAGEMENTS, key, name)
         match = rules.PROJECT_RE.match(project)
         if not match or match.group(1) != key[0] or match.group(2) not in engagement["project_ids"]:
             raise errors.bad_field(f"{field}.project", f"{project or '(empty)'} is not one of the projects of {name}")
-        rules.check_open_period(day, engagement["closed_through"], f"{field} date")
+        rules.check_open_period(day, engagement["closed_through"], f"{field}.{date_field}")
         return engagement, match.group(2)
 
     async def CreateTimeEntry(self, request: api.CreateTimeEntryRequest, context) -> pb.TimeEntry:
@@ -297,14 +297,14 @@ class BillingServicer(billing_service_pb2_grpc.BillingServiceServicer):
         check_text(t.note, "time_entry.note", v, max_len=rules.NOTE_MAX)
         if not t.project:
             v.add("time_entry.project", "is required")
-        day = from_date(t, "work_date", v, required=True)
+        day = from_date(t, "work_date", v, required=True, prefix="time_entry")
         minutes = rules.minutes_of(t, v)
         v.raise_if_any()
         name = f"{request.parent}/timeEntries/{tid}"
 
         async def work(tx: Tx):
             engagement, project_id = await self._open_engagement(tx.conn, key, request.parent, t.project, day,
-                                                                 "time_entry")
+                                                                 "time_entry", "work_date")
             if await store.rate_for(tx.conn, key[0], key[1], role, engagement["currency"], day) is None:
                 raise invoicing.rate_missing(role, engagement["currency"])
             # One writer per person-day, so concurrent entries cannot together pass 24 h.
@@ -375,7 +375,7 @@ class BillingServicer(billing_service_pb2_grpc.BillingServiceServicer):
         check_text(x.note, "expense.note", v, max_len=rules.NOTE_MAX)
         if not x.project:
             v.add("expense.project", "is required")
-        day = from_date(x, "expense_date", v, required=True)
+        day = from_date(x, "expense_date", v, required=True, prefix="expense")
         if x.HasField("amount"):
             money.from_proto(x.amount, "expense.amount", v)
         else:
@@ -385,7 +385,7 @@ class BillingServicer(billing_service_pb2_grpc.BillingServiceServicer):
 
         async def work(tx: Tx):
             engagement, project_id = await self._open_engagement(tx.conn, key, request.parent, x.project, day,
-                                                                 "expense")
+                                                                 "expense", "expense_date")
             v = Violations()
             micros = _amount(x, "amount", "expense.amount", engagement["currency"], v)
             v.raise_if_any()

@@ -1,7 +1,9 @@
 """Append-only, per-organization hash-chained audit log.
 
-Every event's hash is sha256(prev_hash + canonical JSON of the event), so
-changing, removing or reordering any past event breaks every later link. The
+Every event's hash is sha256(prev_hash + seq + "|" + canonical JSON of the
+event), so changing, removing or reordering any past event breaks every later
+link. The database computes it on append (`audit_append`, one round trip);
+this module computes it again to verify. The
 table refuses UPDATE, DELETE and TRUNCATE by trigger; `verify_chain` walks an
 organization's chain and names the first broken link.
 """
@@ -38,14 +40,17 @@ class AuditEvent:
     after_digest: str = ""
     detail: dict = field(default_factory=dict)
 
-    def canonical(self, seq: int, event_time: datetime) -> bytes:
+    def body(self, event_time: datetime) -> str:
+        """Canonical JSON of everything but the chain fields."""
         body = {
-            "org_id": self.org_id, "seq": seq, "event_time": _iso(event_time), "actor": self.actor,
-            "action": self.action, "resource": self.resource, "request_id": self.request_id,
-            "trace_id": self.trace_id, "before_digest": self.before_digest,
-            "after_digest": self.after_digest, "detail": self.detail,
+            "org_id": self.org_id, "event_time": _iso(event_time), "actor": self.actor, "action": self.action,
+            "resource": self.resource, "request_id": self.request_id, "trace_id": self.trace_id,
+            "before_digest": self.before_digest, "after_digest": self.after_digest, "detail": self.detail,
         }
-        return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    def canonical(self, seq: int, event_time: datetime) -> bytes:
+        return f"{seq}|{self.body(event_time)}".encode()
 
 
 def chain_hash(prev_hash: str, canonical: bytes) -> str:
@@ -58,22 +63,12 @@ def _iso(t: datetime) -> str:
 
 async def append(conn: asyncpg.Connection, event: AuditEvent) -> int:
     """Append inside the caller's transaction; returns the event's sequence number."""
-    # Serialize appends per organization; released when the transaction ends.
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('audit:' || $1))", event.org_id)
-    last = await conn.fetchrow(
-        "SELECT seq, hash FROM audit_events WHERE org_id = $1 ORDER BY seq DESC LIMIT 1", event.org_id
-    )
-    seq, prev = (last["seq"] + 1, last["hash"]) if last else (1, GENESIS)
     now = datetime.now(UTC)
-    hashed = chain_hash(prev, event.canonical(seq, now))
-    await conn.execute(
-        """INSERT INTO audit_events (org_id, seq, event_time, actor, action, resource, request_id, trace_id,
-                                     before_digest, after_digest, detail, prev_hash, hash)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13)""",
-        event.org_id, seq, now, event.actor, event.action, event.resource, event.request_id,
-        event.trace_id, event.before_digest, event.after_digest, json.dumps(event.detail), prev, hashed,
+    return await conn.fetchval(
+        "SELECT audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11)",
+        event.org_id, now, event.actor, event.action, event.resource, event.request_id, event.trace_id,
+        event.before_digest, event.after_digest, json.dumps(event.detail), event.body(now),
     )
-    return seq
 
 
 @dataclass

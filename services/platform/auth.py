@@ -95,6 +95,8 @@ class Principal:
             raise errors.permission_denied(f"roles [{roles}] in organizations/{org} do not grant {permission.value}")
 
 
+_VERIFIED_CACHE_SIZE = 10_000
+
 current_principal: contextvars.ContextVar[Principal] = contextvars.ContextVar("current_principal")
 
 
@@ -110,6 +112,7 @@ class TokenAuthority:
         self.issuer = settings.jwt_issuer
         self.audience = settings.jwt_audience
         self._signing_key: str | None = None
+        self._verified: dict[str, tuple[Principal, float]] = {}
         if self.algorithm == "HS256":
             secret = settings.jwt_secret or _dev_secret(settings.home_dir / "dev-jwt-secret")
             self._signing_key = secret
@@ -133,6 +136,12 @@ class TokenAuthority:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise errors.unauthenticated("authorization must be `Bearer <token>`")
+        cached = self._verified.get(token)
+        if cached is not None:
+            principal, expires = cached
+            if time.time() < expires:
+                return principal
+            del self._verified[token]
         try:
             claims = jwt.decode(token, self._verify_key, algorithms=[self.algorithm], audience=self.audience,
                                 issuer=self.issuer, options={"require": ["sub", "exp", "orgs"]})
@@ -140,7 +149,12 @@ class TokenAuthority:
             raise errors.unauthenticated("token expired") from None
         except jwt.PyJWTError as exc:
             raise errors.unauthenticated(f"invalid token: {exc}") from None
-        return principal_from_claims(claims)
+        principal = principal_from_claims(claims)
+        # A client sends the same token on every call: verify its signature once, until it expires.
+        if len(self._verified) >= _VERIFIED_CACHE_SIZE:
+            self._verified.clear()
+        self._verified[token] = (principal, float(claims["exp"]))
+        return principal
 
 
 def principal_from_claims(claims: dict) -> Principal:

@@ -1,8 +1,9 @@
 """OpenTelemetry and logging for every process.
 
 One tracer provider per process, named for its component; OTLP export when
-OTEL_EXPORTER_OTLP_ENDPOINT is set (the exporter reads the standard OTEL_*
-variables itself). asyncpg and outgoing gRPC calls are instrumented here; the
+OTEL_EXPORTER_OTLP_ENDPOINT is set (the exporter and the sampler read the
+standard OTEL_* variables themselves). Without an exporter nothing is
+recorded, but trace context still flows. asyncpg and outgoing gRPC calls are instrumented here; the
 gRPC server interceptor is added by `grpc_server`. Logs are one JSON object
 per line carrying the current trace and span ids.
 """
@@ -19,6 +20,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 
 _configured = False
 
@@ -29,8 +31,13 @@ def setup(component: str, *, log_level: str = "INFO", extra_processors: list[Spa
     if _configured:
         return
     _configured = True
-    provider = TracerProvider(resource=Resource.create({"service.name": f"pmaas-{component}",
-                                                        "service.namespace": "pmaas"}))
+    exporting = bool(os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")) or bool(extra_processors)
+    # With nowhere to send spans, record none: spans still exist (non-recording), so trace
+    # ids still propagate into logs and audit events, at a fraction of the cost.
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": f"pmaas-{component}", "service.namespace": "pmaas"}),
+        sampler=None if exporting else ALWAYS_OFF,
+    )
     if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
