@@ -143,7 +143,8 @@ def engagement_columns(e: pb.Engagement, org: str, v: Violations) -> dict[str, A
     return {
         "display_name": e.display_name.strip(), "project_ids": projects, "billing_model": model,
         "currency": currency, "cap_micros": cap, "payment_terms_days": e.payment_terms_days,
-        "closed_through": from_date(e, "closed_through", v, prefix="engagement"), "fee_micros": fee, "milestone_fees": fees,
+        "closed_through": from_date(e, "closed_through", v, prefix="engagement"), "fee_micros": fee,
+        "milestone_fees": fees,
     }
 
 

@@ -90,13 +90,14 @@ async def run_mutation(
                 return await _replay(conn, org_id, request_id, method, request, response_type)
         tx = Tx(conn=conn, org_id=org_id, actor=principal().subject, request_id=request_id)
         response = await work(tx)
-        for event in tx.events:
-            await audit.append(conn, event)
         if request_id:
             await conn.execute(
                 "UPDATE idempotency_keys SET response = $3 WHERE org_id = $1 AND request_id = $2",
                 org_id, uuid.UUID(request_id), response.SerializeToString(),
             )
+        # Last before COMMIT: an append holds the organization's chain lock until then.
+        for event in tx.events:
+            await audit.append(conn, event)
         return response
 
 
