@@ -61,7 +61,9 @@ def validate_request_id(request_id: str) -> None:
 
 
 def _request_hash(request: Message) -> str:
-    return hashlib.sha256(request.SerializeToString(deterministic=True)).hexdigest()
+    """The request as the caller sent it, and who sent it: another caller reusing an id is refused."""
+    actor = principal().subject.encode()
+    return hashlib.sha256(actor + b"\x00" + request.SerializeToString(deterministic=True)).hexdigest()
 
 
 async def run_mutation(

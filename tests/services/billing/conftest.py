@@ -4,6 +4,7 @@ budgeted project, a T&M engagement on it and a consultant rate."""
 
 from __future__ import annotations
 
+import asyncpg
 import grpc
 import pytest
 
@@ -47,3 +48,11 @@ async def engagement(billing_stub, as_role, org, project) -> str:
     created = await create_engagement(billing_stub, finance, org, [project])
     await create_rate(billing_stub, finance, org)
     return created.name
+
+
+@pytest.fixture
+async def db(database_url):
+    """A connection in the billing schema, to count rows and audit events behind the API."""
+    conn = await asyncpg.connect(database_url, server_settings={"search_path": "billing,public"})
+    yield conn
+    await conn.close()

@@ -51,3 +51,21 @@ async def log_time(stub, caller, engagement: str, project: str, day=None, hours:
 
 async def approve(stub, caller, entry: pb.TimeEntry) -> pb.TimeEntry:
     return await caller(stub.ApproveTimeEntry, api.ApproveTimeEntryRequest(name=entry.name, request_id=rid()))
+
+
+async def log_expense(stub, caller, engagement: str, project: str, day=None, amount=None, **fields) -> pb.Expense:
+    fields.setdefault("category", pb.EXPENSE_CATEGORY_TRAVEL)
+    return await caller(stub.CreateExpense, api.CreateExpenseRequest(
+        parent=engagement, expense=pb.Expense(project=project, expense_date=day or D(2027, 1, 6),
+                                              amount=amount or EUR(50), **fields), request_id=rid()))
+
+
+async def generate(stub, caller, engagement: str, start=None, end=None) -> pb.Invoice:
+    return await caller(stub.GenerateInvoice, api.GenerateInvoiceRequest(
+        parent=engagement, period_start=start or D(2027, 1, 1), period_end=end or D(2027, 1, 31), request_id=rid()))
+
+
+async def audit_count(db, org: str, action: str | None = None) -> int:
+    if action is None:
+        return await db.fetchval("SELECT count(*) FROM audit_events WHERE org_id = $1", org)
+    return await db.fetchval("SELECT count(*) FROM audit_events WHERE org_id = $1 AND action = $2", org, action)

@@ -3,8 +3,13 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import time
+
 import asyncpg
 import grpc
+import jwt
 import pytest
 
 from pmaas.billing.v1 import billing_service_pb2 as api
@@ -82,3 +87,67 @@ async def test_mutations_extend_a_verifiable_audit_chain(billing_stub, database_
         await conn.close()
     assert actions == ["CreateEngagement", "CreateRate", "CreateTimeEntry", "ApproveTimeEntry"]
     assert report.ok and report.events == 4
+
+
+def _b64(data: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+def _claims(settings, org: str, **overrides) -> dict:
+    now = int(time.time())
+    claims = {"sub": "mallory", "orgs": {org: ["admin"]}, "iat": now, "exp": now + 600,
+              "iss": settings.jwt_issuer, "aud": settings.jwt_audience}
+    claims.update(overrides)
+    return {k: v for k, v in claims.items() if v is not None}
+
+
+# Each builds the `authorization` header of a caller who would be admin of `org` if it were accepted.
+BAD_CREDENTIALS = {
+    "expired": lambda s, a, org: "Bearer " + a.issue("mallory", {org: ["admin"]}, ttl_s=-60),
+    "forged signature": lambda s, a, org: "Bearer " + jwt.encode(
+        _claims(s, org), "another-secret-0123456789abcdef-0123456789", algorithm="HS256"),
+    "alg none": lambda s, a, org: "Bearer " + _b64({"alg": "none", "typ": "JWT"}) + "." + _b64(_claims(s, org)) + ".",
+    "not a jwt": lambda s, a, org: "Bearer not-a-jwt",
+    "not bearer": lambda s, a, org: "Basic YWxpY2U6c2VjcmV0",
+    "wrong audience": lambda s, a, org: "Bearer " + jwt.encode(_claims(s, org, aud="else"), s.jwt_secret,
+                                                               algorithm="HS256"),
+}
+
+
+@pytest.mark.parametrize("credential", sorted(BAD_CREDENTIALS))
+@pytest.mark.parametrize("method", sorted(REQUESTS))
+async def test_expired_and_forged_tokens_are_unauthenticated(billing_stub, settings, authority, db, engagement,
+                                                             method, credential):
+    org = engagement.split("/")[1]
+    events = await db.fetchval("SELECT count(*) FROM audit_events WHERE org_id = $1", org)
+    authorization = BAD_CREDENTIALS[credential](settings, authority, org)
+    failure = await fails(getattr(billing_stub, method)(request_for(method, org),
+                                                        metadata=(("authorization", authorization),), timeout=10))
+    assert (failure.code, failure.reason) == (grpc.StatusCode.UNAUTHENTICATED, "UNAUTHENTICATED")
+    assert "Traceback" not in failure.message
+    assert await db.fetchval("SELECT count(*) FROM audit_events WHERE org_id = $1", org) == events
+
+
+@pytest.mark.parametrize("method", sorted(REQUESTS))
+async def test_another_organization_is_denied_alike_whether_or_not_it_exists(billing_stub, authority, db,
+                                                                             engagement, new_org_id, method):
+    org = engagement.split("/")[1]  # holds engagement "main"; `missing` holds nothing at all
+    missing = new_org_id + "-missing"
+    outsider = Caller(authority, "mallory", {new_org_id + "-own": ["admin"]})
+    events = await db.fetchval("SELECT count(*) FROM audit_events WHERE org_id = $1", org)
+    on_existing = await fails(outsider(getattr(billing_stub, method), request_for(method, org)))
+    on_missing = await fails(outsider(getattr(billing_stub, method), request_for(method, missing)))
+    assert (on_existing.code, on_existing.reason) == (grpc.StatusCode.PERMISSION_DENIED, "PERMISSION_DENIED")
+    assert (on_missing.code, on_missing.reason) == (grpc.StatusCode.PERMISSION_DENIED, "PERMISSION_DENIED")
+    assert on_missing.message.replace(missing, org) == on_existing.message
+    assert await db.fetchval("SELECT count(*) FROM audit_events WHERE org_id = $1", org) == events
+
+
+async def test_an_engagement_is_invisible_to_another_organizations_admin(billing_stub, authority, engagement,
+                                                                         new_org_id):
+    theirs = new_org_id + "-b"  # new_org_id is the fixture org's own id
+    other = Caller(authority, "mallory", {theirs: ["admin"]})
+    listed = await other(billing_stub.ListEngagements, api.ListEngagementsRequest(parent=f"organizations/{theirs}"))
+    assert list(listed.engagements) == []
+    denied = await fails(other(billing_stub.GetEngagement, api.GetEngagementRequest(name=engagement)))
+    assert denied.code == grpc.StatusCode.PERMISSION_DENIED

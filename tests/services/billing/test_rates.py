@@ -45,7 +45,7 @@ async def test_bad_rates_and_permissions(billing_stub, as_role, org):
     bad = await fails(as_role("finance")(billing_stub.CreateRate, api.CreateRateRequest(
         parent=f"organizations/{org}", rate=pb.Rate(
             hourly_rate=EUR(0), start_date=D(2027, 2, 30), engagement="organizations/x/engagements/y"))))
-    assert set(bad.fields) == {"rate.role", "rate.hourly_rate", "start_date", "rate.engagement"}
+    assert set(bad.fields) == {"rate.role", "rate.hourly_rate", "rate.start_date", "rate.engagement"}
     denied = await fails(create_rate(billing_stub, as_role("pm"), org))
     assert denied.code == grpc.StatusCode.PERMISSION_DENIED
     request = api.CreateRateRequest(parent=f"organizations/{org}", request_id=rid(), rate=pb.Rate(

@@ -107,6 +107,16 @@ async def test_same_request_id_with_a_different_request_is_refused(projects_stub
     assert await project_rows(db, org) == 1
 
 
+async def test_the_same_request_id_and_request_from_another_caller_is_refused(projects_stub, as_role, org, db):
+    """A request id is the caller's own: nobody else gets their response replayed."""
+    request_id = rid()
+    await as_role("pmo", sub="first")(projects_stub.CreateProject, project_request(org, request_id))
+    err = await fails(as_role("pmo", sub="second")(projects_stub.CreateProject, project_request(org, request_id)))
+    assert err.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert err.reason == "REQUEST_ID_REUSED"
+    assert await project_rows(db, org) == 1
+
+
 async def test_same_request_id_on_another_method_is_refused(projects_stub, as_role, org):
     pmo = as_role("pmo")
     request_id = rid()
