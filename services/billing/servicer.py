@@ -189,6 +189,7 @@ class BillingServicer(billing_service_pb2_grpc.BillingServiceServicer):
             if old is not None and (new is None or new < old):
                 raise errors.bad_field("engagement.closed_through",
                                        f"a closed period is not reopened: must be on or after {old.isoformat()}")
+            await self._check_engagement_change(tx.conn, key, row, columns)
             columns["milestone_fees"] = json.dumps(columns["milestone_fees"])
             changed = {c: val for c, val in columns.items() if row[c] != val}
             if not changed:
@@ -198,6 +199,33 @@ class BillingServicer(billing_service_pb2_grpc.BillingServiceServicer):
             return after
 
         return await self._mutate(key[0], "UpdateEngagement", request, pb.Engagement, work)
+
+    async def _check_engagement_change(self, conn: asyncpg.Connection, key: list[str], row: asyncpg.Record,
+                                       columns: dict[str, Any]) -> None:
+        """A project with charges stays in the engagement; a period closes only once its time is reviewed."""
+        dropped = sorted(set(row["project_ids"]) - set(columns["project_ids"]))
+        if dropped:
+            charged = await conn.fetchval(
+                """SELECT count(*) FROM (SELECT project_id FROM time_entries
+                                         WHERE org_id = $1 AND engagement_id = $2 AND project_id = ANY($3)
+                                         UNION ALL
+                                         SELECT project_id FROM expenses
+                                         WHERE org_id = $1 AND engagement_id = $2 AND project_id = ANY($3)) c""",
+                *key, dropped)
+            if charged:
+                raise errors.failed_precondition(
+                    "PROJECT_HAS_CHARGES", f"{charged} time entries or expenses are recorded against "
+                    f"{', '.join(dropped)}; a project with charges stays in its engagement",
+                    field="engagement.projects")
+        closing = columns["closed_through"]
+        if closing is not None and closing != row["closed_through"]:
+            pending = await conn.fetchval(
+                """SELECT count(*) FROM time_entries WHERE org_id = $1 AND engagement_id = $2
+                   AND work_date <= $3 AND approval_state = $4""", *key, closing, pb.APPROVAL_STATE_SUBMITTED)
+            if pending:
+                raise errors.failed_precondition(
+                    "PENDING_APPROVALS", f"{pending} time entries up to {closing.isoformat()} still await approval; "
+                    "approve or reject them before closing the period", field="engagement.closed_through")
 
     # --- rates --------------------------------------------------------------
 

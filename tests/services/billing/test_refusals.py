@@ -174,6 +174,38 @@ async def test_a_closed_period_only_moves_forward(billing_stub, as_role, engagem
     assert moved.closed_through == D(2027, 2, 28)
 
 
+async def test_a_period_with_time_awaiting_approval_does_not_close(billing_stub, as_role, engagement, project):
+    finance, pm = as_role("finance"), as_role("pm", sub="paula")
+    entry = await log_time(billing_stub, as_role("member", sub="ann"), engagement, project, day=D(2027, 1, 20))
+    failure = await fails(close_through(billing_stub, finance, engagement, D(2027, 1, 31)))
+    assert (failure.code, failure.reason) == (grpc.StatusCode.FAILED_PRECONDITION, "PENDING_APPROVALS")
+    assert failure.metadata == {"field": "engagement.closed_through"}
+    await approve(billing_stub, pm, entry)
+    closed = await close_through(billing_stub, finance, engagement, D(2027, 1, 31))
+    assert closed.closed_through == D(2027, 1, 31)
+
+
+async def test_a_project_with_charges_stays_in_its_engagement(billing_stub, projects_stub, as_role, org, engagement,
+                                                              project):
+    finance = as_role("finance")
+    other = await as_role("pmo")(projects_stub.CreateProject, projects_api.CreateProjectRequest(
+        parent=f"organizations/{org}", project_id="gemini", project=projects_pb.Project(
+            code="GEM-1", display_name="Gemini", methodology=projects_pb.METHODOLOGY_AGILE, budget=EUR(1000))))
+    current = await finance(billing_stub.GetEngagement, api.GetEngagementRequest(name=engagement))
+    widened = await finance(billing_stub.UpdateEngagement, api.UpdateEngagementRequest(
+        engagement=pb.Engagement(name=engagement, projects=[project, other.name], etag=current.etag),
+        update_mask=field_mask_pb2.FieldMask(paths=["projects"]), request_id=rid()))
+    await log_expense(billing_stub, as_role("member", sub="ann"), engagement, project, day=D(2027, 2, 1))
+    failure = await fails(finance(billing_stub.UpdateEngagement, api.UpdateEngagementRequest(
+        engagement=pb.Engagement(name=engagement, projects=[other.name]),
+        update_mask=field_mask_pb2.FieldMask(paths=["projects"]), request_id=rid())))
+    assert (failure.code, failure.reason) == (grpc.StatusCode.FAILED_PRECONDITION, "PROJECT_HAS_CHARGES")
+    narrowed = await finance(billing_stub.UpdateEngagement, api.UpdateEngagementRequest(
+        engagement=pb.Engagement(name=engagement, projects=[project]),
+        update_mask=field_mask_pb2.FieldMask(paths=["projects"]), request_id=rid()))
+    assert list(narrowed.projects) == [project] and list(widened.projects) == [project, other.name]
+
+
 # --- currencies ---------------------------------------------------------------------
 
 async def test_an_expense_in_another_currency_is_refused(billing_stub, as_role, org, engagement, project, db):
