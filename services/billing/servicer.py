@@ -30,11 +30,11 @@ from services.platform import clients, errors, money, pagination, tables
 from services.platform.auth import Permission as P
 from services.platform.auth import principal
 from services.platform.errors import Violations
-from services.platform.mutations import Tx, run_mutation
+from services.platform.handlers import ResourceHandlers, chosen_id
+from services.platform.mutations import Tx
 from services.platform.resources import (
     check_enum,
     check_etag,
-    check_id,
     check_text,
     from_date,
     mask_paths,
@@ -42,7 +42,6 @@ from services.platform.resources import (
     new_id,
 )
 from services.platform.settings import Settings
-from services.platform.tables import Table
 
 ENGAGEMENT_UPDATABLE = {"display_name", "projects", "cap", "payment_terms_days", "closed_through", "fee",
                         "milestone_fees"}
@@ -51,13 +50,6 @@ INVOICE_UPDATABLE = {"notes", "purchase_order"}
 
 def _org_of(parent: str) -> str:
     return ORG_PATTERN.parse(parent, "parent")["organization"]
-
-
-def _chosen_id(given: str, field: str, v: Violations) -> str:
-    if given:
-        check_id(given, field, v)
-        return given
-    return new_id()
 
 
 def _amount(message, field: str, path: str, currency: str, v: Violations) -> int | None:
@@ -75,7 +67,7 @@ def _amount(message, field: str, path: str, currency: str, v: Violations) -> int
     return amount.micros
 
 
-class BillingServicer(billing_service_pb2_grpc.BillingServiceServicer):
+class BillingServicer(ResourceHandlers, billing_service_pb2_grpc.BillingServiceServicer):
     def __init__(self, pool: asyncpg.Pool, settings: Settings,
                  today: Callable[[], dt.date] = dt.date.today) -> None:
         self.pool = pool
@@ -88,36 +80,6 @@ class BillingServicer(billing_service_pb2_grpc.BillingServiceServicer):
         await self._channel.close()
 
     # --- shared mechanics ---------------------------------------------------
-
-    async def _get(self, kind: Table, name: str):
-        key = kind.key_of(name)
-        principal().require(key[0], P.READ)
-        async with self.pool.acquire() as conn:
-            return kind.to_proto(await tables.require(conn, kind, key, name))
-
-    async def _list(self, kind: Table, parent_kind: Table | None, request, response, field: str):
-        """List under `parent_kind`, or under an organization (owned by ProjectsService) when None."""
-        parent_key = parent_kind.key_of(request.parent, "parent") if parent_kind else [_org_of(request.parent)]
-        principal().require(parent_key[0], P.READ)
-        filter_text = getattr(request, "filter", "")
-        page = pagination.page_from_request(request.page_size, request.page_token, request.parent, filter_text)
-        async with self.pool.acquire() as conn:
-            rows = await tables.list_page(conn, kind, parent_key, filter_text, page)
-            if not rows and page.after_seq == 0 and parent_kind is not None:
-                await tables.require(conn, parent_kind, parent_key, request.parent)  # 404 for a missing parent
-        getattr(response, field).extend(kind.to_proto(r) for r in rows[: page.size])
-        response.next_page_token = page.next_token(rows)
-        return response
-
-    async def _mutate(self, org: str, method: str, request, response_type, work):
-        return await run_mutation(self.pool, org_id=org, method=method, request=request,
-                                  response_type=response_type, work=work)
-
-    async def _insert(self, conn: asyncpg.Connection, table: str, values: dict[str, Any], name: str):
-        try:
-            return await tables.insert(conn, table, values)
-        except asyncpg.UniqueViolationError:
-            raise errors.already_exists(name) from None
 
     async def _referenced(self, method, request, field: str, context):
         """Get a project or milestone as the caller; a missing one is the caller's bad input."""
@@ -143,26 +105,26 @@ class BillingServicer(billing_service_pb2_grpc.BillingServiceServicer):
         org = _org_of(request.parent)
         principal().require(org, P.BILLING_WRITE)
         v = Violations()
-        eid = _chosen_id(request.engagement_id, "engagement_id", v)
+        eid = chosen_id(request.engagement_id, "engagement_id", v)
         columns = rules.engagement_columns(request.engagement, org, v)
         v.raise_if_any()
         await self._check_references(request.engagement, context)
         name = store.engagement_name(org, eid)
 
         async def work(tx: Tx):
-            row = await self._insert(tx.conn, "engagements", {
+            row = await self.insert_row(tx.conn, ENGAGEMENTS, {
                 "org_id": org, "id": eid, **columns, "milestone_fees": json.dumps(columns["milestone_fees"])}, name)
             created = store.engagement(row)
             tx.record("CreateEngagement", name, None, created)
             return created
 
-        return await self._mutate(org, "CreateEngagement", request, pb.Engagement, work)
+        return await self.mutate(org, "CreateEngagement", request, pb.Engagement, work)
 
     async def GetEngagement(self, request, context) -> pb.Engagement:
-        return await self._get(ENGAGEMENTS, request.name)
+        return await self.get_resource(ENGAGEMENTS, request.name)
 
     async def ListEngagements(self, request, context):
-        return await self._list(ENGAGEMENTS, None, request, api.ListEngagementsResponse(), "engagements")
+        return await self.list_resources(ENGAGEMENTS, None, request, api.ListEngagementsResponse(), "engagements")
 
     async def UpdateEngagement(self, request: api.UpdateEngagementRequest, context) -> pb.Engagement:
         name = request.engagement.name
@@ -198,7 +160,7 @@ class BillingServicer(billing_service_pb2_grpc.BillingServiceServicer):
             tx.record("UpdateEngagement", name, before, after, fields=sorted(paths))
             return after
 
-        return await self._mutate(key[0], "UpdateEngagement", request, pb.Engagement, work)
+        return await self.mutate(key[0], "UpdateEngagement", request, pb.Engagement, work)
 
     async def _check_engagement_change(self, conn: asyncpg.Connection, key: list[str], row: asyncpg.Record,
                                        columns: dict[str, Any]) -> None:
@@ -235,7 +197,7 @@ class BillingServicer(billing_service_pb2_grpc.BillingServiceServicer):
         r = request.rate
         role = r.role.strip()
         v = Violations()
-        rid = _chosen_id(request.rate_id, "rate_id", v)
+        rid = chosen_id(request.rate_id, "rate_id", v)
         engagement_id = ""
         if r.engagement:
             engagement_key = ENGAGEMENTS.key_of(r.engagement, "rate.engagement")
@@ -277,20 +239,20 @@ class BillingServicer(billing_service_pb2_grpc.BillingServiceServicer):
                                       org, superseded.id, start - dt.timedelta(days=1))
                 tx.record("SupersedeRate", f"{request.parent}/rates/{superseded.id}", None, None,
                           end_date=(start - dt.timedelta(days=1)).isoformat(), by=name)
-            row = await self._insert(tx.conn, "rates", {
+            row = await self.insert_row(tx.conn, RATES, {
                 "org_id": org, "id": rid, "engagement_id": engagement_id, "role": role, "currency": amount.currency,
                 "hourly_micros": amount.micros, "start_date": start, "end_date": end}, name)
             created = store.rate(row)
             tx.record("CreateRate", name, None, created)
             return created
 
-        return await self._mutate(org, "CreateRate", request, pb.Rate, work)
+        return await self.mutate(org, "CreateRate", request, pb.Rate, work)
 
     async def GetRate(self, request, context) -> pb.Rate:
-        return await self._get(RATES, request.name)
+        return await self.get_resource(RATES, request.name)
 
     async def ListRates(self, request, context):
-        return await self._list(RATES, None, request, api.ListRatesResponse(), "rates")
+        return await self.list_resources(RATES, None, request, api.ListRatesResponse(), "rates")
 
     # --- time and expenses --------------------------------------------------
 
@@ -319,7 +281,7 @@ class BillingServicer(billing_service_pb2_grpc.BillingServiceServicer):
         person, role = t.person or principal().subject, t.role.strip()
         self._require_recorder(key[0], person)
         v = Violations()
-        tid = _chosen_id(request.time_entry_id, "time_entry_id", v)
+        tid = chosen_id(request.time_entry_id, "time_entry_id", v)
         check_text(person, "time_entry.person", v, max_len=rules.PERSON_MAX)
         check_text(t.role, "time_entry.role", v, max_len=rules.NAME_MAX, required=True)
         check_text(t.note, "time_entry.note", v, max_len=rules.NOTE_MAX)
@@ -343,7 +305,7 @@ class BillingServicer(billing_service_pb2_grpc.BillingServiceServicer):
                    WHERE org_id = $1 AND person = $2 AND work_date = $3 AND approval_state <> $4""",
                 key[0], person, day, pb.APPROVAL_STATE_REJECTED)
             rules.check_daily_limit(person, day, already, minutes)
-            row = await self._insert(tx.conn, "time_entries", {
+            row = await self.insert_row(tx.conn, TIME_ENTRIES, {
                 "org_id": key[0], "engagement_id": key[1], "id": tid, "person": person, "role": role,
                 "project_id": project_id, "work_date": day, "minutes": minutes,
                 "billable": t.billable if t.HasField("billable") else True, "note": t.note,
@@ -352,13 +314,14 @@ class BillingServicer(billing_service_pb2_grpc.BillingServiceServicer):
             tx.record("CreateTimeEntry", name, None, created)
             return created
 
-        return await self._mutate(key[0], "CreateTimeEntry", request, pb.TimeEntry, work)
+        return await self.mutate(key[0], "CreateTimeEntry", request, pb.TimeEntry, work)
 
     async def GetTimeEntry(self, request, context) -> pb.TimeEntry:
-        return await self._get(TIME_ENTRIES, request.name)
+        return await self.get_resource(TIME_ENTRIES, request.name)
 
     async def ListTimeEntries(self, request, context):
-        return await self._list(TIME_ENTRIES, ENGAGEMENTS, request, api.ListTimeEntriesResponse(), "time_entries")
+        return await self.list_resources(TIME_ENTRIES, ENGAGEMENTS, request, api.ListTimeEntriesResponse(),
+                                         "time_entries")
 
     async def _review(self, request, key: list[str], method: str, state: int, **detail: str) -> pb.TimeEntry:
         async def work(tx: Tx):
@@ -376,7 +339,7 @@ class BillingServicer(billing_service_pb2_grpc.BillingServiceServicer):
             tx.record(method, request.name, before, after, **detail)
             return after
 
-        return await self._mutate(key[0], method, request, pb.TimeEntry, work)
+        return await self.mutate(key[0], method, request, pb.TimeEntry, work)
 
     async def ApproveTimeEntry(self, request: api.ApproveTimeEntryRequest, context) -> pb.TimeEntry:
         key = TIME_ENTRIES.key_of(request.name)
@@ -397,7 +360,7 @@ class BillingServicer(billing_service_pb2_grpc.BillingServiceServicer):
         self._require_recorder(key[0], principal().subject)
         x = request.expense
         v = Violations()
-        xid = _chosen_id(request.expense_id, "expense_id", v)
+        xid = chosen_id(request.expense_id, "expense_id", v)
         check_enum(x.category, pb.ExpenseCategory.DESCRIPTOR, "expense.category", v, required=True)
         check_text(x.receipt_reference, "expense.receipt_reference", v, max_len=rules.NOTE_MAX)
         check_text(x.note, "expense.note", v, max_len=rules.NOTE_MAX)
@@ -417,7 +380,7 @@ class BillingServicer(billing_service_pb2_grpc.BillingServiceServicer):
             v = Violations()
             micros = _amount(x, "amount", "expense.amount", engagement["currency"], v)
             v.raise_if_any()
-            row = await self._insert(tx.conn, "expenses", {
+            row = await self.insert_row(tx.conn, EXPENSES, {
                 "org_id": key[0], "engagement_id": key[1], "id": xid,
                 "project_id": project_id, "expense_date": day,
                 "category": x.category, "currency": engagement["currency"], "amount_micros": micros,
@@ -427,13 +390,13 @@ class BillingServicer(billing_service_pb2_grpc.BillingServiceServicer):
             tx.record("CreateExpense", name, None, created)
             return created
 
-        return await self._mutate(key[0], "CreateExpense", request, pb.Expense, work)
+        return await self.mutate(key[0], "CreateExpense", request, pb.Expense, work)
 
     async def GetExpense(self, request, context) -> pb.Expense:
-        return await self._get(EXPENSES, request.name)
+        return await self.get_resource(EXPENSES, request.name)
 
     async def ListExpenses(self, request, context):
-        return await self._list(EXPENSES, ENGAGEMENTS, request, api.ListExpensesResponse(), "expenses")
+        return await self.list_resources(EXPENSES, ENGAGEMENTS, request, api.ListExpensesResponse(), "expenses")
 
     # --- invoices -----------------------------------------------------------
 
@@ -484,7 +447,7 @@ class BillingServicer(billing_service_pb2_grpc.BillingServiceServicer):
             tx.record("GenerateInvoice", created.name, None, created, lines=len(lines))
             return created
 
-        return await self._mutate(key[0], "GenerateInvoice", request, pb.Invoice, work)
+        return await self.mutate(key[0], "GenerateInvoice", request, pb.Invoice, work)
 
     async def GetInvoice(self, request, context) -> pb.Invoice:
         key = INVOICES.key_of(request.name)
@@ -530,7 +493,7 @@ class BillingServicer(billing_service_pb2_grpc.BillingServiceServicer):
             tx.record(method, name, before, after, **detail)
             return after
 
-        return await self._mutate(key[0], method, request, pb.Invoice, work)
+        return await self.mutate(key[0], method, request, pb.Invoice, work)
 
     async def UpdateInvoice(self, request: api.UpdateInvoiceRequest, context) -> pb.Invoice:
         invoice = request.invoice
@@ -600,7 +563,7 @@ class BillingServicer(billing_service_pb2_grpc.BillingServiceServicer):
         key = self._invoice_key(request.parent, "parent")
         note = request.credit_note
         v = Violations()
-        cid = _chosen_id(request.credit_note_id, "credit_note_id", v)
+        cid = chosen_id(request.credit_note_id, "credit_note_id", v)
         check_text(note.reason, "credit_note.reason", v, max_len=rules.NOTE_MAX, required=True)
         if note.HasField("amount"):
             money.from_proto(note.amount, "credit_note.amount", v)
@@ -623,7 +586,7 @@ class BillingServicer(billing_service_pb2_grpc.BillingServiceServicer):
                 raise errors.failed_precondition(
                     "CREDIT_EXCEEDS_INVOICE", f"at most {rules.amount_text(room, invoice['currency'])} remains to "
                     f"credit on {request.parent}", invoice=request.parent)
-            row = await self._insert(tx.conn, "credit_notes", {
+            row = await self.insert_row(tx.conn, CREDIT_NOTES, {
                 "org_id": key[0], "engagement_id": key[1], "invoice_id": key[2], "id": cid,
                 "currency": invoice["currency"], "amount_micros": micros, "reason": note.reason,
                 "creator": tx.actor}, name)
@@ -635,10 +598,10 @@ class BillingServicer(billing_service_pb2_grpc.BillingServiceServicer):
             tx.record("CreditInvoice", request.parent, before, after, credit_note=name)
             return created
 
-        return await self._mutate(key[0], "CreateCreditNote", request, pb.CreditNote, work)
+        return await self.mutate(key[0], "CreateCreditNote", request, pb.CreditNote, work)
 
     async def ListCreditNotes(self, request, context):
-        return await self._list(CREDIT_NOTES, INVOICES, request, api.ListCreditNotesResponse(), "credit_notes")
+        return await self.list_resources(CREDIT_NOTES, INVOICES, request, api.ListCreditNotesResponse(), "credit_notes")
 
     # --- financial report ---------------------------------------------------
 
