@@ -9,7 +9,7 @@ audit event).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
@@ -21,10 +21,13 @@ from services.platform import errors, pagination, tables
 from services.platform.auth import Permission, principal
 from services.platform.errors import Violations
 from services.platform.mutations import Tx, run_mutation
-from services.platform.resources import Pattern, check_etag, check_id, new_id
+from services.platform.resources import Pattern, check_etag, check_id, mask_paths, merged, new_id
 from services.platform.tables import Table
 
 ORG_PATTERN = Pattern("organizations/{organization}")
+
+ColumnsFn = Callable[[Message, asyncpg.Record, Violations], dict[str, Any]]
+CheckFn = Callable[[Tx, list[str], dict[str, Any]], Awaitable[None]]
 
 
 def chosen_id(given: str, field: str, v: Violations) -> str:
@@ -98,6 +101,33 @@ class ResourceHandlers:
         after = table.to_proto(new_row)
         tx.record(method, name, before, after, fields=sorted(paths))
         return after
+
+    async def update_resource(self, table: Table, request, field: str, permission: Permission,
+                              updatable: set[str], method: str, to_columns: ColumnsFn,
+                              check: CheckFn | None = None) -> Message:
+        """AIP-134 update of `request.<field>`: mask, etag, validation of the merged resource, audit.
+
+        `to_columns(merged, row, violations)` validates the resource as it would become and returns its
+        columns; `check(tx, key, columns)` may refuse the change against other rows.
+        """
+        resource = getattr(request, field)
+        name = resource.name
+        key = table.key_of(name, f"{field}.name")
+        principal().require(key[0], permission)
+        paths = mask_paths(resource, request.update_mask, updatable, field)
+
+        async def work(tx: Tx) -> Message:
+            row = await tables.require(tx.conn, table, key, name, lock=True)
+            check_etag(resource.etag, name, row["version"])
+            before = table.to_proto(row)
+            v = Violations()
+            columns = to_columns(merged(before, resource, paths), row, v)
+            v.raise_if_any()
+            if check is not None:
+                await check(tx, key, columns)
+            return await self.update_row(tx, table, key, row, before, columns, method, name, paths)
+
+        return await self.mutate(key[0], method, request, type(resource), work)
 
     async def delete_resource(self, table: Table, request, method: str, permission: Permission,
                               precondition: Callable[[asyncpg.Record], None] | None = None) -> empty_pb2.Empty:

@@ -32,7 +32,6 @@ from services.platform.resources import (
     check_text,
     from_date,
     mask_paths,
-    merged,
 )
 from services.projects import rules, store
 from services.projects.store import (
@@ -105,22 +104,9 @@ class ProjectsServicer(ResourceHandlers, projects_service_pb2_grpc.ProjectsServi
         return response
 
     async def UpdateOrganization(self, request: api.UpdateOrganizationRequest, context) -> pb.Organization:
-        name = request.organization.name
-        key = ORGANIZATIONS.key_of(name, "organization.name")
-        principal().require(key[0], P.ORGANIZATION_WRITE)
-        paths = mask_paths(request.organization, request.update_mask, ORG_UPDATABLE, "organization")
-
-        async def work(tx: Tx):
-            row = await tables.require(tx.conn, ORGANIZATIONS, key, name, lock=True)
-            check_etag(request.organization.etag, name, row["version"])
-            before = store.organization(row)
-            v = Violations()
-            columns = rules.organization_columns(merged(before, request.organization, paths), v)
-            v.raise_if_any()
-            return await self.update_row(tx, ORGANIZATIONS, key, row, before, columns, "UpdateOrganization", name,
-                                         paths)
-
-        return await self.mutate(key[0], "UpdateOrganization", request, pb.Organization, work)
+        return await self.update_resource(ORGANIZATIONS, request, "organization", P.ORGANIZATION_WRITE,
+                                          ORG_UPDATABLE, "UpdateOrganization",
+                                          lambda org, row, v: rules.organization_columns(org, v))
 
     # --- portfolios ---------------------------------------------------------
 
@@ -149,21 +135,8 @@ class ProjectsServicer(ResourceHandlers, projects_service_pb2_grpc.ProjectsServi
         return await self.list_resources(PORTFOLIOS, ORGANIZATIONS, request, api.ListPortfoliosResponse(), "portfolios")
 
     async def UpdatePortfolio(self, request: api.UpdatePortfolioRequest, context) -> pb.Portfolio:
-        name = request.portfolio.name
-        key = PORTFOLIOS.key_of(name, "portfolio.name")
-        principal().require(key[0], P.PORTFOLIO_WRITE)
-        paths = mask_paths(request.portfolio, request.update_mask, PORTFOLIO_UPDATABLE, "portfolio")
-
-        async def work(tx: Tx):
-            row = await tables.require(tx.conn, PORTFOLIOS, key, name, lock=True)
-            check_etag(request.portfolio.etag, name, row["version"])
-            before = store.portfolio(row)
-            v = Violations()
-            columns = rules.portfolio_columns(merged(before, request.portfolio, paths), v)
-            v.raise_if_any()
-            return await self.update_row(tx, PORTFOLIOS, key, row, before, columns, "UpdatePortfolio", name, paths)
-
-        return await self.mutate(key[0], "UpdatePortfolio", request, pb.Portfolio, work)
+        return await self.update_resource(PORTFOLIOS, request, "portfolio", P.PORTFOLIO_WRITE, PORTFOLIO_UPDATABLE,
+                                          "UpdatePortfolio", lambda p, row, v: rules.portfolio_columns(p, v))
 
     async def DeletePortfolio(self, request, context):
         key = PORTFOLIOS.key_of(request.name)
@@ -222,25 +195,18 @@ class ProjectsServicer(ResourceHandlers, projects_service_pb2_grpc.ProjectsServi
         return await self.list_resources(PROJECTS, ORGANIZATIONS, request, api.ListProjectsResponse(), "projects")
 
     async def UpdateProject(self, request: api.UpdateProjectRequest, context) -> pb.Project:
-        name = request.project.name
-        key = PROJECTS.key_of(name, "project.name")
-        principal().require(key[0], P.PROJECT_WRITE)
-        paths = mask_paths(request.project, request.update_mask, PROJECT_UPDATABLE, "project")
-
-        async def work(tx: Tx):
-            row = await tables.require(tx.conn, PROJECTS, key, name, lock=True)
-            check_etag(request.project.etag, name, row["version"])
-            before = store.project(row)
-            v = Violations()
-            columns = rules.project_columns(merged(before, request.project, paths), key[0], row["currency"], v)
+        def to_columns(project: pb.Project, row, v: Violations) -> dict[str, Any]:
+            columns = rules.project_columns(project, row["org_id"], row["currency"], v)
             if columns["currency"] != row["currency"]:
                 v.add("project.budget.currency_code",
                       f"the project's currency is {row['currency']}; baselines and actuals are kept in it")
-            v.raise_if_any()
-            await self._check_portfolio(tx.conn, key[0], columns["portfolio_id"])
-            return await self.update_row(tx, PROJECTS, key, row, before, columns, "UpdateProject", name, paths)
+            return columns
 
-        return await self.mutate(key[0], "UpdateProject", request, pb.Project, work)
+        async def portfolio_exists(tx: Tx, key: list[str], columns: dict[str, Any]) -> None:
+            await self._check_portfolio(tx.conn, key[0], columns["portfolio_id"])
+
+        return await self.update_resource(PROJECTS, request, "project", P.PROJECT_WRITE, PROJECT_UPDATABLE,
+                                          "UpdateProject", to_columns, portfolio_exists)
 
     async def DeleteProject(self, request, context):
         def deletable(row):
@@ -342,24 +308,15 @@ class ProjectsServicer(ResourceHandlers, projects_service_pb2_grpc.ProjectsServi
         return await self.list_resources(MILESTONES, PROJECTS, request, api.ListMilestonesResponse(), "milestones")
 
     async def UpdateMilestone(self, request: api.UpdateMilestoneRequest, context) -> pb.Milestone:
-        name = request.milestone.name
-        key = MILESTONES.key_of(name, "milestone.name")
-        principal().require(key[0], P.MILESTONE_WRITE)
         paths = mask_paths(request.milestone, request.update_mask, MILESTONE_UPDATABLE, "milestone")
 
-        async def work(tx: Tx):
-            row = await tables.require(tx.conn, MILESTONES, key, name, lock=True)
-            check_etag(request.milestone.etag, name, row["version"])
-            before = store.milestone(row)
-            target = merged(before, request.milestone, paths)
-            if "completion_date" not in paths and target.state != pb.MILESTONE_STATE_ACHIEVED:
-                target.ClearField("completion_date")  # reopening forgets the old completion
-            v = Violations()
-            columns = rules.milestone_columns(target, v, self.today())
-            v.raise_if_any()
-            return await self.update_row(tx, MILESTONES, key, row, before, columns, "UpdateMilestone", name, paths)
+        def to_columns(milestone: pb.Milestone, row, v: Violations) -> dict[str, Any]:
+            if "completion_date" not in paths and milestone.state != pb.MILESTONE_STATE_ACHIEVED:
+                milestone.ClearField("completion_date")  # reopening forgets the old completion
+            return rules.milestone_columns(milestone, v, self.today())
 
-        return await self.mutate(key[0], "UpdateMilestone", request, pb.Milestone, work)
+        return await self.update_resource(MILESTONES, request, "milestone", P.MILESTONE_WRITE, MILESTONE_UPDATABLE,
+                                          "UpdateMilestone", to_columns)
 
     async def DeleteMilestone(self, request, context):
         return await self.delete_resource(MILESTONES, request, "DeleteMilestone", P.MILESTONE_WRITE)
@@ -414,22 +371,12 @@ class ProjectsServicer(ResourceHandlers, projects_service_pb2_grpc.ProjectsServi
         return await self.list_resources(ASSIGNMENTS, PROJECTS, request, api.ListAssignmentsResponse(), "assignments")
 
     async def UpdateAssignment(self, request: api.UpdateAssignmentRequest, context) -> pb.Assignment:
-        name = request.assignment.name
-        key = ASSIGNMENTS.key_of(name, "assignment.name")
-        principal().require(key[0], P.ASSIGNMENT_WRITE)
-        paths = mask_paths(request.assignment, request.update_mask, ASSIGNMENT_UPDATABLE, "assignment")
-
-        async def work(tx: Tx):
-            row = await tables.require(tx.conn, ASSIGNMENTS, key, name, lock=True)
-            check_etag(request.assignment.etag, name, row["version"])
-            before = store.assignment(row)
-            v = Violations()
-            columns = rules.assignment_columns(merged(before, request.assignment, paths), v)
-            v.raise_if_any()
+        async def fits(tx: Tx, key: list[str], columns: dict[str, Any]) -> None:
             await self._check_allocation(tx.conn, key[0], columns, (key[1], key[2]))
-            return await self.update_row(tx, ASSIGNMENTS, key, row, before, columns, "UpdateAssignment", name, paths)
 
-        return await self.mutate(key[0], "UpdateAssignment", request, pb.Assignment, work)
+        return await self.update_resource(ASSIGNMENTS, request, "assignment", P.ASSIGNMENT_WRITE,
+                                          ASSIGNMENT_UPDATABLE, "UpdateAssignment",
+                                          lambda a, row, v: rules.assignment_columns(a, v), fits)
 
     async def DeleteAssignment(self, request, context):
         return await self.delete_resource(ASSIGNMENTS, request, "DeleteAssignment", P.ASSIGNMENT_WRITE)
