@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import secrets
+import shutil
 import statistics
 import sys
 import tempfile
@@ -176,6 +177,7 @@ async def main(args: argparse.Namespace) -> int:
         await billing.stop()
         await projects.stop()
         postgres.close()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
