@@ -178,7 +178,7 @@ def _stop(children: list[Child], timeout_s: float) -> None:
             child.process.terminate()
     deadline = time.monotonic() + timeout_s
     for child in children:
-        code = embedded.stop_process(child.process, max(0.0, deadline - time.monotonic()))
+        code = embedded.stop_process(child.process, max(0.0, deadline - time.monotonic()), signalled=True)
         if child.relay is not None:
             child.relay.join(timeout=2)  # its last lines
         say(f"stopped {child.name} ({describe_exit(code)})")

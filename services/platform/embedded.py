@@ -183,10 +183,15 @@ def wait_until_serving(address: str, service: str, timeout_s: float, process: su
             time.sleep(0.2)
 
 
-def stop_process(process: subprocess.Popen, timeout_s: float) -> int:
-    """SIGTERM, wait up to `timeout_s`, then SIGKILL; returns the exit code."""
+def stop_process(process: subprocess.Popen, timeout_s: float, *, signalled: bool = False) -> int:
+    """SIGTERM (unless `signalled` already), wait up to `timeout_s`, then SIGKILL; returns the exit code.
+
+    Never a second SIGTERM: one arriving after a server's event loop has closed meets the
+    default handler and kills a process that was exiting cleanly.
+    """
     if process.poll() is None:
-        process.terminate()
+        if not signalled:
+            process.terminate()
         try:
             process.wait(timeout_s)
         except subprocess.TimeoutExpired:

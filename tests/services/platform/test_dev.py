@@ -102,6 +102,8 @@ def test_dev_serves_with_the_printed_token_and_stops_everything_on_sigterm(stack
     assert sorted(" ".join(cmd[-2:]) if "serve" in cmd else Path(cmd[0]).name for cmd in children.values()) == sorted(
         [*(f"serve {name}" for name in components.COMPONENTS), "temporal"])
     assert code == 0, "".join(stack.output)
+    for name in components.COMPONENTS:  # each drained and exited by itself, none was killed
+        assert f"stopped {name} (exit code 0)" in stack.wait_for(f"stopped {name} ")
     assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
     assert not embedded.postgres_running(Settings(home=stack.home))
 
