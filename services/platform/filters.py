@@ -20,7 +20,6 @@ from google.protobuf.descriptor import EnumDescriptor
 from services.platform import errors
 
 _TOKEN = re.compile(r'\s*(?:(?P<op>!=|<=|>=|=|<|>)|(?P<str>"(?:[^"\\]|\\.)*")|(?P<word>[A-Za-z0-9_.:\-]+))')
-_OPS = {"=", "!=", "<", "<=", ">", ">="}
 
 
 @dataclass(frozen=True)

@@ -75,8 +75,10 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
 
     async def intercept_service(self, continuation, details):
         handler = await continuation(details)
-        if details.method.startswith(_PUBLIC_PREFIXES):
+        if handler is None or details.method.startswith(_PUBLIC_PREFIXES):
             return handler
+        if handler.request_streaming or handler.response_streaming:
+            return _refusing(handler)
         metadata = dict(details.invocation_metadata or ())
 
         def wrap(behavior):
@@ -88,6 +90,26 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
             return authenticated
 
         return _wrap_unary(handler, wrap)
+
+
+def _refusing(handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+    """Fail closed: this interceptor authenticates unary calls only, so a streaming method is refused
+    until it learns to authenticate streams too."""
+
+    message = "streaming methods are not served without stream auth"
+
+    async def refuse(request_or_iterator, context: grpc.aio.ServicerContext) -> None:
+        await context.abort(grpc.StatusCode.UNIMPLEMENTED, message)
+
+    async def refuse_stream(request_or_iterator, context: grpc.aio.ServicerContext):
+        await context.abort(grpc.StatusCode.UNIMPLEMENTED, message)
+        yield  # an async generator, as response-streaming behaviors must be
+
+    if not handler.request_streaming:
+        return handler._replace(unary_stream=refuse_stream)
+    if handler.response_streaming:
+        return handler._replace(stream_stream=refuse_stream)
+    return handler._replace(stream_unary=refuse)
 
 
 @dataclass
