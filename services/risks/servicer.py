@@ -348,17 +348,7 @@ class RisksServicer(ResourceHandlers, risks_service_pb2_grpc.RisksServiceService
         return await self.mutate(key[0], "UpdateIssue", request, pb.Issue, work)
 
     async def DeleteIssue(self, request: api.DeleteIssueRequest, context) -> empty_pb2.Empty:
-        key = ISSUES.key_of(request.name)
-        principal().require(key[0], P.ISSUE_WRITE)
-
-        async def work(tx: Tx):
-            row = await tables.require(tx.conn, ISSUES, key, request.name, lock=True)
-            check_etag(request.etag, request.name, row["version"])
-            await tables.delete(tx.conn, ISSUES, key)
-            tx.record("DeleteIssue", request.name, store.issue(row), None)
-            return empty_pb2.Empty()
-
-        return await self.mutate(key[0], "DeleteIssue", request, empty_pb2.Empty, work)
+        return await self.delete_resource(ISSUES, request, "DeleteIssue", P.ISSUE_WRITE)
 
     async def ListIssueEvents(self, request: api.ListIssueEventsRequest, context) -> api.ListIssueEventsResponse:
         (org,) = ORG_PATTERN.parse(request.parent, "parent").values()

@@ -39,15 +39,6 @@ RISKS = Table("risks", Pattern("organizations/{organization}/projects/{project}/
     "is_opportunity": Field("is_opportunity", "bool"),
     "response_strategy": Field("response_strategy", "enum", pb.ResponseStrategy.DESCRIPTOR),
 })
-ISSUES = Table("issues", Pattern("organizations/{organization}/projects/{project}/issues/{issue}"), _PROJECT_CHILD, {
-    "status": Field("status", "enum", pb.IssueStatus.DESCRIPTOR),
-    "severity": Field("severity", "enum", pb.IssueSeverity.DESCRIPTOR),
-    "owner": Field("owner"),
-    "due_date": Field("due_date", "date"),
-    "source_risk": Field("source_risk"),
-})
-
-
 def risk_name(org: str, project: str, risk_id: str) -> str:
     return RISKS.pattern.format(organization=org, project=project, risk=risk_id)
 
@@ -87,6 +78,15 @@ def issue(row: asyncpg.Record) -> pb.Issue:
         source_risk=row["source_risk"], create_time=to_timestamp(row["create_time"]),
         update_time=to_timestamp(row["update_time"]), etag=etag_of(name, row["version"]),
     )
+
+
+ISSUES = Table("issues", Pattern("organizations/{organization}/projects/{project}/issues/{issue}"), _PROJECT_CHILD, {
+    "status": Field("status", "enum", pb.IssueStatus.DESCRIPTOR),
+    "severity": Field("severity", "enum", pb.IssueSeverity.DESCRIPTOR),
+    "owner": Field("owner"),
+    "due_date": Field("due_date", "date"),
+    "source_risk": Field("source_risk"),
+}, to_proto=issue)
 
 
 def score_change(row: asyncpg.Record) -> pb.RiskScoreChange:
