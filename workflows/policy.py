@@ -1,0 +1,316 @@
+"""Governance policy: the per-org rules processes read (pure dataclasses, no I/O).
+
+The GovernanceService stores policy versions (and converts them to and from the
+API); a process receives the version current when it starts, records its number,
+and keeps it to the end: a new version affects only processes started after it.
+
+Money amounts are integer micros of the org's currency; durations are seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from workflows.approvals import ApprovalRule, ApprovalTier, Candidates, RuleKind, TimeoutAction
+
+HOUR = 3600.0
+DAY = 24 * HOUR
+MICROS = 1_000_000
+
+CHANGE_TYPES = ("STANDARD", "NORMAL", "EMERGENCY")
+METHODOLOGIES = ("WATERFALL", "AGILE", "PRINCE2", "HYBRID")
+PHASES = ("INITIATION", "PLANNING", "EXECUTION", "MONITORING", "CLOSING", "CLOSED")
+PMO_TYPES = ("STRATEGIC", "TACTICAL", "OPERATIONAL", "PROJECT")
+CRITERIA = ("no_open_high_risks", "budget_variance_within_tolerance", "milestones_complete",
+            "status_report_fresh", "quality_audit_score")
+KNOWN_ROLES = ("admin", "pmo", "pm", "sponsor", "auditor", "finance", "member", "viewer")
+
+
+@dataclass
+class ChangeTier:
+    """Changes up to these impacts are approved by these candidates, by this rule, within this SLA."""
+
+    id: str
+    max_budget_delta_micros: int  # absolute value of the budget change; -1: no limit
+    max_schedule_delta_days: int  # absolute value; -1: no limit
+    scope_change_allowed: bool
+    candidates: Candidates
+    rule: ApprovalRule
+    due_s: float
+    reminders_before_s: list[float] = field(default_factory=list)
+    on_timeout: str = TimeoutAction.ESCALATE
+    escalate_to: Candidates = field(default_factory=Candidates)
+
+
+@dataclass
+class StandardChange:
+    """A pre-approved change from the catalogue: auto-approved within its limits, still recorded."""
+
+    id: str
+    title: str
+    max_budget_delta_micros: int
+    max_schedule_delta_days: int
+    description: str = ""
+
+
+@dataclass
+class BlackoutWindow:
+    id: str
+    start: datetime
+    end: datetime
+    project: str = ""  # project id; empty: the whole organization
+    reason: str = ""
+
+
+@dataclass
+class GateCriterion:
+    id: str  # one of CRITERIA
+    required: bool = True
+    threshold: str = ""  # e.g. "0.10" budget tolerance, "14" days freshness, "0.80" audit score
+
+
+@dataclass
+class GateCriteria:
+    methodology: str  # one of METHODOLOGIES
+    phase: str  # the phase being left
+    criteria: list[GateCriterion]
+
+
+@dataclass
+class GateApproval:
+    candidates: Candidates
+    rule: ApprovalRule
+    due_s: float
+    reminders_before_s: list[float] = field(default_factory=list)
+    on_timeout: str = TimeoutAction.ESCALATE
+    escalate_to: Candidates = field(default_factory=Candidates)
+
+
+@dataclass
+class GovernancePolicy:
+    version: int
+    pmo_type: str
+    change_tiers: list[ChangeTier]  # checked in order; the first tier that fits the impact routes
+    emergency: ChangeTier
+    standard_catalogue: list[StandardChange]
+    blackout_windows: list[BlackoutWindow]
+    gate_criteria: list[GateCriteria]
+    gate_approval: GateApproval
+    post_review: GateApproval  # the mandatory review after an emergency change
+    task_sla_s: float = 3 * DAY
+
+
+# --- defaults ---------------------------------------------------------------------------------
+
+
+def _tier(id_: str, budget: int, days: int, scope: bool, roles: list[str], rule: ApprovalRule, due_s: float,
+          escalate: list[str]) -> ChangeTier:
+    return ChangeTier(id_, budget, days, scope, Candidates(roles=roles), rule, due_s,
+                      reminders_before_s=[due_s / 2, due_s / 6], on_timeout=TimeoutAction.ESCALATE,
+                      escalate_to=Candidates(roles=escalate))
+
+
+def default_policy(pmo_type: str = "TACTICAL") -> GovernancePolicy:
+    """Sensible defaults per PMO type: a strategic PMO asks sponsors more often and for smaller changes;
+    an operational or project PMO lets the PMO decide more on its own."""
+    pmo_type = pmo_type if pmo_type in PMO_TYPES else "TACTICAL"
+    minor_limit = {"STRATEGIC": 5_000, "TACTICAL": 10_000, "OPERATIONAL": 25_000, "PROJECT": 25_000}[pmo_type]
+    major_limit = minor_limit * 10
+    any_rule = ApprovalRule(kind=RuleKind.ANY)
+    major_rule = ApprovalRule(kind=RuleKind.TIERS, tiers=[
+        ApprovalTier(Candidates(roles=["pmo"])), ApprovalTier(Candidates(roles=["sponsor"]))])
+    critical_rule = ApprovalRule(kind=RuleKind.TIERS, tiers=[
+        ApprovalTier(Candidates(roles=["pmo"])),
+        ApprovalTier(Candidates(roles=["sponsor"]), kind=RuleKind.N_OF_M, required=2, seats=2)])
+    tiers = [
+        _tier("minor", minor_limit * MICROS, 5, False, ["pmo"], any_rule, 2 * DAY, ["sponsor"]),
+        _tier("major", major_limit * MICROS, 30, True, ["pmo", "sponsor"], major_rule, 5 * DAY, ["admin"]),
+        _tier("critical", -1, -1, True, ["pmo", "sponsor"], critical_rule, 10 * DAY, ["admin"]),
+    ]
+    if pmo_type == "STRATEGIC":
+        tiers[0].candidates = Candidates(roles=["pmo", "sponsor"])
+    emergency = _tier("emergency", -1, -1, True, ["pmo", "sponsor"], any_rule, 4 * HOUR, ["admin"])
+    review = GateApproval(Candidates(roles=["pmo"]), any_rule, 5 * DAY, [2 * DAY], TimeoutAction.ESCALATE,
+                          Candidates(roles=["sponsor"]))
+    gate = GateApproval(Candidates(roles=["pmo", "sponsor"]), ApprovalRule(kind=RuleKind.ANY), 5 * DAY,
+                        [2 * DAY, 1 * DAY], TimeoutAction.ESCALATE, Candidates(roles=["admin"]))
+    return GovernancePolicy(
+        version=0, pmo_type=pmo_type, change_tiers=tiers, emergency=emergency,
+        standard_catalogue=[
+            StandardChange("minor-date-shift", "Move the end date by up to 2 days", 0, 2),
+            StandardChange("small-budget-adjustment", "Adjust the budget by up to 1,000", 1_000 * MICROS, 0),
+        ],
+        blackout_windows=[],
+        gate_criteria=[GateCriteria(m, p, _default_criteria(p)) for m in METHODOLOGIES for p in PHASES[:5]],
+        gate_approval=gate,
+        post_review=review,
+    )
+
+
+def _default_criteria(phase: str) -> list[GateCriterion]:
+    criteria = [GateCriterion("no_open_high_risks"), GateCriterion("status_report_fresh", threshold="14")]
+    if phase in ("EXECUTION", "MONITORING", "CLOSING"):
+        criteria.append(GateCriterion("budget_variance_within_tolerance", threshold="0.10"))
+        criteria.append(GateCriterion("milestones_complete", required=phase == "CLOSING"))
+    criteria.append(GateCriterion("quality_audit_score", required=False, threshold="0.80"))
+    return criteria
+
+
+# --- rules read from a policy -----------------------------------------------------------------
+
+
+@dataclass
+class ChangeImpact:
+    budget_delta_micros: int
+    schedule_delta_days: int
+    scope_change: bool
+
+
+def route(policy: GovernancePolicy, change_type: str, impact: ChangeImpact, catalogue_item: str = "") -> ChangeTier | None:
+    """The tier that decides a change; None for a STANDARD change the catalogue pre-approves.
+
+    Raises ValueError (with the field to blame) when a STANDARD change is not in the catalogue or exceeds it.
+    """
+    if change_type == "EMERGENCY":
+        return policy.emergency
+    if change_type == "STANDARD":
+        item = next((s for s in policy.standard_catalogue if s.id == catalogue_item), None)
+        if item is None:
+            raise ValueError(f"catalogue_item: {catalogue_item!r} is not in the organization's standard catalogue")
+        if abs(impact.budget_delta_micros) > item.max_budget_delta_micros or \
+                abs(impact.schedule_delta_days) > item.max_schedule_delta_days or impact.scope_change:
+            raise ValueError(f"catalogue_item: the change exceeds what {item.id!r} pre-approves; submit it as NORMAL")
+        return None
+    for tier in policy.change_tiers:
+        if _within(abs(impact.budget_delta_micros), tier.max_budget_delta_micros) and \
+                _within(abs(impact.schedule_delta_days), tier.max_schedule_delta_days) and \
+                (tier.scope_change_allowed or not impact.scope_change):
+            return tier
+    return policy.change_tiers[-1]
+
+
+def _within(value: int, limit: int) -> bool:
+    return limit < 0 or value <= limit
+
+
+def blackouts_at(policy: GovernancePolicy, project: str, when: datetime) -> list[BlackoutWindow]:
+    """Change freezes covering `when` for the project (org-wide ones included)."""
+    return [w for w in policy.blackout_windows if w.start <= when < w.end and w.project in ("", project)]
+
+
+def gate_criteria_for(policy: GovernancePolicy, methodology: str, phase: str) -> list[GateCriterion]:
+    for entry in policy.gate_criteria:
+        if entry.methodology == methodology and entry.phase == phase:
+            return entry.criteria
+    return _default_criteria(phase)
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def validate(policy: GovernancePolicy) -> list[tuple[str, str]]:
+    """Field violations (path, reason) in API field names; empty when the policy is usable."""
+    out: list[tuple[str, str]] = []
+    if policy.pmo_type not in PMO_TYPES:
+        out.append(("pmo_type", f"must be one of {', '.join(PMO_TYPES)}"))
+    if not policy.change_tiers:
+        out.append(("change_tiers", "at least one tier is required"))
+    seen: set[str] = set()
+    for i, tier in enumerate(policy.change_tiers):
+        _check_tier(f"change_tiers[{i}]", tier, out)
+        if tier.id in seen:
+            out.append((f"change_tiers[{i}].id", f"duplicate tier id {tier.id!r}"))
+        seen.add(tier.id)
+    if policy.change_tiers and (policy.change_tiers[-1].max_budget_delta_micros >= 0
+                                or policy.change_tiers[-1].max_schedule_delta_days >= 0):
+        out.append((f"change_tiers[{len(policy.change_tiers) - 1}]",
+                    "the last tier must have no limits (-1) so every change has a route"))
+    _check_tier("emergency", policy.emergency, out)
+    for i, item in enumerate(policy.standard_catalogue):
+        if not item.id.strip():
+            out.append((f"standard_catalogue[{i}].id", "is required"))
+        if item.max_budget_delta_micros < 0 or item.max_schedule_delta_days < 0:
+            out.append((f"standard_catalogue[{i}]", "limits of a standard change must be zero or more"))
+    for i, w in enumerate(policy.blackout_windows):
+        if w.end <= w.start:
+            out.append((f"blackout_windows[{i}].end_time", "must be after start_time"))
+    for i, entry in enumerate(policy.gate_criteria):
+        if entry.methodology not in METHODOLOGIES:
+            out.append((f"gate_criteria[{i}].methodology", f"must be one of {', '.join(METHODOLOGIES)}"))
+        if entry.phase not in PHASES[:5]:
+            out.append((f"gate_criteria[{i}].phase", "must be a phase a project can leave"))
+        for j, c in enumerate(entry.criteria):
+            if c.id not in CRITERIA:
+                out.append((f"gate_criteria[{i}].criteria[{j}].id", f"must be one of {', '.join(CRITERIA)}"))
+            elif c.threshold and not _is_number(c.threshold):
+                out.append((f"gate_criteria[{i}].criteria[{j}].threshold", "must be a decimal number"))
+    for name, approval in (("gate_approval", policy.gate_approval), ("post_review", policy.post_review)):
+        _check_approval(name, approval.candidates, approval.rule, approval.due_s, approval.on_timeout,
+                        approval.escalate_to, out)
+    if policy.task_sla_s <= 0:
+        out.append(("task_sla", "must be positive"))
+    return out
+
+
+def _check_tier(path: str, tier: ChangeTier, out: list[tuple[str, str]]) -> None:
+    if not tier.id.strip():
+        out.append((f"{path}.id", "is required"))
+    _check_approval(path, tier.candidates, tier.rule, tier.due_s, tier.on_timeout, tier.escalate_to, out)
+    if tier.on_timeout == TimeoutAction.AUTO_APPROVE and (tier.max_budget_delta_micros < 0 or tier.scope_change_allowed):
+        out.append((f"{path}.on_timeout", "AUTO_APPROVE is allowed only for tiers with a budget limit and no scope "
+                    "change"))
+
+
+def _check_approval(path: str, candidates: Candidates, rule: ApprovalRule, due_s: float, on_timeout: str,
+                    escalate_to: Candidates, out: list[tuple[str, str]]) -> None:
+    if due_s <= 0:
+        out.append((f"{path}.due_duration", "must be positive"))
+    if on_timeout not in tuple(TimeoutAction):
+        out.append((f"{path}.on_timeout", f"must be one of {', '.join(TimeoutAction)}"))
+    if on_timeout == TimeoutAction.ESCALATE and not (escalate_to.roles or escalate_to.people):
+        out.append((f"{path}.escalate_to", "is required when on_timeout is ESCALATE"))
+    _check_candidates(f"{path}.escalate_to", escalate_to, out, required=False)
+    if rule.kind == RuleKind.TIERS:
+        if not rule.tiers:
+            out.append((f"{path}.rule.tiers", "TIERS needs at least one tier"))
+        for i, t in enumerate(rule.tiers):
+            _check_rule(f"{path}.rule.tiers[{i}]", t, out)
+            _check_candidates(f"{path}.rule.tiers[{i}].candidates", t.candidates, out)
+    else:
+        _check_candidates(f"{path}.candidates", candidates, out, required=not rule.mandatory)
+        _check_rule(f"{path}.rule", ApprovalTier(candidates, rule.kind, rule.required, rule.percent, rule.seats), out)
+
+
+def _check_rule(path: str, tier: ApprovalTier, out: list[tuple[str, str]]) -> None:
+    if tier.kind not in (RuleKind.ANY, RuleKind.ALL, RuleKind.N_OF_M, RuleKind.PERCENT):
+        out.append((f"{path}.kind", "must be ANY, ALL, N_OF_M or PERCENT"))
+    if tier.kind == RuleKind.N_OF_M:
+        if tier.required < 1:
+            out.append((f"{path}.required", "N_OF_M needs required >= 1"))
+        elif not tier.candidates.roles and tier.required > len(tier.candidates.people):
+            out.append((f"{path}.required", f"{tier.required} approvals cannot come from "
+                        f"{len(tier.candidates.people)} named people"))
+    if tier.kind == RuleKind.PERCENT and not 1 <= tier.percent <= 100:
+        out.append((f"{path}.percent", "must be between 1 and 100"))
+    if tier.seats < 0:
+        out.append((f"{path}.seats", "must be zero or more"))
+
+
+def _check_candidates(path: str, c: Candidates, out: list[tuple[str, str]], required: bool = True) -> None:
+    if required and not (c.roles or c.people):
+        out.append((path, "name at least one role or person"))
+    for i, r in enumerate(c.roles):
+        if r not in KNOWN_ROLES:
+            out.append((f"{path}.roles[{i}]", f"unknown role {r!r}"))
+    for i, p in enumerate(c.people):
+        if not p.strip() or len(p) > 200:
+            out.append((f"{path}.people[{i}]", "must be a subject id of 1-200 characters"))
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
