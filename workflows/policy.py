@@ -167,7 +167,8 @@ class ChangeImpact:
     scope_change: bool
 
 
-def route(policy: GovernancePolicy, change_type: str, impact: ChangeImpact, catalogue_item: str = "") -> ChangeTier | None:
+def route(policy: GovernancePolicy, change_type: str, impact: ChangeImpact,
+          catalogue_item: str = "") -> ChangeTier | None:
     """The tier that decides a change; None for a STANDARD change the catalogue pre-approves.
 
     Raises ValueError (with the field to blame) when a STANDARD change is not in the catalogue or exceeds it.
@@ -257,7 +258,8 @@ def _check_tier(path: str, tier: ChangeTier, out: list[tuple[str, str]]) -> None
     if not tier.id.strip():
         out.append((f"{path}.id", "is required"))
     _check_approval(path, tier.candidates, tier.rule, tier.due_s, tier.on_timeout, tier.escalate_to, out)
-    if tier.on_timeout == TimeoutAction.AUTO_APPROVE and (tier.max_budget_delta_micros < 0 or tier.scope_change_allowed):
+    unbounded = tier.max_budget_delta_micros < 0 or tier.scope_change_allowed
+    if tier.on_timeout == TimeoutAction.AUTO_APPROVE and unbounded:
         out.append((f"{path}.on_timeout", "AUTO_APPROVE is allowed only for tiers with a budget limit and no scope "
                     "change"))
 
