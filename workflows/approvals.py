@@ -714,3 +714,37 @@ class ApprovalHandlers:
     @workflow.query
     def tasks(self) -> list[Task]:
         return self.approvals.detail()
+
+
+# --- the process read model (one row per change request / phase gate) -------------------------
+
+SYNC_PROCESS = "sync_process"
+OPEN_PROCESSES = "open_processes"
+
+
+@dataclass
+class ProcessSync:
+    """What the `sync_process` activity writes: a process's current view (its module's view dataclass,
+    as a dict), and the process events not yet appended to the audit chain. `version` only grows, so an
+    older write arriving late (a retried activity) never overwrites a newer one."""
+
+    kind: str  # "change_request" or "phase_gate"
+    org: str
+    project: str  # project id
+    id: str  # the process's resource id
+    name: str  # its resource name
+    workflow_id: str
+    state: str
+    requester: str
+    policy_version: int
+    version: int
+    view: dict
+    new_events: list[TaskEvent] = field(default_factory=list)
+
+
+@dataclass
+class OpenProcessesQuery:
+    org: str
+    kind: str
+    project: str
+    exclude_id: str = ""
