@@ -5,7 +5,9 @@ event), so changing, removing or reordering any past event breaks every later
 link. The database computes it on append (`audit_append`, one round trip);
 this module computes it again to verify. The
 table refuses UPDATE, DELETE and TRUNCATE by trigger; `verify_chain` walks an
-organization's chain and names the first broken link.
+organization's chain and names the first broken link. An event by the
+governance service principal names, beside its actor, the person it acted for
+(`on_behalf_of`).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class AuditEvent:
     before_digest: str = ""
     after_digest: str = ""
     detail: dict = field(default_factory=dict)
+    on_behalf_of: str = ""  # the person the actor (the governance service principal) acted for
 
     def body(self, event_time: datetime) -> str:
         """Canonical JSON of everything but the chain fields."""
@@ -47,6 +50,8 @@ class AuditEvent:
             "resource": self.resource, "request_id": self.request_id, "trace_id": self.trace_id,
             "before_digest": self.before_digest, "after_digest": self.after_digest, "detail": self.detail,
         }
+        if self.on_behalf_of:  # only then: events from before the field hash as they always did
+            body["on_behalf_of"] = self.on_behalf_of
         return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
     def canonical(self, seq: int, event_time: datetime) -> bytes:
@@ -65,9 +70,9 @@ async def append(conn: asyncpg.Connection, event: AuditEvent) -> int:
     """Append inside the caller's transaction; returns the event's sequence number."""
     now = datetime.now(UTC)
     return await conn.fetchval(
-        "SELECT audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11)",
-        event.org_id, now, event.actor, event.action, event.resource, event.request_id, event.trace_id,
-        event.before_digest, event.after_digest, json.dumps(event.detail), event.body(now),
+        "SELECT audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12)",
+        event.org_id, now, event.actor, event.on_behalf_of, event.action, event.resource, event.request_id,
+        event.trace_id, event.before_digest, event.after_digest, json.dumps(event.detail), event.body(now),
     )
 
 
@@ -94,6 +99,7 @@ async def verify_chain(conn: asyncpg.Connection, org_id: str) -> ChainReport:
                 org_id=row["org_id"], actor=row["actor"], action=row["action"], resource=row["resource"],
                 request_id=row["request_id"], trace_id=row["trace_id"], before_digest=row["before_digest"],
                 after_digest=row["after_digest"], detail=json.loads(row["detail"]),
+                on_behalf_of=row["on_behalf_of"],
             )
             if chain_hash(prev, event.canonical(seq, row["event_time"])) != row["hash"]:
                 return ChainReport(org_id, count, False, seq, "event content does not match its hash")

@@ -4,18 +4,28 @@ Tokens are JWTs with `sub` and `orgs = {org_id: [roles]}`. Dev runs sign them
 HS256 with a secret generated under PMAAS_HOME on first use; production
 verifies RS256 with a configured public key. Only the configured algorithm is
 accepted, so `alg=none` and algorithm-confusion tokens are refused.
+
+One principal is not a person: the governance worker's token says
+`orgs = {"*": ["governance"]}`, its role in every organization. The wildcard
+carries that role only and that role comes only through the wildcard, so no
+person holds it. It names the person it acts for in `pmaas-on-behalf-of`
+metadata (delegation as RFC 8693's `act` claim describes it), which no other
+caller may send; the audit log records both.
 """
 
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import enum
 import os
 import secrets
 import time
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+import grpc
 import jwt
 
 from services.platform import errors
@@ -31,6 +41,16 @@ class Role(enum.StrEnum):
     FINANCE = "finance"
     MEMBER = "member"
     VIEWER = "viewer"
+    GOVERNANCE = "governance"  # the governance worker's service principal only, in every org via "*"
+
+
+# The roles a person may hold in an organization (everything but the service principal's).
+PERSON_ROLES = tuple(r for r in Role if r is not Role.GOVERNANCE)
+ALL_ORGANIZATIONS = "*"  # the `orgs` key of the governance service principal
+SERVICE_SUBJECT = "svc-governance"
+SERVICE_TOKEN_TTL_S = 12 * 3600
+ON_BEHALF_OF = "pmaas-on-behalf-of"  # gRPC metadata: the person the governance principal acts for
+SUBJECT_MAX = 200
 
 
 class Permission(enum.StrEnum):
@@ -40,8 +60,10 @@ class Permission(enum.StrEnum):
     PROJECT_CREATE = "project.create"
     PROJECT_WRITE = "project.write"  # update fields of an existing project
     PROJECT_DELETE = "project.delete"
-    PROJECT_PHASE = "project.phase"  # the phase-gate's decision
-    BASELINE_WRITE = "baseline.write"
+    PROJECT_PHASE = "project.phase"  # the phase-gate's decision (governance only)
+    BASELINE_WRITE = "baseline.write"  # a project's first baseline, while it is being initiated or planned
+    GOVERNED_BASELINE = "baseline.governed"  # any baseline, and the baselined plan (governance only)
+    GOVERNANCE_OVERRIDE = "governance.override"  # an admin takes a governance-only action, audited as override
     MILESTONE_WRITE = "milestone.write"
     ASSIGNMENT_WRITE = "assignment.write"
     STATUS_REPORT_WRITE = "status_report.write"
@@ -54,24 +76,38 @@ class Permission(enum.StrEnum):
     RISK_WRITE = "risk.write"
     ISSUE_WRITE = "issue.write"
     RISK_MATRIX_WRITE = "risk_matrix.write"  # the org's scoring thresholds
+    CHANGE_REQUEST_SUBMIT = "change_request.submit"  # submit (and withdraw one's own) change requests
+    PHASE_GATE_REQUEST = "phase_gate.request"  # ask for a project's next gate, resume one on hold
+    GOVERNANCE_POLICY_WRITE = "governance_policy.write"
+    TASK_ACT = "task.act"  # decide, claim, release governance tasks (candidacy is the workflow's check)
+    TASK_REASSIGN = "task.reassign"
+    DELEGATION_WRITE = "delegation.write"  # hand one's own approvals to someone for a while
 
 
 P = Permission
 _DELIVERY = {P.PROJECT_WRITE, P.MILESTONE_WRITE, P.ASSIGNMENT_WRITE, P.STATUS_REPORT_WRITE, P.LESSON_WRITE,
-             P.RISK_WRITE, P.ISSUE_WRITE}
+             P.RISK_WRITE, P.ISSUE_WRITE, P.CHANGE_REQUEST_SUBMIT, P.PHASE_GATE_REQUEST}
+_DECIDING = {P.TASK_ACT, P.DELEGATION_WRITE}
+# What only the governance worker does, after the workflow's decision: people never hold these. An admin
+# may still act by GOVERNANCE_OVERRIDE, and the audit log marks that.
+GOVERNANCE_ONLY = frozenset({P.PROJECT_PHASE, P.GOVERNED_BASELINE})
 
 # Who may do what. Read is everyone's; the rest follows the people in DOMAIN.md.
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset(Permission),
+    Role.ADMIN: frozenset(Permission) - GOVERNANCE_ONLY,
     Role.PMO: frozenset({P.READ, P.BILLING_WRITE, P.TIME_APPROVE,
-                         P.PORTFOLIO_WRITE, P.PROJECT_CREATE, P.PROJECT_DELETE, P.PROJECT_PHASE,
-                         P.BASELINE_WRITE, P.AUDIT_READ, P.RISK_MATRIX_WRITE, *_DELIVERY}),
-    Role.PM: frozenset({P.READ, P.TIME_WRITE, P.TIME_APPROVE, *_DELIVERY}),
-    Role.SPONSOR: frozenset({P.READ, P.BASELINE_WRITE}),
-    Role.AUDITOR: frozenset({P.READ, P.AUDIT_READ, P.LESSON_WRITE}),
-    Role.FINANCE: frozenset({P.READ, P.BILLING_WRITE, P.INVOICE_ISSUE}),
-    Role.MEMBER: frozenset({P.READ, P.TIME_WRITE, P.LESSON_WRITE, P.ISSUE_WRITE}),
+                         P.PORTFOLIO_WRITE, P.PROJECT_CREATE, P.PROJECT_DELETE,
+                         P.BASELINE_WRITE, P.AUDIT_READ, P.RISK_MATRIX_WRITE, P.GOVERNANCE_POLICY_WRITE,
+                         P.TASK_REASSIGN, *_DELIVERY, *_DECIDING}),
+    Role.PM: frozenset({P.READ, P.TIME_WRITE, P.TIME_APPROVE, P.BASELINE_WRITE, *_DELIVERY, *_DECIDING}),
+    Role.SPONSOR: frozenset({P.READ, P.BASELINE_WRITE, P.CHANGE_REQUEST_SUBMIT, *_DECIDING}),
+    Role.AUDITOR: frozenset({P.READ, P.AUDIT_READ, P.LESSON_WRITE, *_DECIDING}),
+    Role.FINANCE: frozenset({P.READ, P.BILLING_WRITE, P.INVOICE_ISSUE, *_DECIDING}),
+    Role.MEMBER: frozenset({P.READ, P.TIME_WRITE, P.LESSON_WRITE, P.ISSUE_WRITE, *_DECIDING}),
     Role.VIEWER: frozenset({P.READ}),
+    Role.GOVERNANCE: frozenset({P.READ, P.PROJECT_PHASE, P.GOVERNED_BASELINE, P.BASELINE_WRITE, P.PROJECT_WRITE,
+                                P.MILESTONE_WRITE, P.ASSIGNMENT_WRITE, P.RISK_WRITE, P.ISSUE_WRITE,
+                                P.TIME_APPROVE, P.INVOICE_ISSUE}),
 }
 
 
@@ -79,12 +115,34 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
 class Principal:
     subject: str
     orgs: dict[str, frozenset[Role]]
+    on_behalf_of: str | None = None  # the person the governance principal acts for
+
+    @property
+    def is_governance(self) -> bool:
+        return Role.GOVERNANCE in self.orgs.get(ALL_ORGANIZATIONS, frozenset())
+
+    @property
+    def in_every_organization(self) -> bool:
+        return ALL_ORGANIZATIONS in self.orgs
 
     def roles_in(self, org: str) -> frozenset[Role]:
-        return self.orgs.get(org, frozenset())
+        return self.orgs.get(org, frozenset()) | self.orgs.get(ALL_ORGANIZATIONS, frozenset())
 
     def can(self, org: str, permission: Permission) -> bool:
         return any(permission in PERMISSIONS[r] for r in self.roles_in(org))
+
+    def overrides(self, org: str, permission: Permission) -> bool:
+        """Whether a governance-only action would be taken by admin override rather than by `permission`."""
+        assert permission in GOVERNANCE_ONLY, permission
+        return not self.can(org, permission) and self.can(org, Permission.GOVERNANCE_OVERRIDE)
+
+    def require_governed(self, org: str, permission: Permission) -> bool:
+        """PERMISSION_DENIED unless the caller holds governance-only `permission` or the admin override;
+        returns True when it acts by override (the audit event must say so)."""
+        if self.overrides(org, permission):
+            return True
+        self.require(org, permission)
+        return False
 
     def require(self, org: str, permission: Permission) -> None:
         """PERMISSION_DENIED for any org the caller is not in, existing or not."""
@@ -121,6 +179,10 @@ class TokenAuthority:
             if settings.jwt_public_key_file is None:
                 raise SystemExit("PMAAS_JWT_PUBLIC_KEY_FILE is required with PMAAS_JWT_ALGORITHM=RS256")
             self._verify_key = settings.jwt_public_key_file.read_text()
+
+    def issue_service_token(self, ttl_s: int = SERVICE_TOKEN_TTL_S) -> str:
+        """The governance worker's own credential (dev: production configures PMAAS_GOVERNANCE_TOKEN)."""
+        return self.issue(SERVICE_SUBJECT, {ALL_ORGANIZATIONS: [Role.GOVERNANCE.value]}, ttl_s)
 
     def issue(self, subject: str, orgs: dict[str, list[str]], ttl_s: int = 3600) -> str:
         if self._signing_key is None:
@@ -171,7 +233,69 @@ def principal_from_claims(claims: dict) -> Principal:
             parsed[org] = frozenset(Role(r) for r in roles)
         except ValueError as exc:
             raise errors.unauthenticated(f"invalid token: {exc}") from None
+    _check_service_roles(parsed)
     return Principal(subject=claims["sub"], orgs=parsed)
+
+
+def _check_service_roles(orgs: dict[str, frozenset[Role]]) -> None:
+    """`"*"` means the governance service principal and nothing else; no organization grants its role."""
+    wildcard = orgs.get(ALL_ORGANIZATIONS)
+    if wildcard is not None:
+        if wildcard != {Role.GOVERNANCE}:
+            raise errors.unauthenticated(
+                f'invalid token: "{ALL_ORGANIZATIONS}" (every organization) holds the governance role only, '
+                f"got [{', '.join(sorted(r.value for r in wildcard))}]")
+        if len(orgs) > 1:
+            raise errors.unauthenticated(
+                f'invalid token: the governance service principal ("{ALL_ORGANIZATIONS}") holds no other roles')
+    for org, roles in orgs.items():
+        if org != ALL_ORGANIZATIONS and Role.GOVERNANCE in roles:
+            raise errors.unauthenticated(
+                f'invalid token: the governance role is the service principal\'s, held only through "*", '
+                f"never in one organization ({org!r})")
+
+
+def subject_problem(value: str) -> str | None:
+    """Why `value` cannot name a person (None when it can)."""
+    if not value.strip():
+        return "must name the person acted for (a non-empty subject)"
+    if len(value) > SUBJECT_MAX:
+        return f"must be at most {SUBJECT_MAX} characters"
+    if any(unicodedata.category(c) == "Cc" for c in value):
+        return "must not contain control characters"
+    return None
+
+
+def acting_for(principal: Principal, values: list[str]) -> Principal:
+    """The principal acting for the person named by `pmaas-on-behalf-of` metadata (its values, if sent).
+
+    Only the governance service principal may name one: anyone else is refused, since they would
+    otherwise write the audit log in someone else's name.
+    """
+    if not values:
+        return principal
+    if not principal.is_governance:
+        raise errors.ApiError(
+            grpc.StatusCode.PERMISSION_DENIED, "ON_BEHALF_OF_REFUSED",
+            f"{ON_BEHALF_OF} is honoured only from the governance service principal; "
+            "call as yourself without it")
+    if len(values) > 1:
+        raise errors.bad_field(ON_BEHALF_OF, "send it once")
+    problem = subject_problem(values[0])
+    if problem:
+        raise errors.bad_field(ON_BEHALF_OF, problem)
+    return dataclasses.replace(principal, on_behalf_of=values[0])
+
+
+def service_token(settings: Settings, authority: TokenAuthority) -> str:
+    """The governance worker's credential: PMAAS_GOVERNANCE_TOKEN, or in dev (HS256, where this
+    process holds the signing secret) a fresh one valid 12 h."""
+    if settings.governance_token:
+        return settings.governance_token
+    if authority.algorithm == "HS256":
+        return authority.issue_service_token(SERVICE_TOKEN_TTL_S)
+    raise SystemExit("PMAAS_GOVERNANCE_TOKEN is required with PMAAS_JWT_ALGORITHM=RS256: the identity provider "
+                     f'issues the governance principal\'s token (sub {SERVICE_SUBJECT}, orgs {{"*": ["governance"]}})')
 
 
 def _dev_secret(path: Path) -> str:
@@ -197,7 +321,10 @@ def parse_org_roles(specs: list[str]) -> dict[str, list[str]]:
         org, sep, roles = spec.partition(":")
         if not sep or not org or not roles:
             raise ValueError(f"{spec!r}: expected ORG:role[,role...]")
+        if org == ALL_ORGANIZATIONS:
+            raise ValueError(f"{spec!r}: {ALL_ORGANIZATIONS!r} is the governance service principal's, not a person's")
         for role in roles.split(","):
-            Role(role)  # raises ValueError naming the bad role
+            if Role(role) is Role.GOVERNANCE:  # Role() raises ValueError naming a bad role
+                raise ValueError(f"{spec!r}: governance is the service principal's role, not a person's")
         orgs.setdefault(org, []).extend(roles.split(","))
     return orgs

@@ -2,7 +2,9 @@
 
 A service reads another's data only through its API, as the caller: the
 caller's `authorization` metadata is forwarded, so tenant isolation and roles
-are enforced by the service that owns the data. Errors from the other service
+are enforced by the service that owns the data; so is the person the
+governance principal acts for (`pmaas-on-behalf-of`), so the next service's
+audit log names them too. Errors from the other service
 come back as ApiError so the caller sees a meaningful status, not UNKNOWN.
 """
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 import grpc
 from grpc_status import rpc_status
 
-from services.platform import errors
+from services.platform import auth, errors
 
 
 def channel(target: str) -> grpc.aio.Channel:
@@ -20,7 +22,12 @@ def channel(target: str) -> grpc.aio.Channel:
 
 
 def forwarded_auth(context: grpc.aio.ServicerContext) -> tuple[tuple[str, str], ...]:
-    return tuple((k, v) for k, v in context.invocation_metadata() or () if k == "authorization")
+    """The caller's credential, and the person it acts for as this service verified it."""
+    forwarded = tuple((k, v) for k, v in context.invocation_metadata() or () if k == "authorization")
+    caller = auth.current_principal.get(None)
+    if caller is not None and caller.on_behalf_of:
+        forwarded += ((auth.ON_BEHALF_OF, caller.on_behalf_of),)
+    return forwarded
 
 
 async def call(method, request, context: grpc.aio.ServicerContext, timeout_s: float):

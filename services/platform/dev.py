@@ -27,7 +27,7 @@ from typing import IO
 from urllib.parse import urlsplit, urlunsplit
 
 from services.platform import components, embedded
-from services.platform.auth import Role, TokenAuthority
+from services.platform.auth import PERSON_ROLES, TokenAuthority
 from services.platform.embedded import StartupError, describe_exit
 from services.platform.settings import Settings
 
@@ -104,7 +104,7 @@ def _run_stack(settings: Settings, cleanup: contextlib.ExitStack) -> int:
             except StartupError as exc:
                 raise StartupError(f"{child.name}: {exc}") from None
 
-    token = TokenAuthority(settings).issue("dev", {"demo": [r.value for r in Role]}, DEV_TOKEN_TTL_S)
+    token = TokenAuthority(settings).issue("dev", {"demo": [r.value for r in PERSON_ROLES]}, DEV_TOKEN_TTL_S)
     say(_endpoints(settings, db_url, temporal_address, token))
     return _watch(servers + children)
 

@@ -2,7 +2,8 @@
 
 Adds health checking (grpc.health.v1, per service name), server reflection,
 OpenTelemetry, and two interceptors: errors (ApiError -> google.rpc.Status,
-anything else -> INTERNAL without a traceback) and auth (Bearer JWT ->
+anything else -> INTERNAL without a traceback) and auth (Bearer JWT, plus
+`pmaas-on-behalf-of` from the governance principal only, ->
 `auth.current_principal`). Stops gracefully on SIGTERM/SIGINT: health turns
 NOT_SERVING, new calls are refused, calls in flight get `grace_period_s`.
 """
@@ -80,11 +81,13 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         if handler.request_streaming or handler.response_streaming:
             return _refusing(handler)
         metadata = dict(details.invocation_metadata or ())
+        on_behalf_of = [v for k, v in details.invocation_metadata or () if k == auth.ON_BEHALF_OF]
 
         def wrap(behavior):
             async def authenticated(request, context):
                 # Verified inside the call's own task so the contextvar is visible to the handler.
-                auth.current_principal.set(self.authority.verify(metadata.get("authorization")))
+                principal = self.authority.verify(metadata.get("authorization"))
+                auth.current_principal.set(auth.acting_for(principal, on_behalf_of))
                 return await behavior(request, context)
 
             return authenticated

@@ -36,15 +36,28 @@ class Tx:
     org_id: str
     actor: str
     request_id: str
+    on_behalf_of: str = ""  # the person the actor (the governance principal) acts for
+    # Set when an admin takes a governance-only action by GOVERNANCE_OVERRIDE: every event of the
+    # change then carries `"override": true` in its detail.
+    override: bool = False
     events: list[audit.AuditEvent] = field(default_factory=list)
 
     def record(self, action: str, resource: str, before: Message | None = None,
                after: Message | None = None, **detail: object) -> None:
+        if self.override:
+            detail["override"] = True
         self.events.append(audit.AuditEvent(
             org_id=self.org_id, actor=self.actor, action=action, resource=resource,
             request_id=self.request_id, trace_id=current_trace_id(),
             before_digest=audit.digest(before), after_digest=audit.digest(after), detail=detail,
+            on_behalf_of=self.on_behalf_of,
         ))
+
+
+def _tx(conn: asyncpg.Connection, org_id: str, request_id: str) -> Tx:
+    caller = principal()
+    return Tx(conn=conn, org_id=org_id, actor=caller.subject, request_id=request_id,
+              on_behalf_of=caller.on_behalf_of or "")
 
 
 def current_trace_id() -> str:
@@ -61,9 +74,13 @@ def validate_request_id(request_id: str) -> None:
 
 
 def _request_hash(request: Message) -> str:
-    """The request as the caller sent it, and who sent it: another caller reusing an id is refused."""
-    actor = principal().subject.encode()
-    return hashlib.sha256(actor + b"\x00" + request.SerializeToString(deterministic=True)).hexdigest()
+    """The request as the caller sent it, and who sent it (for whom): another caller reusing an id is
+    refused, and so is the governance principal reusing one for another person."""
+    caller = principal()
+    who = caller.subject.encode()
+    if caller.on_behalf_of:  # absent otherwise, so the keys stored before it existed still match
+        who += b"\x00on-behalf-of\x00" + caller.on_behalf_of.encode()
+    return hashlib.sha256(who + b"\x00" + request.SerializeToString(deterministic=True)).hexdigest()
 
 
 async def run_mutation(
@@ -90,7 +107,7 @@ async def run_mutation(
             )
             if not claimed:
                 return await _replay(conn, org_id, request_id, method, request, response_type)
-        tx = Tx(conn=conn, org_id=org_id, actor=principal().subject, request_id=request_id)
+        tx = _tx(conn, org_id, request_id)
         response = await work(tx)
         if request_id:
             await conn.execute(
@@ -112,7 +129,7 @@ async def _dry_run(pool: asyncpg.Pool, org_id: str, work: Callable[[Tx], Awaitab
     """Every check the real call makes, including the database's, then nothing kept."""
     try:
         async with pool.acquire() as conn, conn.transaction():
-            raise _Rollback(await work(Tx(conn=conn, org_id=org_id, actor=principal().subject, request_id="")))
+            raise _Rollback(await work(_tx(conn, org_id, "")))
     except _Rollback as done:
         return done.response  # type: ignore[return-value]
 

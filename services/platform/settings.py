@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     jwt_public_key_file: Path | None = None
     jwt_issuer: str = "pmaas"
     jwt_audience: str = "pmaas"
+    # The governance worker's own token (orgs {"*": ["governance"]}); dev mints one when empty.
+    governance_token: str = ""
 
     db_pool_min: int = Field(1, ge=0, le=100)
     db_pool_max: int = Field(10, ge=1, le=500)

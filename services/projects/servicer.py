@@ -5,6 +5,11 @@ the caller's role in the organization (PERMISSION_DENIED before any read, so
 another tenant cannot learn what exists), validate the input, then read or
 write. Writes go through `run_mutation` (one transaction, idempotent
 request_id, audit event).
+
+Phases and the baselined plan are governed: the governance principal changes
+them after a workflow's decision (TransitionProjectPhase, CreateBaseline from an
+approved change request), an admin only by audited override; people may set
+the first baseline while the project is initiated or planned.
 """
 
 from __future__ import annotations
@@ -55,6 +60,24 @@ PROJECT_UPDATABLE = {
 MILESTONE_UPDATABLE = {"display_name", "due_date", "state", "deliverables", "completion_date"}
 ASSIGNMENT_UPDATABLE = {"person", "role", "skills", "allocation_percent", "start_date", "end_date"}
 DELETABLE_PROJECT_STATUSES = {pb.PROJECT_STATUS_PROPOSED, pb.PROJECT_STATUS_CANCELLED}
+# Fields of the baselined plan (field -> column): once a project has a baseline, they change with the
+# next baseline, through an approved change request.
+BASELINED_FIELDS = {"budget": "budget_micros", "planned_start_date": "planned_start_date",
+                    "planned_end_date": "planned_end_date"}
+# Phases in which people may set a project's first baseline themselves.
+FIRST_BASELINE_PHASES = {pb.PHASE_INITIATION, pb.PHASE_PLANNING}
+CHANGE_REQUEST = "through an approved change request (GovernanceService.SubmitChangeRequest)"
+
+
+def _governed(org: str, refusal: Callable[[], errors.ApiError]) -> bool:
+    """May the caller change the governed plan? True when an admin does it by override (audited as
+    such), False when governance does; `refusal()` for everyone else."""
+    caller = principal()
+    if caller.can(org, P.GOVERNED_BASELINE):
+        return False
+    if caller.overrides(org, P.GOVERNED_BASELINE):
+        return True
+    raise refusal()
 
 
 class ProjectsServicer(ResourceHandlers, projects_service_pb2_grpc.ProjectsServiceServicer):
@@ -95,7 +118,8 @@ class ProjectsServicer(ResourceHandlers, projects_service_pb2_grpc.ProjectsServi
         return await self.get_resource(ORGANIZATIONS, request.name)
 
     async def ListOrganizations(self, request: api.ListOrganizationsRequest, context):
-        orgs = sorted(principal().orgs)
+        caller = principal()
+        orgs = None if caller.in_every_organization else sorted(caller.orgs)
         page = pagination.page_from_request(request.page_size, request.page_token, request.filter)
         async with self.pool.acquire() as conn:
             rows = await tables.list_page(conn, ORGANIZATIONS, [], request.filter, page, only_ids=orgs)
@@ -195,18 +219,29 @@ class ProjectsServicer(ResourceHandlers, projects_service_pb2_grpc.ProjectsServi
         return await self.list_resources(PROJECTS, ORGANIZATIONS, request, api.ListProjectsResponse(), "projects")
 
     async def UpdateProject(self, request: api.UpdateProjectRequest, context) -> pb.Project:
+        current: dict[str, Any] = {}
+
         def to_columns(project: pb.Project, row, v: Violations) -> dict[str, Any]:
+            current["row"] = row
             columns = rules.project_columns(project, row["org_id"], row["currency"], v)
             if columns["currency"] != row["currency"]:
                 v.add("project.budget.currency_code",
                       f"the project's currency is {row['currency']}; baselines and actuals are kept in it")
             return columns
 
-        async def portfolio_exists(tx: Tx, key: list[str], columns: dict[str, Any]) -> None:
+        async def check(tx: Tx, key: list[str], columns: dict[str, Any]) -> None:
+            row = current["row"]
+            changed = [f"project.{f}" for f, c in BASELINED_FIELDS.items() if columns[c] != row[c]]
+            if changed and row["baseline_revision"] > 0:
+                tx.override = _governed(key[0], lambda: errors.failed_precondition(
+                    "CHANGE_REQUEST_REQUIRED",
+                    f"{', '.join(changed)}: {request.project.name} has baseline revision {row['baseline_revision']}, "
+                    f"so its plan changes only with a new baseline, {CHANGE_REQUEST}",
+                    fields=",".join(changed), baseline_revision=str(row["baseline_revision"])))
             await self._check_portfolio(tx.conn, key[0], columns["portfolio_id"])
 
         return await self.update_resource(PROJECTS, request, "project", P.PROJECT_WRITE, PROJECT_UPDATABLE,
-                                          "UpdateProject", to_columns, portfolio_exists)
+                                          "UpdateProject", to_columns, check)
 
     async def DeleteProject(self, request, context):
         def deletable(row):
@@ -219,13 +254,14 @@ class ProjectsServicer(ResourceHandlers, projects_service_pb2_grpc.ProjectsServi
 
     async def TransitionProjectPhase(self, request: api.TransitionProjectPhaseRequest, context) -> pb.Project:
         key = PROJECTS.key_of(request.name)
-        principal().require(key[0], P.PROJECT_PHASE)
+        override = principal().require_governed(key[0], P.PROJECT_PHASE)
         v = Violations()
         check_enum(request.phase, pb.Phase.DESCRIPTOR, "phase", v, required=True)
         check_text(request.reason, "reason", v, max_len=2000, required=True)
         v.raise_if_any()
 
         async def work(tx: Tx):
+            tx.override = override
             row = await tables.require(tx.conn, PROJECTS, key, request.name, lock=True)
             check_etag(request.etag, request.name, row["version"])
             rules.check_phase_transition(row["phase"], request.phase)
@@ -257,6 +293,15 @@ class ProjectsServicer(ResourceHandlers, projects_service_pb2_grpc.ProjectsServi
 
         async def work(tx: Tx):
             project = await self._require_project(tx.conn, request.parent, lock=True)
+            if project["baseline_revision"] > 0 or project["phase"] not in FIRST_BASELINE_PHASES:
+                tx.override = _governed(key[0], lambda: errors.failed_precondition(
+                    "CHANGE_REQUEST_REQUIRED",
+                    f"{request.parent} " + (f"already has baseline revision {project['baseline_revision']}"
+                                            if project["baseline_revision"] else
+                                            f"is in {pb.Phase.Name(project['phase'])}")
+                    + f": its baseline changes {CHANGE_REQUEST}; people set only the first one, "
+                    "in PHASE_INITIATION or PHASE_PLANNING",
+                    baseline_revision=str(project["baseline_revision"]), phase=pb.Phase.Name(project["phase"])))
             if budget.currency != project["currency"]:
                 raise errors.bad_field("budget.currency_code", f"must be {project['currency']}, the project's currency")
             revision = project["baseline_revision"] + 1

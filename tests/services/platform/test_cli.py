@@ -66,7 +66,7 @@ def test_token_verifies_and_carries_the_orgs(home):
     assert claims["exp"] - claims["iat"] == 30 * 60
 
 
-@pytest.mark.parametrize("org", ["acme", "acme:", ":pm", "acme:boss"])
+@pytest.mark.parametrize("org", ["acme", "acme:", ":pm", "acme:boss", "acme:governance", "*:pmo", "*:governance"])
 def test_token_rejects_a_bad_org(home, org):
     done = pmaas("token", "--sub", "alice", "--org", org, env=cli_env(home))
 
@@ -121,7 +121,7 @@ def test_migrate_applies_once_then_nothing_and_stops_what_it_started(home):
 
     assert first.returncode == 0, first.stderr
     schemas = components.schemas()
-    assert first.stdout.splitlines() == [f"{s}: applied platform/0001, {s}/0001" for s in schemas]
+    assert first.stdout.splitlines() == [f"{s}: applied platform/0001, platform/0002, {s}/0001" for s in schemas]
     assert second.returncode == 0, second.stderr
     assert second.stdout.splitlines() == [f"{s}: up to date" for s in schemas]
     assert not embedded.postgres_running(Settings(home=home))

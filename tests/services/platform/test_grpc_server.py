@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
 import grpc
 import pytest
 
+from services.platform import auth, clients
 from services.platform.grpc_server import ServiceRegistration, start_server
+from tests.support import failure
 
 _STREAM = "/pmaas.test.v1.TestService/Watch"
 _BOOM = "/pmaas.test.v1.TestService/Boom"
+_WHO = "/pmaas.test.v1.TestService/WhoAmI"
 
 
 def _add_test_service(server: grpc.aio.Server) -> None:
@@ -18,9 +23,15 @@ def _add_test_service(server: grpc.aio.Server) -> None:
     async def boom(request: bytes, context):
         raise RuntimeError("a bug with private details")
 
+    async def who_am_i(request: bytes, context):
+        caller = auth.principal()
+        return json.dumps({"subject": caller.subject, "on_behalf_of": caller.on_behalf_of,
+                           "forwarded": [list(kv) for kv in clients.forwarded_auth(context)]}).encode()
+
     server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler("pmaas.test.v1.TestService", {
         "Watch": grpc.unary_stream_rpc_method_handler(watch),
         "Boom": grpc.unary_unary_rpc_method_handler(boom),
+        "WhoAmI": grpc.unary_unary_rpc_method_handler(who_am_i),
     })])
 
 
@@ -54,3 +65,24 @@ async def test_no_token_is_unauthenticated_before_the_handler_runs(channel):
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await channel.unary_unary(_BOOM)(b"", timeout=5)
     assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_the_governance_principal_acts_for_a_person_and_forwards_them(channel, authority):
+    bearer = f"Bearer {authority.issue_service_token(60)}"
+    answer = await channel.unary_unary(_WHO)(b"", metadata=(
+        ("authorization", bearer), (auth.ON_BEHALF_OF, "alice")), timeout=5)
+    assert json.loads(answer) == {"subject": "svc-governance", "on_behalf_of": "alice", "forwarded": [
+        ["authorization", bearer], [auth.ON_BEHALF_OF, "alice"]]}
+    answer = await channel.unary_unary(_WHO)(b"", metadata=(("authorization", bearer),), timeout=5)
+    assert json.loads(answer) == {"subject": "svc-governance", "on_behalf_of": None,
+                                  "forwarded": [["authorization", bearer]]}
+
+
+async def test_a_person_naming_someone_else_is_refused_before_the_handler_runs(channel, authority):
+    token = authority.issue("mallory", {"acme": ["admin"]})
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await channel.unary_unary(_WHO)(b"", metadata=(
+            ("authorization", f"Bearer {token}"), (auth.ON_BEHALF_OF, "alice")), timeout=5)
+    assert (failure(refused.value).code, failure(refused.value).reason) == (
+        grpc.StatusCode.PERMISSION_DENIED, "ON_BEHALF_OF_REFUSED")
+

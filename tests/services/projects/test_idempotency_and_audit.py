@@ -167,15 +167,15 @@ async def test_failed_request_leaves_its_request_id_free(projects_stub, as_role,
 
 # --- audit events -----------------------------------------------------------------
 
-async def test_every_mutation_appends_an_audit_event(projects_stub, as_role, org, db):
+async def test_every_mutation_appends_an_audit_event(projects_stub, as_role, governance, org, db):
     pmo = as_role("pmo", sub="olga")
     trace_id = secrets.token_hex(16)
-    metadata = (*pmo.metadata(), ("traceparent", f"00-{trace_id}-{secrets.token_hex(8)}-01"))
+    traceparent = ("traceparent", f"00-{trace_id}-{secrets.token_hex(8)}-01")
     ids = iter([rid() for _ in range(20)])
     expected: list[tuple[str, str, str, str, str]] = []  # action, resource, request_id, before, after
 
-    async def call(method, request):
-        return await method(request, metadata=metadata, timeout=10)
+    async def call(method, request, caller=pmo):
+        return await method(request, metadata=(*caller.metadata(), traceparent), timeout=10)
 
     portfolio_rid = next(ids)
     portfolio = await call(projects_stub.CreatePortfolio, api.CreatePortfolioRequest(
@@ -197,7 +197,8 @@ async def test_every_mutation_appends_an_audit_event(projects_stub, as_role, org
 
     transition = api.TransitionProjectPhaseRequest(name=project.name, phase=pb.PHASE_PLANNING, reason="Gate 1",
                                                    request_id=next(ids))
-    planned = await call(projects_stub.TransitionProjectPhase, transition)
+    # The phase gate's decision, taken by the governance worker for olga.
+    planned = await call(projects_stub.TransitionProjectPhase, transition, governance.acting_for("olga"))
     expected.append(("TransitionProjectPhase", project.name, transition.request_id, audit.digest(updated),
                      audit.digest(planned)))
 
@@ -238,7 +239,10 @@ async def test_every_mutation_appends_an_audit_event(projects_stub, as_role, org
     assert [(r["action"], r["resource"], r["request_id"], r["before_digest"], r["after_digest"]) for r in mine] \
         == expected
     for row in mine:
-        assert row["actor"] == "olga"
+        if row["action"] == "TransitionProjectPhase":
+            assert (row["actor"], row["on_behalf_of"]) == ("svc-governance", "olga")
+        else:
+            assert (row["actor"], row["on_behalf_of"]) == ("olga", "")
         assert row["trace_id"] == trace_id
         assert row["org_id"] == org
     assert [r["seq"] for r in rows] == list(range(1, len(rows) + 1))
@@ -318,6 +322,7 @@ async def _tampered(db, org: str, statement: str) -> audit.ChainReport:
 @pytest.mark.parametrize("statement, problem", [
     ("UPDATE projects.audit_events SET actor = 'mallory' WHERE org_id = $1 AND seq = 3", "content"),
     ("UPDATE projects.audit_events SET detail = '{\"forged\": true}' WHERE org_id = $1 AND seq = 3", "content"),
+    ("UPDATE projects.audit_events SET on_behalf_of = 'alice' WHERE org_id = $1 AND seq = 3", "content"),
     ("UPDATE projects.audit_events SET event_time = event_time + interval '1 hour' WHERE org_id = $1 AND seq = 3",
      "content"),
     ("UPDATE projects.audit_events SET prev_hash = repeat('0', 64) WHERE org_id = $1 AND seq = 3", "prev_hash"),
@@ -368,7 +373,7 @@ async def test_failed_validation_records_nothing(projects_stub, as_role, org, db
     assert await project_rows(db, org) == 0
 
 
-async def test_failures_inside_the_transaction_record_nothing(projects_stub, as_role, org, db):
+async def test_failures_inside_the_transaction_record_nothing(projects_stub, as_role, governance, org, db):
     pmo = as_role("pmo")
     created = await pmo(projects_stub.CreateProject, project_request(org, rid()))
     await pmo(projects_stub.CreateAssignment, api.CreateAssignmentRequest(
@@ -391,7 +396,7 @@ async def test_failures_inside_the_transaction_record_nothing(projects_stub, as_
                 person="alice", role="Analyst", allocation_percent=20, start_date=D(2031, 1, 1),
                 end_date=D(2031, 2, 1)))),
         # phase rule
-        pmo(projects_stub.TransitionProjectPhase, api.TransitionProjectPhaseRequest(
+        governance(projects_stub.TransitionProjectPhase, api.TransitionProjectPhaseRequest(
             name=created.name, phase=pb.PHASE_EXECUTION, reason="skip", request_id=rid())),
         # missing parent
         pmo(projects_stub.CreateMilestone, api.CreateMilestoneRequest(

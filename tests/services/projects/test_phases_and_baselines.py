@@ -32,28 +32,28 @@ async def _move(stub, caller, name, phase, reason="gate passed", **kw) -> pb.Pro
 
 # --- TransitionProjectPhase ------------------------------------------------------------
 
-async def test_transition_to_the_next_phase(projects_stub, as_role, org):
+async def test_transition_to_the_next_phase(projects_stub, as_role, governance, org):
     pmo = as_role("pmo")
     project = await _project(projects_stub, org, pmo)
-    moved = await _move(projects_stub, pmo, project.name, pb.PHASE_PLANNING, etag=project.etag, request_id=rid())
+    moved = await _move(projects_stub, governance, project.name, pb.PHASE_PLANNING, etag=project.etag, request_id=rid())
     assert moved.phase == pb.PHASE_PLANNING
     assert moved.etag != project.etag
     got = await pmo(projects_stub.GetProject, api.GetProjectRequest(name=project.name))
     assert got == moved
 
 
-async def test_transition_walks_every_phase_in_order_to_closed(projects_stub, as_role, org):
+async def test_transition_walks_every_phase_in_order_to_closed(projects_stub, as_role, governance, org):
     pmo = as_role("pmo")
     project = await _project(projects_stub, org, pmo)
     for phase in (pb.PHASE_PLANNING, pb.PHASE_EXECUTION, pb.PHASE_MONITORING, pb.PHASE_CLOSING, pb.PHASE_CLOSED):
-        project = await _move(projects_stub, pmo, project.name, phase, etag=project.etag)
+        project = await _move(projects_stub, governance, project.name, phase, etag=project.etag)
         assert project.phase == phase
 
 
-async def test_transition_skipping_a_phase_is_refused(projects_stub, as_role, org):
+async def test_transition_skipping_a_phase_is_refused(projects_stub, as_role, governance, org):
     pmo = as_role("pmo")
     project = await _project(projects_stub, org, pmo)
-    failure = await fails(_move(projects_stub, pmo, project.name, pb.PHASE_EXECUTION))
+    failure = await fails(_move(projects_stub, governance, project.name, pb.PHASE_EXECUTION))
     assert failure.code == grpc.StatusCode.FAILED_PRECONDITION
     assert failure.reason == "PHASE_SKIPPED"
     assert failure.metadata == {"current": "PHASE_INITIATION", "target": "PHASE_EXECUTION"}
@@ -62,39 +62,39 @@ async def test_transition_skipping_a_phase_is_refused(projects_stub, as_role, or
     assert got == project
 
 
-async def test_transition_back_to_an_earlier_phase_recycles(projects_stub, as_role, org):
+async def test_transition_back_to_an_earlier_phase_recycles(projects_stub, as_role, governance, org):
     pmo = as_role("pmo")
     project = await _project(projects_stub, org, pmo)
     for phase in (pb.PHASE_PLANNING, pb.PHASE_EXECUTION, pb.PHASE_MONITORING):
-        await _move(projects_stub, pmo, project.name, phase)
-    back = await _move(projects_stub, pmo, project.name, pb.PHASE_PLANNING, reason="RECYCLE: re-plan")
+        await _move(projects_stub, governance, project.name, phase)
+    back = await _move(projects_stub, governance, project.name, pb.PHASE_PLANNING, reason="RECYCLE: re-plan")
     assert back.phase == pb.PHASE_PLANNING
-    again = await _move(projects_stub, pmo, project.name, pb.PHASE_EXECUTION)
+    again = await _move(projects_stub, governance, project.name, pb.PHASE_EXECUTION)
     assert again.phase == pb.PHASE_EXECUTION
 
 
-async def test_transition_to_closed_from_any_phase_then_nothing_moves(projects_stub, as_role, org):
+async def test_transition_to_closed_from_any_phase_then_nothing_moves(projects_stub, as_role, governance, org):
     pmo = as_role("pmo")
     project = await _project(projects_stub, org, pmo)
-    closed = await _move(projects_stub, pmo, project.name, pb.PHASE_CLOSED, reason="KILL: no business case")
+    closed = await _move(projects_stub, governance, project.name, pb.PHASE_CLOSED, reason="KILL: no business case")
     assert closed.phase == pb.PHASE_CLOSED
     for phase in (pb.PHASE_INITIATION, pb.PHASE_PLANNING, pb.PHASE_CLOSING, pb.PHASE_CLOSED):
-        failure = await fails(_move(projects_stub, pmo, project.name, phase))
+        failure = await fails(_move(projects_stub, governance, project.name, phase))
         assert failure.code == grpc.StatusCode.FAILED_PRECONDITION, phase
         assert failure.reason == "PROJECT_CLOSED", phase
     got = await pmo(projects_stub.GetProject, api.GetProjectRequest(name=project.name))
     assert got == closed
 
 
-async def test_transition_to_the_same_phase_is_refused(projects_stub, as_role, org):
+async def test_transition_to_the_same_phase_is_refused(projects_stub, as_role, governance, org):
     pmo = as_role("pmo")
     project = await _project(projects_stub, org, pmo)
-    failure = await fails(_move(projects_stub, pmo, project.name, pb.PHASE_INITIATION))
+    failure = await fails(_move(projects_stub, governance, project.name, pb.PHASE_INITIATION))
     assert failure.code == grpc.StatusCode.FAILED_PRECONDITION
     assert failure.reason == "PHASE_UNCHANGED"
 
 
-async def test_transition_reports_bad_phase_and_reason_together(projects_stub, as_role, org):
+async def test_transition_reports_bad_phase_and_reason_together(projects_stub, as_role, governance, org):
     pmo = as_role("pmo")
     project = await _project(projects_stub, org, pmo)
     cases = [
@@ -105,7 +105,7 @@ async def test_transition_reports_bad_phase_and_reason_together(projects_stub, a
         (dict(phase=-3, reason="why not"), {"phase"}),
     ]
     for kw, fields in cases:
-        failure = await fails(pmo(projects_stub.TransitionProjectPhase,
+        failure = await fails(governance(projects_stub.TransitionProjectPhase,
                                   api.TransitionProjectPhaseRequest(name=project.name, **kw)))
         assert failure.code == grpc.StatusCode.INVALID_ARGUMENT, kw
         assert set(failure.fields) == fields, kw
@@ -113,26 +113,29 @@ async def test_transition_reports_bad_phase_and_reason_together(projects_stub, a
         pb.PHASE_INITIATION
 
 
-async def test_transition_with_a_malformed_name_is_invalid(projects_stub, as_role, org):
-    failure = await fails(_move(projects_stub, as_role("pmo"), f"organizations/{org}/portfolios/x",
+async def test_transition_with_a_malformed_name_is_invalid(projects_stub, as_role, governance, org):
+    failure = await fails(_move(projects_stub, governance, f"organizations/{org}/portfolios/x",
                                 pb.PHASE_PLANNING))
     assert failure.code == grpc.StatusCode.INVALID_ARGUMENT
     assert set(failure.fields) == {"name"}
 
 
-async def test_transition_of_a_missing_project_is_not_found(projects_stub, as_role, org):
-    failure = await fails(_move(projects_stub, as_role("pmo"), f"organizations/{org}/projects/ghost",
+async def test_transition_of_a_missing_project_is_not_found(projects_stub, as_role, governance, org):
+    failure = await fails(_move(projects_stub, governance, f"organizations/{org}/projects/ghost",
                                 pb.PHASE_PLANNING))
     assert failure.code == grpc.StatusCode.NOT_FOUND
 
 
-async def test_only_pmo_and_admin_may_transition(projects_stub, as_role, org):
+async def test_only_governance_and_an_admin_override_may_transition(projects_stub, as_role, governance, org):
     project = await _project(projects_stub, org, as_role("pmo"))
-    for role in ("pm", "sponsor", "viewer", "member", "auditor", "finance"):
+    for role in ("pmo", "pm", "sponsor", "viewer", "member", "auditor", "finance"):
         failure = await fails(_move(projects_stub, as_role(role), project.name, pb.PHASE_PLANNING))
         assert failure.code == grpc.StatusCode.PERMISSION_DENIED, role
-    moved = await _move(projects_stub, as_role("admin"), project.name, pb.PHASE_PLANNING)
+        assert "project.phase" in failure.message, role
+    moved = await _move(projects_stub, governance, project.name, pb.PHASE_PLANNING)
     assert moved.phase == pb.PHASE_PLANNING
+    moved = await _move(projects_stub, as_role("admin"), project.name, pb.PHASE_EXECUTION)
+    assert moved.phase == pb.PHASE_EXECUTION
 
 
 async def test_transition_in_another_org_is_permission_denied(projects_stub, authority, as_role, org):
@@ -143,27 +146,27 @@ async def test_transition_in_another_org_is_permission_denied(projects_stub, aut
         assert failure.code == grpc.StatusCode.PERMISSION_DENIED, name
 
 
-async def test_transition_with_a_stale_etag_is_aborted(projects_stub, as_role, org):
+async def test_transition_with_a_stale_etag_is_aborted(projects_stub, as_role, governance, org):
     pmo = as_role("pmo")
     project = await _project(projects_stub, org, pmo)
     await pmo(projects_stub.UpdateProject, api.UpdateProjectRequest(
         project=pb.Project(name=project.name, percent_complete=5)))
-    failure = await fails(_move(projects_stub, pmo, project.name, pb.PHASE_PLANNING, etag=project.etag))
+    failure = await fails(_move(projects_stub, governance, project.name, pb.PHASE_PLANNING, etag=project.etag))
     assert failure.code == grpc.StatusCode.ABORTED
     assert failure.reason == "ETAG_MISMATCH"
     assert (await pmo(projects_stub.GetProject, api.GetProjectRequest(name=project.name))).phase == \
         pb.PHASE_INITIATION
 
 
-async def test_transition_retry_with_same_request_id_moves_once(projects_stub, as_role, org):
+async def test_transition_retry_with_same_request_id_moves_once(projects_stub, as_role, governance, org):
     pmo = as_role("pmo")
     project = await _project(projects_stub, org, pmo)
     request = api.TransitionProjectPhaseRequest(name=project.name, phase=pb.PHASE_PLANNING, reason="GO",
                                                 request_id=rid())
-    first = await pmo(projects_stub.TransitionProjectPhase, request)
-    again = await pmo(projects_stub.TransitionProjectPhase, request)  # not PHASE_UNCHANGED: a replay
+    first = await governance(projects_stub.TransitionProjectPhase, request)
+    again = await governance(projects_stub.TransitionProjectPhase, request)  # not PHASE_UNCHANGED: a replay
     assert again == first
-    failure = await fails(pmo(projects_stub.TransitionProjectPhase, api.TransitionProjectPhaseRequest(
+    failure = await fails(governance(projects_stub.TransitionProjectPhase, api.TransitionProjectPhaseRequest(
         name=project.name, phase=pb.PHASE_EXECUTION, reason="GO", request_id=request.request_id)))
     assert failure.code == grpc.StatusCode.INVALID_ARGUMENT
     assert failure.reason == "REQUEST_ID_REUSED"
@@ -215,11 +218,12 @@ async def test_first_baseline_is_revision_1_and_the_project_follows_it(projects_
     assert got.etag != project.etag
 
 
-async def test_second_baseline_supersedes_the_first_and_both_are_kept(projects_stub, as_role, org):
+async def test_second_baseline_supersedes_the_first_and_both_are_kept(projects_stub, as_role, governance, org):
     pmo = as_role("pmo")
     project = await _project(projects_stub, org, pmo)
     first = await pmo(projects_stub.CreateBaseline, _baseline_request(project.name))
-    second = await pmo(projects_stub.CreateBaseline, _baseline_request(
+    # A later baseline comes from an approved change request, applied by the governance worker.
+    second = await governance(projects_stub.CreateBaseline, _baseline_request(
         project.name, start=(2027, 2, 1), end=(2028, 3, 31), budget=_eur(650_000), reason="CR-12 approved"))
     assert second.revision == 2 and second.name == f"{project.name}/baselines/2"
     listed = await pmo(projects_stub.ListBaselines, api.ListBaselinesRequest(parent=project.name))
@@ -231,11 +235,12 @@ async def test_second_baseline_supersedes_the_first_and_both_are_kept(projects_s
         _date(2027, 2, 1), _date(2028, 3, 31), _eur(650_000))
 
 
-async def test_list_baselines_pages_in_revision_order(projects_stub, as_role, org):
+async def test_list_baselines_pages_in_revision_order(projects_stub, as_role, governance, org):
     pmo = as_role("pmo")
     project = await _project(projects_stub, org, pmo)
     for i in range(3):
-        await pmo(projects_stub.CreateBaseline, _baseline_request(project.name, budget=_eur(100 + i)))
+        await (pmo if i == 0 else governance)(projects_stub.CreateBaseline,
+                                              _baseline_request(project.name, budget=_eur(100 + i)))
     revisions, token = [], ""
     for _ in range(3):
         page = await pmo(projects_stub.ListBaselines, api.ListBaselinesRequest(parent=project.name, page_size=1,
@@ -315,14 +320,17 @@ async def test_baseline_of_a_missing_project_is_not_found(projects_stub, as_role
     assert failure.code == grpc.StatusCode.NOT_FOUND
 
 
-async def test_sponsor_may_baseline_but_pm_may_not(projects_stub, as_role, org):
+async def test_sponsor_and_pm_may_set_the_first_baseline_but_not_others(projects_stub, as_role, org):
     project = await _project(projects_stub, org, as_role("pmo"))
-    for role in ("pm", "viewer", "finance"):
+    for role in ("viewer", "finance", "member", "auditor"):
         failure = await fails(as_role(role)(projects_stub.CreateBaseline, _baseline_request(project.name)))
         assert failure.code == grpc.StatusCode.PERMISSION_DENIED, role
     created = await as_role("sponsor", sub="the-sponsor")(projects_stub.CreateBaseline,
                                                           _baseline_request(project.name))
     assert created.revision == 1 and created.creator == "the-sponsor"
+    other = await _project(projects_stub, org, as_role("pmo"))
+    created = await as_role("pm", sub="the-pm")(projects_stub.CreateBaseline, _baseline_request(other.name))
+    assert created.revision == 1 and created.creator == "the-pm"
 
 
 async def test_baselines_of_another_org_are_permission_denied(projects_stub, authority, as_role, org):

@@ -341,13 +341,13 @@ async def test_projects_of_another_org_are_permission_denied_whether_or_not_they
 
 # --- ListProjects ------------------------------------------------------------------------
 
-async def test_list_projects_filters_on_status_phase_and_code(projects_stub, as_role, org):
+async def test_list_projects_filters_on_status_phase_and_code(projects_stub, as_role, governance, org):
     pmo = as_role("pmo")
     active = await _create(projects_stub, pmo, org, _minimal(code="ACT-1", status=pb.PROJECT_STATUS_ACTIVE,
                                                               percent_complete=60))
     proposed = await _create(projects_stub, pmo, org, _minimal(code="PRO-1"))
     planning = await _create(projects_stub, pmo, org, _minimal(code="PLN-1", status=pb.PROJECT_STATUS_ACTIVE))
-    await pmo(projects_stub.TransitionProjectPhase, api.TransitionProjectPhaseRequest(
+    await governance(projects_stub.TransitionProjectPhase, api.TransitionProjectPhaseRequest(
         name=planning.name, phase=pb.PHASE_PLANNING, reason="gate 1 passed"))
     parent = f"organizations/{org}"
 

@@ -290,7 +290,7 @@ async def move(stub, caller, m: pb.Milestone, **fields) -> pb.Milestone:
         request_id=rid()))
 
 
-async def test_portfolio_summary_worked_example(projects_stub, as_role, org):
+async def test_portfolio_summary_worked_example(projects_stub, as_role, governance, org):
     """Three projects, worked by hand (dates far from today so `today` does not matter).
 
     alpha  budget 120 000, actual 50 000 -> 50000/120000 = 4166.67 bp -> 4167; all GREEN; ACTIVE; PLANNING
@@ -321,7 +321,7 @@ async def test_portfolio_summary_worked_example(projects_stub, as_role, org):
     alpha = await new_project(projects_stub, pmo, org, "alpha", display_name="Alpha", portfolio=portfolio.name,
                               budget=EUR(120_000), actual_cost=EUR(50_000), status=pb.PROJECT_STATUS_ACTIVE,
                               percent_complete=40)
-    alpha = await pmo(projects_stub.TransitionProjectPhase, api.TransitionProjectPhaseRequest(
+    alpha = await governance(projects_stub.TransitionProjectPhase, api.TransitionProjectPhaseRequest(
         name=alpha.name, phase=pb.PHASE_PLANNING, reason="Gate 1 passed", request_id=rid()))
     beta = await new_project(projects_stub, pmo, org, "beta", display_name="Beta", portfolio=portfolio.name,
                              budget=EUR(50_000), actual_cost=EUR(60_000), status=pb.PROJECT_STATUS_COMPLETED,
