@@ -16,7 +16,7 @@ import typer
 from services.platform import components, embedded
 from services.platform import dev as dev_stack
 from services.platform.audit import ChainReport, verify_chain
-from services.platform.auth import Role, TokenAuthority, parse_org_roles
+from services.platform.auth import PERSON_ROLES, TokenAuthority, parse_org_roles
 from services.platform.settings import load_settings
 
 # Plain tracebacks: rich ones with locals would print settings (secrets) into logs.
@@ -65,7 +65,7 @@ def token(
     try:
         orgs = parse_org_roles(org)
     except ValueError as exc:
-        roles = ", ".join(r.value for r in Role)
+        roles = ", ".join(r.value for r in PERSON_ROLES)
         raise typer.BadParameter(f"{exc} (roles: {roles})", param_hint="--org") from None
     ttl_s = _seconds(ttl)
     try:
