@@ -25,6 +25,7 @@ test: $(STAMP) lint check-protos lint-protos
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench.run $(BENCH_ARGS)
 	$(BIN)/python -m tests.bench.billing
+	$(BIN)/python -m tests.bench.governance $(GOV_BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,0 +1,32 @@
+"""The bare baseline of the governance bench: one activity and one update, nothing else.
+
+Its own module because the workflow sandbox re-imports the module a workflow is defined in
+(nothing runs at import time here).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import activity, workflow
+
+
+@activity.defn(name="bare_step")
+async def bare_step(n: int) -> int:
+    return n + 1
+
+
+@workflow.defn
+class BareWorkflow:
+    def __init__(self) -> None:
+        self.approved = False
+
+    @workflow.run
+    async def run(self, n: int) -> int:
+        done = await workflow.execute_activity(bare_step, n, start_to_close_timeout=timedelta(seconds=30))
+        await workflow.wait_condition(lambda: self.approved)
+        return done
+
+    @workflow.update
+    async def approve(self) -> None:
+        self.approved = True

@@ -1,0 +1,342 @@
+"""Governance bench (`make bench`): change requests end to end against a bare workflow, and the
+approver inbox against a bare keyset SELECT, measured in the same run on the same servers.
+
+1. Change requests: submit over gRPC → assess (activity) → approval task → DecideTask over gRPC →
+   apply (new baseline in ProjectsService) → complete, on the real Temporal dev server with the
+   real worker, against BareWorkflow (one activity + one update) on the same server, in
+   alternating rounds. Reported per workflow and per Temporal step (activities + updates, counted
+   from a recorded history), with the ratio of the per-step rates. Target: >= 70%.
+2. ListTasks (the inbox, "me", page of 50) with 10,000 open tasks in the read model, against the
+   same keyset SELECT run bare with asyncpg; an empty gRPC call is shown as the floor under any
+   RPC. Target: p50 <= 3x the bare SELECT.
+
+Everything runs in this one process (services, worker, load), so compare only within a run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import grpc
+from google.type import date_pb2, money_pb2
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from temporalio.api.enums.v1 import EventType
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from pmaas.governance.v1 import governance_service_pb2 as gapi
+from pmaas.governance.v1 import governance_service_pb2_grpc
+from pmaas.governance.v1 import resources_pb2 as gpb
+from pmaas.projects.v1 import projects_service_pb2 as papi
+from pmaas.projects.v1 import projects_service_pb2_grpc
+from pmaas.projects.v1 import resources_pb2 as ppb
+from services.billing import server as billing_server
+from services.governance import server as governance_server
+from services.governance import store
+from services.platform import db, embedded
+from services.platform.auth import TokenAuthority, service_token
+from services.platform.settings import Settings
+from services.projects import server as projects_server
+from services.risks import server as risks_server
+from tests.bench.bare_workflow import BareWorkflow, bare_step
+from tests.bench.harness import Postgres, log, percentile
+from workflows import approvals as ap
+from workflows import worker as governance_worker
+from workflows.activities.services import ServiceCalls
+
+ORG = "bench-gov"
+INBOX_ORG = "bench-inbox"
+PAGE = 50
+STEP_EVENTS = {EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED}
+POLL_S = 0.02
+WAIT_S = 120.0
+
+
+@dataclass
+class Round:
+    latencies_ms: list[float]
+    elapsed_s: float
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies_ms) / self.elapsed_s if self.elapsed_s else 0.0
+
+
+def ms(values: list[float], q: float) -> float:
+    return percentile(sorted(values), q) if values else 0.0
+
+
+async def closed_loop(call, total: int, concurrency: int) -> Round:
+    latencies: list[float] = []
+    counter = iter(range(total))
+
+    async def one_worker() -> None:
+        for i in counter:
+            t0 = time.perf_counter()
+            await call(i)
+            latencies.append((time.perf_counter() - t0) * 1000)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(one_worker() for _ in range(concurrency)))
+    return Round(latencies, time.perf_counter() - start)
+
+
+class Stack:
+    """Embedded PostgreSQL, the Temporal dev server, the four services and the worker, in this process."""
+
+    async def start(self, args: argparse.Namespace) -> None:
+        log("starting embedded PostgreSQL and the Temporal dev server")
+        self.postgres = Postgres()
+        self.home = Path(tempfile.mkdtemp(prefix="pmaas-bench-gov-"))
+        extra = ["--log-level", "error"]
+        for key, kind in embedded.TEMPORAL_SEARCH_ATTRIBUTES.items():
+            extra += ["--search-attribute", f"{key}={kind}"]
+        temporal = shutil.which("temporal") or str(Path(sys.executable).parent / "temporal")
+        self.env = await WorkflowEnvironment.start_local(dev_server_existing_path=temporal,
+                                                         dev_server_extra_args=extra)
+        self.settings = Settings(home=self.home, jwt_secret=secrets.token_urlsafe(32), log_level="WARNING",
+                                 db_pool_max=20, temporal_task_queue="bench-" + uuid.uuid4().hex[:8])
+        self.authority = TokenAuthority(self.settings)
+        dsn = self.postgres.dsn
+        self.projects = await projects_server.start(self.settings, dsn, "127.0.0.1:0", self.authority)
+        targets = self.settings.model_copy(update={"projects_target": f"127.0.0.1:{self.projects.port}"})
+        self.billing = await billing_server.start(targets, dsn, "127.0.0.1:0", self.authority)
+        self.risks = await risks_server.start(targets, dsn, "127.0.0.1:0", self.authority)
+        self.settings = targets.model_copy(update={"billing_target": f"127.0.0.1:{self.billing.port}",
+                                                   "risks_target": f"127.0.0.1:{self.risks.port}"})
+        self.governance = await governance_server.start(self.settings, dsn, "127.0.0.1:0", self.authority,
+                                                        client=self.env.client)
+        self.pool = await db.create_pool(dsn, schema="governance", min_size=1, max_size=10,
+                                         statement_timeout_ms=10_000)
+        self.calls = ServiceCalls.connect(self.settings, service_token(self.settings, self.authority))
+        self.worker = governance_worker.build(self.env.client, self.settings.temporal_task_queue, self.pool,
+                                              self.calls)
+        self.bare_queue = self.settings.temporal_task_queue + "-bare"
+        self.bare_worker = Worker(self.env.client, task_queue=self.bare_queue, workflows=[BareWorkflow],
+                                  activities=[bare_step])
+        self.workers = [asyncio.create_task(self.worker.run()), asyncio.create_task(self.bare_worker.run())]
+        self.channels = [grpc.aio.insecure_channel(f"127.0.0.1:{s.port}") for s in (self.projects, self.governance)]
+        self.projects_stub = projects_service_pb2_grpc.ProjectsServiceStub(self.channels[0])
+        self.gov = governance_service_pb2_grpc.GovernanceServiceStub(self.channels[1])
+        self.health = health_pb2_grpc.HealthStub(self.channels[1])
+        self.bare_conn = await asyncpg.connect(dsn, server_settings={"search_path": "governance,public"})
+
+    def metadata(self, sub: str, roles: list[str], org: str = ORG) -> tuple:
+        return (("authorization", f"Bearer {self.authority.issue(sub, {org: roles}, 6 * 3600)}"),)
+
+    async def stop(self) -> None:
+        await self.bare_conn.close()
+        await self.worker.shutdown()
+        await self.bare_worker.shutdown()
+        await asyncio.gather(*self.workers, return_exceptions=True)
+        for channel in self.channels:
+            await channel.close()
+        await self.calls.close()
+        await self.pool.close()
+        for running in (self.governance, self.risks, self.billing, self.projects):
+            await running.stop()
+        await self.env.shutdown()
+        self.postgres.close()
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+def eur(units: int) -> money_pb2.Money:
+    return money_pb2.Money(currency_code="EUR", units=units)
+
+
+async def seed_projects(stack: Stack, count: int) -> list[str]:
+    """`count` projects with a first baseline, one per change request (no conflicts between them)."""
+    admin = stack.metadata("bench-admin", ["admin"])
+    await stack.projects_stub.CreateOrganization(papi.CreateOrganizationRequest(
+        organization_id=ORG, organization=ppb.Organization(display_name="Bench", pmo_type=ppb.PMO_TYPE_TACTICAL,
+                                                            default_currency_code="EUR")), metadata=admin)
+    pmo = stack.metadata("bench-pmo", ["pmo"])
+    names: list[str] = []
+
+    async def make(i: int) -> None:
+        project = await stack.projects_stub.CreateProject(papi.CreateProjectRequest(
+            parent=f"organizations/{ORG}", project_id=f"p{i}", project=ppb.Project(
+                code=f"B-{i}", display_name=f"Bench {i}", methodology=ppb.METHODOLOGY_WATERFALL,
+                budget=eur(100_000), planned_start_date=date_pb2.Date(year=2027, month=1, day=1),
+                planned_end_date=date_pb2.Date(year=2027, month=12, day=31))), metadata=pmo, timeout=30)
+        await stack.projects_stub.CreateBaseline(papi.CreateBaselineRequest(
+            parent=project.name, budget=eur(100_000), start_date=date_pb2.Date(year=2027, month=1, day=1),
+            end_date=date_pb2.Date(year=2027, month=12, day=31), reason="plan"), metadata=pmo, timeout=30)
+        names.append(project.name)
+
+    for start in range(0, count, 20):
+        await asyncio.gather(*(make(i) for i in range(start, min(start + 20, count))))
+    return sorted(names, key=lambda n: int(n.rsplit("/p", 1)[1]))
+
+
+class ChangeRequests:
+    def __init__(self, stack: Stack, projects: list[str]) -> None:
+        self.stack = stack
+        self.projects = iter(projects)
+        self.pm = stack.metadata("bench-pm", ["pm"])
+        self.pmo = stack.metadata("bench-pmo", ["pmo"])
+        self.workflow_ids: list[str] = []
+
+    async def one(self, _: int) -> None:
+        gov = self.stack.gov
+        cr = await gov.SubmitChangeRequest(gapi.SubmitChangeRequestRequest(
+            parent=f"organizations/{ORG}", request_id=str(uuid.uuid4()), change_request=gpb.ChangeRequest(
+                project=next(self.projects), title="More testing", type=gpb.CHANGE_TYPE_NORMAL,
+                budget_delta=eur(2_000), schedule_delta_days=2)), metadata=self.pm, timeout=30)
+        cr = await self._until(cr.name, lambda c: bool(c.tasks))
+        await gov.DecideTask(gapi.DecideTaskRequest(name=cr.tasks[0], choice="APPROVE", comment="ok",
+                                                    request_id=str(uuid.uuid4())), metadata=self.pmo, timeout=30)
+        done = await self._until(cr.name, lambda c: c.state == gpb.CHANGE_REQUEST_STATE_APPLIED)
+        self.workflow_ids.append(done.workflow_id)
+
+    async def _until(self, name: str, ready) -> gpb.ChangeRequest:
+        deadline = time.monotonic() + WAIT_S
+        while True:
+            cr = await self.stack.gov.GetChangeRequest(gapi.GetChangeRequestRequest(name=name), metadata=self.pm,
+                                                       timeout=30)
+            if ready(cr):
+                return cr
+            if cr.state in (gpb.CHANGE_REQUEST_STATE_FAILED, gpb.CHANGE_REQUEST_STATE_REJECTED):
+                raise RuntimeError(f"{name} ended {gpb.ChangeRequestState.Name(cr.state)}: {cr.outcome_reason}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{name} stuck in {gpb.ChangeRequestState.Name(cr.state)}")
+            await asyncio.sleep(POLL_S)
+
+
+async def bare_one(stack: Stack, i: int) -> None:
+    handle = await stack.env.client.start_workflow(BareWorkflow.run, i, id=f"bare-{uuid.uuid4().hex}",
+                                                   task_queue=stack.bare_queue)
+    await handle.execute_update(BareWorkflow.approve)
+    await handle.result()
+
+
+async def steps_of(stack: Stack, workflow_id: str) -> int:
+    history = await stack.env.client.get_workflow_handle(workflow_id).fetch_history()
+    return sum(e.event_type in STEP_EVENTS for e in history.events)
+
+
+# --- the inbox ---------------------------------------------------------------------------------
+
+
+async def seed_inbox(stack: Stack, count: int) -> None:
+    now = dt.datetime.now(dt.UTC)
+    spec = ap.TaskSpec(key="approval", kind="CHANGE_APPROVAL", title="Bench task", requester="someone",
+                       candidates=ap.Candidates(roles=["pmo"]), rule=ap.ApprovalRule(), due_after_s=86400)
+    async with stack.pool.acquire() as conn:
+        for i in range(count):
+            ref = ap.ProcessRef(org=INBOX_ORG, project=f"p{i % 100}", workflow_id=f"bench/{i}", policy_version=1,
+                                process=f"organizations/{INBOX_ORG}/changeRequests/c{i}")
+            due = now + dt.timedelta(minutes=i - count // 10)  # a tenth overdue
+            task = ap.Task(id=f"t{i:06d}", spec=spec, ref=ref, created=now, due_time=due, reminder_times=[],
+                           version=1)
+            await store.upsert_task(conn, ap.TaskSync(task=task, new_events=[], pending_approvers=["role:pmo"],
+                                                      sla_state="ON_TRACK"))
+        await conn.execute("ANALYZE tasks")
+
+
+BARE_INBOX_SQL = """SELECT * FROM tasks WHERE org_id = $1 AND state IN ('OPEN', 'CLAIMED')
+                    AND pending_approvers && $2::text[] AND requester <> $3 ORDER BY due_time, id LIMIT $4"""
+
+
+async def bench_inbox(stack: Stack, samples: int) -> dict[str, list[float]]:
+    md = stack.metadata("bench-pmo", ["pmo"], INBOX_ORG)
+    out: dict[str, list[float]] = {"ListTasks": [], "bare SELECT": [], "empty RPC": []}
+    request = gapi.ListTasksRequest(parent=f"organizations/{INBOX_ORG}", assignee="me", page_size=PAGE)
+    first = await stack.gov.ListTasks(request, metadata=md, timeout=30)
+    if len(first.tasks) != PAGE:
+        raise RuntimeError(f"ListTasks returned {len(first.tasks)} tasks, expected {PAGE}")
+    for _ in range(samples):  # alternate, so drift hits all three alike
+        t0 = time.perf_counter()
+        await stack.gov.ListTasks(request, metadata=md, timeout=30)
+        out["ListTasks"].append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()
+        rows = await stack.bare_conn.fetch(BARE_INBOX_SQL, INBOX_ORG, ["bench-pmo", "role:pmo"], "bench-pmo", PAGE + 1)
+        out["bare SELECT"].append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()
+        await stack.health.Check(health_pb2.HealthCheckRequest(), timeout=30)
+        out["empty RPC"].append((time.perf_counter() - t0) * 1000)
+    assert len(rows) == PAGE + 1
+    return out
+
+
+# --- report ------------------------------------------------------------------------------------
+
+
+def table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    line = lambda cells: "| " + " | ".join(c.rjust(w) if i else c.ljust(w)  # noqa: E731
+                                           for i, (c, w) in enumerate(zip(cells, widths, strict=True))) + " |"
+    return "\n".join([line(headers), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, rows)])
+
+
+async def main(args: argparse.Namespace) -> int:
+    stack = Stack()
+    await stack.start(args)
+    try:
+        total_crs = args.rounds * args.workflows + args.concurrency
+        log(f"seeding {total_crs} projects with a first baseline")
+        crs = ChangeRequests(stack, await seed_projects(stack, total_crs))
+        log("warm-up")
+        await closed_loop(crs.one, args.concurrency, args.concurrency)
+        await closed_loop(lambda i: bare_one(stack, i), args.concurrency, args.concurrency)
+        rounds: dict[str, list[Round]] = {"change request": [], "bare workflow": []}
+        for r in range(args.rounds):
+            log(f"round {r + 1}/{args.rounds}: {args.workflows} workflows each, {args.concurrency} in flight")
+            rounds["bare workflow"].append(await closed_loop(lambda i: bare_one(stack, i), args.workflows,
+                                                             args.concurrency))
+            rounds["change request"].append(await closed_loop(crs.one, args.workflows, args.concurrency))
+        steps = {"change request": await steps_of(stack, crs.workflow_ids[-1]), "bare workflow": 2}
+        log(f"seeding {args.tasks} open tasks in the read model")
+        await seed_inbox(stack, args.tasks)
+        inbox = await bench_inbox(stack, args.samples)
+    finally:
+        await stack.stop()
+
+    rows, rates = [], {}
+    for name, rs in rounds.items():
+        lat = [x for r in rs for x in r.latencies_ms]
+        wf_rate = sum(len(r.latencies_ms) for r in rs) / sum(r.elapsed_s for r in rs)
+        rates[name] = wf_rate * steps[name]
+        rows.append([name, str(len(lat)), str(steps[name]), f"{wf_rate:.1f}",
+                     " - ".join(f"{r.rate:.1f}" for r in (min(rs, key=lambda r: r.rate), max(rs, key=lambda r: r.rate))),
+                     f"{rates[name]:.1f}", f"{ms(lat, 50):.1f}", f"{ms(lat, 99):.1f}"])
+    ratio = rates["change request"] / rates["bare workflow"]
+    print(f"\nGovernance workflows ({args.concurrency} in flight, {args.rounds} alternating rounds)")
+    print(table(["workflow", "count", "steps", "wf/s", "wf/s per round", "steps/s", "p50 ms", "p99 ms"], rows))
+    print(f"per-step rate, change request / bare = {ratio:.2f} (target >= 0.70): {'met' if ratio >= 0.7 else 'NOT met'}")
+    print("steps = activities scheduled + updates accepted in one workflow's history; a change request runs "
+          "submit → assess → approve → apply end to end")
+
+    bare_p50 = ms(inbox["bare SELECT"], 50)
+    rows = [[name, f"{ms(v, 50):.2f}", f"{ms(v, 99):.2f}", f"{ms(v, 50) / bare_p50:.2f}x"] for name, v in inbox.items()]
+    inbox_ratio = ms(inbox["ListTasks"], 50) / bare_p50
+    print(f"\nInbox: ListTasks (me, page {PAGE}) with {args.tasks} open tasks, {args.samples} samples")
+    print(table(["call", "p50 ms", "p99 ms", "p50 / bare"], rows))
+    print(f"ListTasks p50 / bare SELECT p50 = {inbox_ratio:.2f} (target <= 3): "
+          f"{'met' if inbox_ratio <= 3 else 'NOT met'}")
+    return 0
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workflows", type=int, default=100, help="workflows per round and kind")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--tasks", type=int, default=10_000, help="open tasks in the inbox")
+    parser.add_argument("--samples", type=int, default=200)
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(parse(sys.argv[1:]))))
