@@ -219,6 +219,7 @@ class Task:
     votes: list[Vote] = field(default_factory=list)
     history: list[TaskEvent] = field(default_factory=list)
     reminders_sent: int = 0
+    quorum_met: bool = False  # the rule is met and only mandatory approvers are awaited
     version: int = 0
     closed: datetime | None = None
 
@@ -249,6 +250,8 @@ class Task:
             return []
         voted = {v.voter for v in self.votes}
         mandatory = [p for p in self.spec.rule.mandatory if p not in voted]
+        if self.quorum_met:
+            return sorted(mandatory)
         if self.claimant:
             return sorted({self.claimant, *mandatory})
         labels = [p for p in self.current_candidates().pending_labels() if p not in voted]
@@ -547,12 +550,16 @@ class ApprovalBook:
 
     def _advance(self, task: Task, now: datetime) -> None:
         spec = task.spec
-        tier_votes = [v for v in task.votes if v.tier == task.tier]
-        passed = evaluate(task.tier_rule(), tier_votes, spec.positive, spec.negative)
+        mandatory = spec.rule.mandatory
+        tier = task.tier_rule()
+        # A mandatory approver's vote counts in the tier only when they are named there: their approval is
+        # required separately, so it must not also make up the tier's quorum.
+        tier_votes = [v for v in task.votes if v.tier == task.tier
+                      and (v.voter not in mandatory or v.voter in tier.candidates.people)]
+        passed = evaluate(tier, tier_votes, spec.positive, spec.negative)
         voted = {v.voter: v.choice for v in task.votes}
-        mandatory_negative = [p for p in spec.rule.mandatory if voted.get(p) in spec.negative]
-        if mandatory_negative:
-            passed = False
+        if any(voted.get(p) in (*spec.negative, ABSTAIN) for p in mandatory):
+            passed = False  # a mandatory approver who did not approve can never approve now: no wait
         if passed is None:
             return
         if passed and spec.rule.kind == RuleKind.TIERS and task.tier + 1 < len(spec.rule.tiers):
@@ -562,8 +569,9 @@ class ApprovalBook:
             task.state = TaskState.OPEN
             task.history.append(TaskEvent(now, "TIER_PASSED", detail=f"tier {task.tier} of {len(spec.rule.tiers)}"))
             return
-        if passed and any(voted.get(p) not in spec.positive for p in spec.rule.mandatory):
-            return  # the rule is met but a mandatory approver has not approved yet
+        if passed and any(voted.get(p) not in spec.positive for p in mandatory):
+            task.quorum_met = True  # the rule is met; the mandatory approvers still have to approve
+            return
         deciding = task.votes if passed else [v for v in task.votes if v.choice in spec.negative]
         self._close(task, TaskState.DECIDED, outcome_of(passed, deciding, spec.positive, spec.negative), now, "")
 
