@@ -78,6 +78,7 @@ class TaskKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TASK_KIND_CHANGE_APPROVAL: _ClassVar[TaskKind]
     TASK_KIND_POST_IMPLEMENTATION_REVIEW: _ClassVar[TaskKind]
     TASK_KIND_PHASE_GATE: _ClassVar[TaskKind]
+    TASK_KIND_GATE_CONDITION: _ClassVar[TaskKind]
 
 class TaskState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -145,6 +146,7 @@ TASK_KIND_UNSPECIFIED: TaskKind
 TASK_KIND_CHANGE_APPROVAL: TaskKind
 TASK_KIND_POST_IMPLEMENTATION_REVIEW: TaskKind
 TASK_KIND_PHASE_GATE: TaskKind
+TASK_KIND_GATE_CONDITION: TaskKind
 TASK_STATE_UNSPECIFIED: TaskState
 TASK_STATE_OPEN: TaskState
 TASK_STATE_CLAIMED: TaskState
