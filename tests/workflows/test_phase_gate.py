@@ -492,3 +492,15 @@ def test_the_view_keeps_the_contract_fields():
     assert {"name", "org", "project", "id", "requester", "from_phase", "to_phase", "state", "policy_version",
             "workflow_id", "criteria", "decision", "conditions", "reasons", "tasks", "create_time",
             "update_time"} <= names
+
+
+async def test_a_policy_with_blackout_windows_starts_a_gate(gates, new_project):
+    """Blackout windows carry plain datetimes; the gate's input must still decode inside the sandbox."""
+    from workflows.policy import BlackoutWindow
+
+    chosen = policy()
+    now = dt.datetime.now(dt.UTC)
+    chosen.blackout_windows = [BlackoutWindow("year-end", now - dt.timedelta(days=1), now + dt.timedelta(days=1))]
+    handle = await gates.request(await new_project(), gate_policy=chosen)
+    view = await until(handle, lambda v: v.state == "AWAITING_DECISION", "the gate task to open")
+    assert view.to_phase == "PLANNING"
