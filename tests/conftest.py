@@ -17,12 +17,16 @@ from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.testing import WorkflowEnvironment
 
+from pmaas.governance.v1 import governance_service_pb2_grpc
 from pmaas.projects.v1 import projects_service_pb2 as api
 from pmaas.projects.v1 import projects_service_pb2_grpc
 from pmaas.projects.v1 import resources_pb2 as pb
+from services.billing import server as billing_server
+from services.governance import server as governance_server
 from services.platform.auth import TokenAuthority
 from services.platform.settings import Settings
 from services.projects import server as projects_server
+from services.risks import server as risks_server
 from tests.support import Caller
 
 
@@ -139,3 +143,49 @@ async def time_skipping_env():
 def task_queue() -> str:
     """A fresh task queue per test, so one test's worker never picks up another's workflows."""
     return "test-" + uuid.uuid4().hex[:12]
+
+
+# --- the governance stack: RisksService, BillingService and the GovernanceService on the dev server ---
+
+
+@pytest.fixture(scope="session")
+async def risks_service(settings, database_url, authority, projects_service):
+    running = await risks_server.start(settings.model_copy(update={"projects_target": _at(projects_service)}),
+                                       database_url, "127.0.0.1:0", authority)
+    yield running
+    await running.stop()
+
+
+@pytest.fixture(scope="session")
+async def billing_service(settings, database_url, authority, projects_service):
+    running = await billing_server.start(settings.model_copy(update={"projects_target": _at(projects_service)}),
+                                         database_url, "127.0.0.1:0", authority)
+    yield running
+    await running.stop()
+
+
+@pytest.fixture(scope="session")
+def governance_settings(settings, projects_service, risks_service, billing_service):
+    """The session's settings, pointed at the session's services and a task queue of its own."""
+    return settings.model_copy(update={
+        "projects_target": _at(projects_service), "risks_target": _at(risks_service),
+        "billing_target": _at(billing_service), "temporal_task_queue": "governance-" + uuid.uuid4().hex[:12]})
+
+
+@pytest.fixture(scope="session")
+async def governance_service(governance_settings, database_url, authority, temporal_env):
+    running = await governance_server.start(governance_settings, database_url, "127.0.0.1:0", authority,
+                                            client=temporal_env.client)
+    yield running
+    await running.stop()
+
+
+@pytest.fixture(scope="session")
+async def governance_stub(governance_service):
+    channel = grpc.aio.insecure_channel(_at(governance_service))
+    yield governance_service_pb2_grpc.GovernanceServiceStub(channel)
+    await channel.close()
+
+
+def _at(running) -> str:
+    return f"127.0.0.1:{running.port}"

@@ -21,9 +21,11 @@ COMPONENTS: dict[str, str] = {
     "projects": "services.projects.server",
     "risks": "services.risks.server",
     "billing": "services.billing.server",
+    "governance": "services.governance.server",
+    "worker": "workflows.worker",
 }
 # Components that listen on `<name>_port` and answer grpc.health.v1; `pmaas dev` waits for each.
-GRPC_COMPONENTS: frozenset[str] = frozenset({"projects", "risks", "billing"})
+GRPC_COMPONENTS: frozenset[str] = frozenset({"projects", "risks", "billing", "governance"})
 
 
 class UnknownComponent(LookupError):

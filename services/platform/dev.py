@@ -187,7 +187,7 @@ def _stop(children: list[Child], timeout_s: float) -> None:
 def _endpoints(settings: Settings, db_url: str, temporal_address: str, token: str) -> str:
     host = _loopback(settings.host)
     rows = [(name, f"{host}:{settings.port_of(name)}  gRPC (health, reflection)"
-             if name in components.GRPC_COMPONENTS else "running")
+             if name in components.GRPC_COMPONENTS else _running(name, settings))
             for name in components.COMPONENTS]
     rows.append(("temporal", f"{temporal_address}  namespace {settings.temporal_namespace}"))
     if ui := embedded.temporal_ui_url(settings):
@@ -222,6 +222,12 @@ def _endpoints(settings: Settings, db_url: str, temporal_address: str, token: st
         "Other tokens: pmaas token --sub alice --org demo:pm,member --ttl 1h",
         rule,
     ])
+
+
+def _running(name: str, settings: Settings) -> str:
+    if name == "worker":
+        return f"running  Temporal task queue {settings.temporal_task_queue}"
+    return "running"
 
 
 def _loopback(host: str) -> str:

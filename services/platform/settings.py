@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     projects_target: str = ""
     risks_target: str = ""
     billing_target: str = ""
+    governance_target: str = ""
     # Deadline for one service-to-service call.
     call_timeout_s: float = Field(5.0, gt=0, le=120)
     temporal_ui_port: int = Field(8233, ge=1, le=65535)

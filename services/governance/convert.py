@@ -1,0 +1,224 @@
+"""Between the API (protos) and the workflows' dataclasses: tasks, change requests, phase gates.
+
+Workflows speak bare enum names ("OPEN", "PENDING_APPROVAL"), ISO dates, project ids and
+integer micros; the API speaks proto enums, google.type.Date/Money and resource names.
+The policy's conversion is in policy_convert.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any, TypeVar
+
+import asyncpg
+from google.protobuf import duration_pb2
+from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
+from google.type import date_pb2
+from temporalio.converter import value_to_type
+
+from pmaas.governance.v1 import resources_pb2 as pb
+from pmaas.projects.v1 import resources_pb2 as projects_pb
+from services.governance.store import CHANGE_REQUEST_PATTERN, PROJECT_PATTERN, TASK_PATTERN
+from services.platform.money import Amount
+from services.platform.resources import etag_of, to_date, to_timestamp
+from workflows import approvals as ap
+from workflows.change_request import ChangeRequestView, Impact, Route
+from workflows.phase_gate import PhaseGateView
+
+T = TypeVar("T")
+
+
+# --- small pieces ---------------------------------------------------------------------------------
+
+
+def enum_number(enum: EnumTypeWrapper, prefix: str, name: str) -> int:
+    """PHASE_ + "PLANNING" -> its number; 0 (UNSPECIFIED) for a name the API does not know."""
+    try:
+        return enum.Value(prefix + name) if name else 0
+    except ValueError:
+        return 0
+
+
+def enum_name(enum: EnumTypeWrapper, prefix: str, number: int) -> str:
+    """The bare name of a set enum value ("" for UNSPECIFIED or unknown)."""
+    if not number:
+        return ""
+    try:
+        return enum.Name(number).removeprefix(prefix)
+    except ValueError:
+        return ""
+
+
+def iso_date(value: str) -> date_pb2.Date | None:
+    return to_date(dt.date.fromisoformat(value)) if value else None
+
+
+def seconds(value: float) -> duration_pb2.Duration:
+    d = duration_pb2.Duration()
+    d.FromTimedelta(dt.timedelta(seconds=value))
+    return d
+
+
+def money(micros: int, currency: str):
+    return Amount(micros, currency).to_proto()
+
+
+def project_name(org: str, project: str) -> str:
+    return PROJECT_PATTERN.format(organization=org, project=project) if project else ""
+
+
+def task_name(org: str, task_id: str) -> str:
+    return TASK_PATTERN.format(organization=org, task=task_id)
+
+
+def load(hint: type[T], data: Any) -> T:
+    """A dataclass back from the JSON a workflow sent (as stored in a jsonb column)."""
+    return value_to_type(hint, json.loads(data) if isinstance(data, str) else data)
+
+
+def candidates(c: ap.Candidates) -> pb.Candidates:
+    return pb.Candidates(roles=c.roles, people=c.people)
+
+
+def rule(r: ap.ApprovalRule) -> pb.ApprovalRule:
+    return pb.ApprovalRule(
+        kind=enum_number(pb.RuleKind, "RULE_KIND_", r.kind), required=r.required, percent=r.percent, seats=r.seats,
+        tiers=[pb.ApprovalTier(candidates=candidates(t.candidates), kind=enum_number(pb.RuleKind, "RULE_KIND_", t.kind),
+                               required=t.required, percent=t.percent, seats=t.seats) for t in r.tiers],
+        mandatory_approvers=r.mandatory)
+
+
+def condition(c: ap.Condition) -> pb.GateCondition:
+    return pb.GateCondition(description=c.description, owner=c.owner, due_date=iso_date(c.due_date), met=c.met,
+                            met_time=to_timestamp(c.met_time))
+
+
+# --- tasks ----------------------------------------------------------------------------------------
+
+
+def _event(e: ap.TaskEvent) -> pb.TaskEvent:
+    detail = f"{e.detail}: {e.comment}" if e.detail and e.comment else (e.detail or e.comment)
+    if e.on_behalf_of:
+        detail = f"{detail} (for {e.on_behalf_of})" if detail else f"for {e.on_behalf_of}"
+    return pb.TaskEvent(event_time=to_timestamp(e.time), kind=e.kind, actor=e.actor, detail=detail)
+
+
+def task(row: asyncpg.Record, now: dt.datetime) -> pb.Task:
+    """A read-model row as the API's Task; the SLA state is as of `now`."""
+    t = load(ap.Task, row["data"])
+    ref, spec = t.ref, t.spec
+    name = task_name(ref.org, t.id)
+    return pb.Task(
+        name=name, kind=enum_number(pb.TaskKind, "TASK_KIND_", spec.kind), title=spec.title, summary=spec.summary,
+        process=ref.process, project=project_name(ref.org, ref.project), requester=spec.requester,
+        candidates=candidates(t.current_candidates()), rule=rule(spec.rule), choices=spec.choices,
+        state=enum_number(pb.TaskState, "TASK_STATE_", t.state), outcome=t.outcome, claimant=t.claimant,
+        assignee=t.assignee, pending_approvers=row["pending_approvers"],
+        decisions=[pb.TaskDecision(voter=v.voter, actor=v.actor, on_behalf_of=v.on_behalf_of, choice=v.choice,
+                                   comment=v.comment, conditions=[condition(c) for c in v.conditions],
+                                   decide_time=to_timestamp(v.time)) for v in t.votes],
+        history=[_event(e) for e in t.history], due_time=to_timestamp(t.due_time),
+        reminder_times=[to_timestamp(r) for r in t.reminder_times], escalated=t.escalated,
+        sla_state=enum_number(pb.SlaState, "SLA_STATE_", t.sla_state(now) if t.is_open else row["sla_state"]),
+        policy_version=ref.policy_version, create_time=to_timestamp(t.created),
+        update_time=to_timestamp(row["update_time"]), close_time=to_timestamp(t.closed),
+        etag=etag_of(name, row["version"]))
+
+
+# --- change requests ------------------------------------------------------------------------------
+
+
+def _impact(i: Impact) -> pb.ImpactAssessment:
+    cur = i.currency
+    return pb.ImpactAssessment(
+        current_end_date=iso_date(i.current_end_date), new_end_date=iso_date(i.new_end_date),
+        current_budget=money(i.current_budget_micros, cur), new_budget=money(i.new_budget_micros, cur),
+        budget_delta=money(i.budget_delta_micros, cur), schedule_delta_days=i.schedule_delta_days,
+        affected_milestones=i.affected_milestones, affected_assignments=i.affected_assignments,
+        cpi_before=i.cpi_before, cpi_after=i.cpi_after, spi_before=i.spi_before, spi_after=i.spi_after,
+        eac_before=money(i.eac_before_micros, cur), eac_after=money(i.eac_after_micros, cur),
+        project_etag=i.project_etag, assess_time=to_timestamp(i.assess_time))
+
+
+def route(r: Route) -> pb.ApprovalRoute:
+    return pb.ApprovalRoute(tier=r.tier, auto_approved=r.auto_approved, due_duration=seconds(r.due_s),
+                            rule=rule(r.rule), candidates=candidates(r.candidates),
+                            mandatory_approvers=r.rule.mandatory)
+
+
+def change_request(view: ChangeRequestView, version: int | None = None) -> pb.ChangeRequest:
+    """`version`: the read model's row version (the etag); None for a what-if that is not stored."""
+    cr = pb.ChangeRequest(
+        name=view.name, project=project_name(view.org, view.project), title=view.title, description=view.description,
+        type=enum_number(pb.ChangeType, "CHANGE_TYPE_", view.type), requester=view.requester,
+        state=enum_number(pb.ChangeRequestState, "CHANGE_REQUEST_STATE_", view.state),
+        policy_version=view.policy_version, tasks=[task_name(view.org, t) for t in view.tasks],
+        outcome_reason=view.outcome_reason, workflow_id=view.workflow_id,
+        create_time=to_timestamp(view.create_time), update_time=to_timestamp(view.update_time),
+        conflicts=[pb.Conflict(kind=enum_number(pb.ConflictKind, "CONFLICT_KIND_", c.kind), description=c.description,
+                               blackout=c.blackout, change_request=c.change_request, blocking=c.blocking)
+                   for c in view.conflicts])
+    i = view.input
+    if i is not None:
+        cr.catalogue_item = i.catalogue_item
+        if i.currency:
+            cr.budget_delta.CopyFrom(money(i.budget_delta_micros, i.currency))
+        cr.schedule_delta_days = i.schedule_delta_days
+        if i.new_end_date:
+            cr.new_end_date.CopyFrom(iso_date(i.new_end_date))
+        cr.scope_change = i.scope_change
+        cr.linked_risk, cr.linked_issue = i.linked_risk, i.linked_issue
+        cr.milestone_changes.extend(
+            pb.MilestoneChange(milestone=f"{cr.project}/milestones/{m.milestone}",
+                               new_due_date=iso_date(m.new_due_date)) for m in i.milestone_changes)
+    if view.impact is not None:
+        cr.impact.CopyFrom(_impact(view.impact))
+    if view.route is not None:
+        cr.route.CopyFrom(route(view.route))
+    if version is not None:
+        cr.etag = etag_of(view.name, version)
+    return cr
+
+
+def _tasks(published: list[str], in_read_model: list[str]) -> list[str]:
+    """The process's tasks: as the task read model has them (it knows a task as soon as it opens, before the
+    process publishes its view again), then any the view names that the read model has not seen."""
+    return [*in_read_model, *(t for t in published if t not in in_read_model)]
+
+
+def change_request_row(row: asyncpg.Record, task_ids: list[str]) -> pb.ChangeRequest:
+    view = load(ChangeRequestView, row["view"])
+    view.tasks = _tasks(view.tasks, task_ids)
+    return change_request(view, row["version"])
+
+
+def change_request_name(org: str, cr_id: str) -> str:
+    return CHANGE_REQUEST_PATTERN.format(organization=org, change_request=cr_id)
+
+
+# --- phase gates ----------------------------------------------------------------------------------
+
+
+def phase_gate(view: PhaseGateView, version: int | None = None) -> pb.PhaseGate:
+    gate = pb.PhaseGate(
+        name=view.name, from_phase=enum_number(projects_pb.Phase, "PHASE_", view.from_phase),
+        to_phase=enum_number(projects_pb.Phase, "PHASE_", view.to_phase),
+        state=enum_number(pb.PhaseGateState, "PHASE_GATE_STATE_", view.state), requester=view.requester,
+        criteria=[pb.CriterionResult(criterion=c.criterion, description=c.description, passed=c.passed,
+                                     required=c.required, evidence=c.evidence, evidence_values=c.evidence_values)
+                  for c in view.criteria],
+        decision=enum_number(pb.GateDecision, "GATE_DECISION_", view.decision),
+        conditions=[condition(c) for c in view.conditions], reasons=view.reasons,
+        policy_version=view.policy_version, tasks=[task_name(view.org, t) for t in view.tasks],
+        workflow_id=view.workflow_id, create_time=to_timestamp(view.create_time),
+        update_time=to_timestamp(view.update_time))
+    if version is not None:
+        gate.etag = etag_of(view.name, version)
+    return gate
+
+
+def phase_gate_row(row: asyncpg.Record, task_ids: list[str]) -> pb.PhaseGate:
+    view = load(PhaseGateView, row["view"])
+    view.tasks = _tasks(view.tasks, task_ids)
+    return phase_gate(view, row["version"])

@@ -1,0 +1,184 @@
+"""The governance policy between the API (pb.GovernancePolicy) and workflows.policy's dataclasses.
+
+Money limits are in the organization's default currency; an unset limit (or -1 days) means
+"no limit", as -1 does in the dataclasses. Input problems the dataclasses cannot represent
+(a wrong currency, an invalid timestamp, a project of another organization) are reported here
+as field violations; the rules of a usable policy are workflows.policy.validate's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from google.protobuf import duration_pb2
+
+from pmaas.governance.v1 import resources_pb2 as pb
+from pmaas.projects.v1 import resources_pb2 as projects_pb
+from services.governance.convert import candidates, enum_name, enum_number, money, project_name, rule, seconds
+from services.governance.store import PROJECT_PATTERN
+from services.platform import errors
+from services.platform import money as money_lib
+from services.platform.errors import Violations
+from services.platform.resources import to_timestamp
+from workflows import approvals as ap
+from workflows import policy as pol
+
+UPDATABLE = {"pmo_type", "change_tiers", "emergency", "standard_catalogue", "blackout_windows", "gate_criteria",
+             "gate_approval", "task_sla"}
+
+
+# --- dataclasses -> API -------------------------------------------------------------------------
+
+
+def _limit(micros: int, currency: str):
+    return None if micros < 0 else money(micros, currency)
+
+
+def _tier(t: pol.ChangeTier, currency: str) -> pb.ChangeTier:
+    return pb.ChangeTier(
+        id=t.id, max_budget_delta=_limit(t.max_budget_delta_micros, currency),
+        max_schedule_delta_days=t.max_schedule_delta_days, scope_change_allowed=t.scope_change_allowed,
+        candidates=candidates(t.candidates), rule=rule(t.rule), due_duration=seconds(t.due_s),
+        reminders=[seconds(s) for s in t.reminders_before_s],
+        on_timeout=enum_number(pb.TimeoutAction, "TIMEOUT_ACTION_", t.on_timeout),
+        escalate_to=candidates(t.escalate_to))
+
+
+def to_proto(p: pol.GovernancePolicy, org: str, currency: str, update_time: dt.datetime | None,
+             etag: str) -> pb.GovernancePolicy:
+    g = p.gate_approval
+    return pb.GovernancePolicy(
+        name=f"organizations/{org}/governancePolicy", version=p.version,
+        pmo_type=enum_number(projects_pb.PmoType, "PMO_TYPE_", p.pmo_type),
+        change_tiers=[_tier(t, currency) for t in p.change_tiers], emergency=_tier(p.emergency, currency),
+        standard_catalogue=[pb.StandardChange(id=s.id, title=s.title, description=s.description,
+                                              max_budget_delta=money(s.max_budget_delta_micros, currency),
+                                              max_schedule_delta_days=s.max_schedule_delta_days)
+                            for s in p.standard_catalogue],
+        blackout_windows=[pb.BlackoutWindow(id=w.id, start_time=to_timestamp(w.start), end_time=to_timestamp(w.end),
+                                            project=project_name(org, w.project), reason=w.reason)
+                          for w in p.blackout_windows],
+        gate_criteria=[pb.GateCriteria(
+            methodology=enum_number(projects_pb.Methodology, "METHODOLOGY_", c.methodology),
+            phase=enum_number(projects_pb.Phase, "PHASE_", c.phase),
+            criteria=[pb.GateCriterion(id=x.id, required=x.required, threshold=x.threshold) for x in c.criteria])
+            for c in p.gate_criteria],
+        gate_approval=pb.GateApproval(
+            candidates=candidates(g.candidates), rule=rule(g.rule), due_duration=seconds(g.due_s),
+            reminders=[seconds(s) for s in g.reminders_before_s],
+            on_timeout=enum_number(pb.TimeoutAction, "TIMEOUT_ACTION_", g.on_timeout),
+            escalate_to=candidates(g.escalate_to)),
+        task_sla=seconds(p.task_sla_s), update_time=to_timestamp(update_time), etag=etag)
+
+
+# --- API -> dataclasses -------------------------------------------------------------------------
+
+
+class _Reader:
+    """Reads one pb.GovernancePolicy, collecting violations under `governance_policy.`."""
+
+    def __init__(self, org: str, currency: str, v: Violations) -> None:
+        self.org, self.currency, self.v = org, currency, v
+
+    def path(self, p: str) -> str:
+        return f"governance_policy.{p}"
+
+    def seconds(self, d: duration_pb2.Duration, path: str) -> float:
+        if d.seconds < 0 or d.nanos < 0 or d.nanos > 999_999_999:
+            self.v.add(self.path(path), "must be a non-negative duration")
+            return 0.0
+        return d.seconds + d.nanos / 1e9
+
+    def limit(self, msg, field: str, path: str, *, unlimited: bool) -> int:
+        """Micros of a money limit; -1 when unset and `unlimited` allows that."""
+        if not msg.HasField(field):
+            if unlimited:
+                return -1
+            self.v.add(self.path(path), "is required")
+            return 0
+        amount = money_lib.from_proto(getattr(msg, field), self.path(path), self.v)
+        if amount is None:
+            return 0
+        if amount.currency != self.currency:
+            self.v.add(self.path(f"{path}.currency_code"),
+                       f"must be {self.currency}, the organization's currency")
+        return amount.micros
+
+    def candidates(self, c: pb.Candidates) -> ap.Candidates:
+        return ap.Candidates(roles=list(c.roles), people=list(c.people))
+
+    def rule(self, r: pb.ApprovalRule) -> ap.ApprovalRule:
+        return ap.ApprovalRule(
+            kind=enum_name(pb.RuleKind, "RULE_KIND_", r.kind), required=r.required, percent=r.percent,
+            seats=r.seats, mandatory=list(r.mandatory_approvers),
+            tiers=[ap.ApprovalTier(self.candidates(t.candidates), enum_name(pb.RuleKind, "RULE_KIND_", t.kind),
+                                   t.required, t.percent, t.seats) for t in r.tiers])
+
+    def timeout(self, number: int) -> str:
+        return enum_name(pb.TimeoutAction, "TIMEOUT_ACTION_", number)
+
+    def tier(self, t: pb.ChangeTier, path: str) -> pol.ChangeTier:
+        return pol.ChangeTier(
+            id=t.id, max_budget_delta_micros=self.limit(t, "max_budget_delta", f"{path}.max_budget_delta",
+                                                        unlimited=True),
+            max_schedule_delta_days=t.max_schedule_delta_days if t.max_schedule_delta_days >= 0 else -1,
+            scope_change_allowed=t.scope_change_allowed, candidates=self.candidates(t.candidates),
+            rule=self.rule(t.rule), due_s=self.seconds(t.due_duration, f"{path}.due_duration"),
+            reminders_before_s=[self.seconds(r, f"{path}.reminders[{i}]") for i, r in enumerate(t.reminders)],
+            on_timeout=self.timeout(t.on_timeout), escalate_to=self.candidates(t.escalate_to))
+
+    def time(self, msg, field: str, path: str) -> dt.datetime:
+        if not msg.HasField(field):
+            self.v.add(self.path(path), "is required")
+            return dt.datetime.min.replace(tzinfo=dt.UTC)
+        return getattr(msg, field).ToDatetime(tzinfo=dt.UTC)
+
+    def project(self, name: str, path: str) -> str:
+        if not name:
+            return ""
+        try:
+            parts = PROJECT_PATTERN.parse(name, self.path(path))
+        except errors.ApiError as exc:
+            self.v.items.extend(exc.violations)
+            return ""
+        if parts["organization"] != self.org:
+            self.v.add(self.path(path), f"must be a project of organizations/{self.org}")
+        return parts["project"]
+
+
+def from_proto(msg: pb.GovernancePolicy, org: str, currency: str, base: pol.GovernancePolicy,
+               v: Violations) -> pol.GovernancePolicy:
+    """The policy `msg` describes; what the API does not carry (the post-implementation review) from `base`."""
+    r = _Reader(org, currency, v)
+    g = msg.gate_approval
+    return pol.GovernancePolicy(
+        version=base.version, pmo_type=enum_name(projects_pb.PmoType, "PMO_TYPE_", msg.pmo_type),
+        change_tiers=[r.tier(t, f"change_tiers[{i}]") for i, t in enumerate(msg.change_tiers)],
+        emergency=r.tier(msg.emergency, "emergency"),
+        standard_catalogue=[pol.StandardChange(
+            id=s.id, title=s.title, description=s.description,
+            max_budget_delta_micros=r.limit(s, "max_budget_delta", f"standard_catalogue[{i}].max_budget_delta",
+                                            unlimited=False),
+            max_schedule_delta_days=s.max_schedule_delta_days) for i, s in enumerate(msg.standard_catalogue)],
+        blackout_windows=[pol.BlackoutWindow(
+            id=w.id, start=r.time(w, "start_time", f"blackout_windows[{i}].start_time"),
+            end=r.time(w, "end_time", f"blackout_windows[{i}].end_time"),
+            project=r.project(w.project, f"blackout_windows[{i}].project"), reason=w.reason)
+            for i, w in enumerate(msg.blackout_windows)],
+        gate_criteria=[pol.GateCriteria(
+            methodology=enum_name(projects_pb.Methodology, "METHODOLOGY_", c.methodology),
+            phase=enum_name(projects_pb.Phase, "PHASE_", c.phase),
+            criteria=[pol.GateCriterion(x.id, x.required, x.threshold) for x in c.criteria])
+            for c in msg.gate_criteria],
+        gate_approval=pol.GateApproval(
+            candidates=r.candidates(g.candidates), rule=r.rule(g.rule),
+            due_s=r.seconds(g.due_duration, "gate_approval.due_duration"),
+            reminders_before_s=[r.seconds(d, f"gate_approval.reminders[{i}]") for i, d in enumerate(g.reminders)],
+            on_timeout=r.timeout(g.on_timeout), escalate_to=r.candidates(g.escalate_to)),
+        post_review=base.post_review,
+        task_sla_s=r.seconds(msg.task_sla, "task_sla"))
+
+
+def violations_of(p: pol.GovernancePolicy) -> list[tuple[str, str]]:
+    """workflows.policy.validate's findings, as paths of the UpdateGovernancePolicy request."""
+    return [(f"governance_policy.{path}", why) for path, why in pol.validate(p)]

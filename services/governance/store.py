@@ -1,0 +1,354 @@
+"""The governance schema: every SQL statement of the GovernanceService and of its read-model activities.
+
+Rows written by the workflows (tasks, processes) carry a `version` that only grows: an upsert
+writes only a newer version, and appends that version's new events to the organization's audit
+chain in the same transaction, so a retried activity neither regresses a row nor audits twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from temporalio.converter import AdvancedJSONEncoder
+
+from pmaas.governance.v1 import resources_pb2 as pb
+from services.platform import audit, errors, filters, pagination
+from services.platform.auth import SERVICE_SUBJECT
+from services.platform.filters import Field
+from services.platform.mutations import current_trace_id
+from services.platform.resources import ID_RE, ID_RULE, Pattern, etag_of, to_timestamp
+from services.platform.tables import Table
+from workflows.approvals import ProcessSync, TaskEvent, TaskSync
+
+# Ids the workflows derive (workflows/ids.py: hex digests) may start with a digit, unlike client-chosen ids.
+DERIVED_ID_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+@dataclass(frozen=True)
+class DerivedPattern(Pattern):
+    """A resource name whose last segment is a derived id (task, change request, phase gate)."""
+
+    def parse(self, name: str, field: str = "name") -> dict[str, str]:
+        match = self.regex.match(name or "")
+        if not match:
+            raise errors.bad_field(field, f"must be a resource name like {self.template}" if name
+                                   else f"is required ({self.template})")
+        *parents, last = match.groupdict().values()
+        for part in parents:
+            if not ID_RE.match(part):
+                raise errors.bad_field(field, f"{part!r} in {name!r} {ID_RULE}")
+        if not DERIVED_ID_RE.match(last):
+            raise errors.bad_field(field, f"{last!r} in {name!r} is not an id this service gave out")
+        return match.groupdict()
+
+
+ORG_PATTERN = Pattern("organizations/{organization}")
+PROJECT_PATTERN = Pattern("organizations/{organization}/projects/{project}")
+TASK_PATTERN = DerivedPattern("organizations/{organization}/tasks/{task}")
+DELEGATION_PATTERN = Pattern("organizations/{organization}/delegations/{delegation}")
+CHANGE_REQUEST_PATTERN = DerivedPattern("organizations/{organization}/changeRequests/{change_request}")
+PHASE_GATE_PATTERN = DerivedPattern("organizations/{organization}/projects/{project}/phaseGates/{phase_gate}")
+POLICY_PATTERN = Pattern("organizations/{organization}/governancePolicy")
+
+# Process states after which nothing more happens (the `open` column is their negation).
+CLOSED_PROCESS_STATES = {
+    "change_request": frozenset({"COMPLETED", "REJECTED", "CHANGES_REQUESTED", "WITHDRAWN", "FAILED"}),
+    "phase_gate": frozenset({"PASSED", "RECYCLED", "KILLED", "FAILED"}),
+}
+
+
+def to_json(value: Any) -> str:
+    """JSON as Temporal's default converter writes it (dataclasses as objects, datetimes as ISO text)."""
+    return json.dumps(value, cls=AdvancedJSONEncoder, separators=(",", ":"))
+
+
+# --- filters: the API speaks proto enum names and resource names, the rows hold workflow strings ---
+
+
+@dataclass(frozen=True)
+class EnumName(Field):
+    """An enum filter (e.g. `state = TASK_STATE_OPEN`) on a column holding the bare name (`OPEN`)."""
+
+    prefix: str = ""
+
+    def convert(self, raw: str, quoted: bool) -> Any:
+        number = super().convert(raw, quoted)
+        return self.enum.values_by_number[number].name.removeprefix(self.prefix)
+
+
+@dataclass(frozen=True)
+class ProjectRef(Field):
+    """`project = "organizations/acme/projects/erp"` (or just `erp`) on a column holding the project id."""
+
+    def convert(self, raw: str, quoted: bool) -> Any:
+        return raw.rsplit("/", 1)[-1] if raw.startswith("organizations/") else raw
+
+
+def _enum(column: str, descriptor, prefix: str) -> EnumName:
+    return EnumName(column, "enum", descriptor, prefix)
+
+
+TASK_FILTERS = {
+    "project": ProjectRef("project"),
+    "kind": _enum("kind", pb.TaskKind.DESCRIPTOR, "TASK_KIND_"),
+    "state": _enum("state", pb.TaskState.DESCRIPTOR, "TASK_STATE_"),
+    "process": Field("process"),
+}
+CHANGE_REQUEST_FILTERS = {
+    "project": ProjectRef("project"),
+    "state": _enum("state", pb.ChangeRequestState.DESCRIPTOR, "CHANGE_REQUEST_STATE_"),
+    "type": _enum("type", pb.ChangeType.DESCRIPTOR, "CHANGE_TYPE_"),
+    "requester": Field("requester"),
+}
+PHASE_GATE_FILTERS = {
+    "state": _enum("state", pb.PhaseGateState.DESCRIPTOR, "PHASE_GATE_STATE_"),
+    "requester": Field("requester"),
+}
+
+
+
+def delegation(row: asyncpg.Record) -> pb.Delegation:
+    name = DELEGATION_PATTERN.format(organization=row["org_id"], delegation=row["id"])
+    return pb.Delegation(name=name, delegator=row["delegator"], delegate=row["delegate"],
+                         start_time=to_timestamp(row["start_time"]), end_time=to_timestamp(row["end_time"]),
+                         reason=row["reason"], roles=row["roles"], create_time=to_timestamp(row["create_time"]),
+                         etag=etag_of(name, row["version"]))
+
+
+DELEGATIONS = Table("delegations", DELEGATION_PATTERN, ("org_id", "id"), {
+    "delegator": Field("delegator"),
+    "delegate": Field("delegate"),
+}, to_proto=delegation)
+
+
+# --- policy versions ----------------------------------------------------------------------------
+
+
+async def current_policy(conn: asyncpg.Connection, org: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM policy_versions WHERE org_id = $1 ORDER BY version DESC LIMIT 1", org)
+
+
+async def lock_policy(conn: asyncpg.Connection, org: str) -> None:
+    """Serialize policy updates of one organization until commit (each takes the next version)."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('policy:' || $1))", org)
+
+
+async def insert_policy(conn: asyncpg.Connection, org: str, version: int, pmo_type: str, currency: str,
+                        body: str, author: str) -> asyncpg.Record:
+    return await conn.fetchrow(
+        """INSERT INTO policy_versions (org_id, version, pmo_type, currency, body, author)
+           VALUES ($1, $2, $3, $4, $5::jsonb, $6) RETURNING *""",
+        org, version, pmo_type, currency, body, author)
+
+
+# --- delegations --------------------------------------------------------------------------------
+
+
+async def active_delegations(conn: asyncpg.Connection, org: str, delegate: str,
+                             now: dt.datetime) -> list[asyncpg.Record]:
+    """Whose approvals `delegate` holds at `now`."""
+    return await conn.fetch(
+        """SELECT delegator, roles FROM delegations
+           WHERE org_id = $1 AND delegate = $2 AND end_time > $3 AND start_time <= $3
+           ORDER BY delegator""", org, delegate, now)
+
+
+async def lock_delegator(conn: asyncpg.Connection, org: str, delegator: str) -> None:
+    """Serialize one person's delegation changes, so two overlapping ones cannot both be set."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('delegation:' || $1 || ':' || $2))", org, delegator)
+
+
+async def overlapping_delegation(conn: asyncpg.Connection, org: str, delegator: str, start: dt.datetime,
+                                 end: dt.datetime) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """SELECT * FROM delegations WHERE org_id = $1 AND delegator = $2 AND start_time < $4 AND end_time > $3
+           ORDER BY start_time LIMIT 1""", org, delegator, start, end)
+
+
+# --- read model: tasks --------------------------------------------------------------------------
+
+
+def _camel(kind: str) -> str:
+    return "".join(part.capitalize() for part in kind.lower().split("_"))
+
+
+def _event_audit(org: str, action: str, resource: str, event: TaskEvent, trace_id: str,
+                 **detail: object) -> audit.AuditEvent:
+    body = {"event_time": event.time.isoformat(), "detail": event.detail, **detail}
+    if event.comment:
+        body["comment"] = event.comment
+    return audit.AuditEvent(org_id=org, actor=event.actor or SERVICE_SUBJECT, action=action, resource=resource,
+                            trace_id=trace_id, detail=body, on_behalf_of=event.on_behalf_of)
+
+
+async def upsert_task(conn: asyncpg.Connection, sync: TaskSync) -> bool:
+    """Write the task if this version is newer than the stored one and audit its new events;
+    False when it was not (a retry, or an older write arriving late): nothing is written then."""
+    task, ref = sync.task, sync.task.ref
+    async with conn.transaction():
+        written = await conn.fetchval(
+            """INSERT INTO tasks AS t (org_id, id, workflow_id, kind, process, project, requester, state, title,
+                                       pending_approvers, due_time, sla_state, version, data, create_time,
+                                       close_time)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15, $16)
+               ON CONFLICT (org_id, id) DO UPDATE SET
+                   state = excluded.state, title = excluded.title, pending_approvers = excluded.pending_approvers,
+                   due_time = excluded.due_time, sla_state = excluded.sla_state, version = excluded.version,
+                   data = excluded.data, update_time = now(), close_time = excluded.close_time
+               WHERE t.version < excluded.version
+               RETURNING true""",
+            ref.org, task.id, ref.workflow_id, task.spec.kind, ref.process, ref.project, task.spec.requester,
+            task.state, task.spec.title, sync.pending_approvers, task.due_time, sync.sla_state, task.version,
+            to_json(task), task.created, task.closed)
+        if not written:
+            return False
+        name = TASK_PATTERN.format(organization=ref.org, task=task.id)
+        trace_id = current_trace_id()
+        for event in sync.new_events:
+            await audit.append(conn, _event_audit(ref.org, f"Task{_camel(event.kind)}", name, event, trace_id,
+                                                  process=ref.process, version=task.version))
+        return True
+
+
+async def get_task(conn: asyncpg.Connection, org: str, task_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM tasks WHERE org_id = $1 AND id = $2", org, task_id)
+
+
+async def tasks_of(conn: asyncpg.Connection, org: str, processes: list[str]) -> dict[str, list[str]]:
+    """Task ids of each process, oldest first (the read model knows a task as soon as it opens)."""
+    rows = await conn.fetch(
+        """SELECT process, id FROM tasks WHERE org_id = $1 AND process = ANY($2::text[])
+           ORDER BY process, create_time, id""", org, processes)
+    out: dict[str, list[str]] = {}
+    for r in rows:
+        out.setdefault(r["process"], []).append(r["id"])
+    return out
+
+
+@dataclass(frozen=True)
+class TaskQuery:
+    org: str
+    labels: list[str] | None  # an inbox: tasks pending any of these labels; None: every task
+    not_requested_by: str  # an inbox leaves out the caller's own requests (they may not decide them)
+    include_closed: bool
+    filter_text: str
+    after: tuple[dt.datetime, str] | None  # keyset: the last (due_time, id) of the previous page
+    limit: int
+
+
+async def list_tasks(conn: asyncpg.Connection, q: TaskQuery) -> list[asyncpg.Record]:
+    """Tasks in due order (overdue ones are due earliest, so they come first), then by id."""
+    args: list[Any] = [q.org]
+    where = ["org_id = $1"]
+    if not q.include_closed:
+        where.append("state IN ('OPEN', 'CLAIMED')")  # matches the partial index tasks_open_by_due
+    if q.labels is not None:
+        args += [q.labels, q.not_requested_by]
+        where.append(f"pending_approvers && ${len(args) - 1}::text[] AND requester <> ${len(args)}")
+    if q.after is not None:
+        args += list(q.after)
+        where.append(f"(due_time, id) > (${len(args) - 1}, ${len(args)})")
+    compiled = filters.compile_filter(q.filter_text, TASK_FILTERS, len(args) + 1)
+    args += compiled.args
+    args.append(q.limit)
+    return await conn.fetch(
+        f"SELECT * FROM tasks WHERE {' AND '.join(where)} {compiled.sql} ORDER BY due_time, id LIMIT ${len(args)}",
+        *args)
+
+
+# --- read model: processes ----------------------------------------------------------------------
+
+
+async def upsert_process(conn: asyncpg.Connection, sync: ProcessSync) -> bool:
+    """As upsert_task, for one change request or phase gate."""
+    is_open = sync.state not in CLOSED_PROCESS_STATES.get(sync.kind, frozenset())
+    async with conn.transaction():
+        written = await conn.fetchval(
+            """INSERT INTO processes AS p (kind, org_id, id, project, name, workflow_id, state, open, type,
+                                           requester, policy_version, version, view)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb)
+               ON CONFLICT (org_id, id) DO UPDATE SET
+                   state = excluded.state, open = excluded.open, type = excluded.type, version = excluded.version,
+                   view = excluded.view, update_time = now()
+               WHERE p.version < excluded.version
+               RETURNING true""",
+            sync.kind, sync.org, sync.id, sync.project, sync.name, sync.workflow_id, sync.state, is_open,
+            str(sync.view.get("type", "")), sync.requester, sync.policy_version, sync.version, to_json(sync.view))
+        if not written:
+            return False
+        trace_id = current_trace_id()
+        for event in sync.new_events:
+            await audit.append(conn, _event_audit(sync.org, f"{_camel(sync.kind)}{_camel(event.kind)}", sync.name,
+                                                  event, trace_id, state=sync.state, version=sync.version))
+        return True
+
+
+async def get_process(conn: asyncpg.Connection, org: str, kind: str, process_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM processes WHERE org_id = $1 AND id = $2 AND kind = $3",
+                               org, process_id, kind)
+
+
+async def list_processes(conn: asyncpg.Connection, org: str, kind: str, project: str | None, filter_text: str,
+                         fields: dict[str, Field], page: pagination.Page) -> list[asyncpg.Record]:
+    """One keyset page (by seq) of one kind of process, optionally of one project."""
+    args: list[Any] = [org, kind, page.after_seq]
+    where = "org_id = $1 AND kind = $2 AND seq > $3"
+    if project is not None:
+        args.append(project)
+        where += f" AND project = ${len(args)}"
+    compiled = filters.compile_filter(filter_text, fields, len(args) + 1)
+    args += compiled.args
+    args.append(page.size + 1)
+    return await conn.fetch(
+        f"SELECT * FROM processes WHERE {where} {compiled.sql} ORDER BY seq LIMIT ${len(args)}", *args)
+
+
+async def open_processes(conn: asyncpg.Connection, org: str, kind: str, project: str, exclude_id: str) -> list[str]:
+    rows = await conn.fetch(
+        """SELECT name FROM processes WHERE org_id = $1 AND kind = $2 AND project = $3 AND open AND id <> $4
+           ORDER BY seq""", org, kind, project, exclude_id)
+    return [r["name"] for r in rows]
+
+
+# --- refused attempts and notifications ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RefusedAttempt:
+    org: str
+    actor: str
+    on_behalf_of: str  # delegators whose approvals the actor held, comma-separated
+    method: str
+    target: str
+    reason: str
+    message: str
+
+
+async def record_refusal(conn: asyncpg.Connection, attempt: RefusedAttempt) -> None:
+    """Keep the attempt and append it to the audit chain, in one transaction."""
+    trace_id = current_trace_id()
+    async with conn.transaction():
+        await conn.execute(
+            """INSERT INTO refused_attempts (org_id, actor, on_behalf_of, method, target, reason, message, trace_id)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
+            attempt.org, attempt.actor, attempt.on_behalf_of, attempt.method, attempt.target, attempt.reason,
+            attempt.message, trace_id)
+        await audit.append(conn, audit.AuditEvent(
+            org_id=attempt.org, actor=attempt.actor, action=f"{attempt.method}Refused", resource=attempt.target,
+            trace_id=trace_id, detail={"reason": attempt.reason, "message": attempt.message},
+            on_behalf_of=attempt.on_behalf_of))
+
+
+async def insert_notification(conn: asyncpg.Connection, org: str, idempotency_key: str, kind: str, subject: str,
+                              recipients: list[str], message: str) -> bool:
+    """False when this notification was already recorded (a retried activity)."""
+    return bool(await conn.fetchval(
+        """INSERT INTO notifications (org_id, idempotency_key, kind, subject, recipients, message)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING RETURNING true""",
+        org, idempotency_key, kind, subject, recipients, message))

@@ -1,0 +1,71 @@
+"""Activities that keep the governance read model and audit chain current, and the notifications outbox.
+
+Deviation from ARCHITECTURE.md's import rule (activities import only protos and
+services.platform.{clients,errors,names,settings,telemetry}): this module imports
+services.governance.store, because the task and process read models, the notifications outbox
+and the governance audit chain are the governance service's own schema, written here on its
+behalf. No other activity module does this.
+
+Each write is guarded by the row's version: a retried activity (or one arriving after a newer
+one) writes nothing and appends nothing to the audit chain.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import asyncpg
+from temporalio import activity
+
+from services.governance import store
+from workflows.approvals import (
+    NOTIFY,
+    OPEN_PROCESSES,
+    SYNC_PROCESS,
+    SYNC_TASK,
+    Notification,
+    OpenProcessesQuery,
+    ProcessSync,
+    TaskSync,
+)
+
+log = logging.getLogger(__name__)
+
+
+class GovernanceActivities:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool  # a pool on the governance schema
+
+    @activity.defn(name=SYNC_TASK)
+    async def sync_task(self, sync: TaskSync) -> bool:
+        async with self.pool.acquire() as conn:
+            written = await store.upsert_task(conn, sync)
+        if not written:
+            log.info("task version already stored", extra={"task": sync.task.id, "version": sync.task.version})
+        return written
+
+    @activity.defn(name=SYNC_PROCESS)
+    async def sync_process(self, sync: ProcessSync) -> bool:
+        async with self.pool.acquire() as conn:
+            written = await store.upsert_process(conn, sync)
+        if not written:
+            log.info("process version already stored", extra={"process": sync.name, "version": sync.version})
+        return written
+
+    @activity.defn(name=NOTIFY)
+    async def notify(self, note: Notification) -> bool:
+        async with self.pool.acquire() as conn:
+            new = await store.insert_notification(conn, note.org, note.idempotency_key, note.kind, note.subject,
+                                                  note.recipients, note.message)
+        if new:  # delivery (mail, chat) reads the outbox; the log line is for operators
+            log.info("notification queued", extra={"org": note.org, "kind": note.kind, "subject": note.subject,
+                                                   "recipients": note.recipients})
+        return new
+
+    @activity.defn(name=OPEN_PROCESSES)
+    async def open_processes(self, query: OpenProcessesQuery) -> list[str]:
+        async with self.pool.acquire() as conn:
+            return await store.open_processes(conn, query.org, query.kind, query.project, query.exclude_id)
+
+    def all(self) -> list:
+        return [self.sync_task, self.sync_process, self.notify, self.open_processes]

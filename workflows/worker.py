@@ -1,0 +1,82 @@
+"""The Temporal worker: `pmaas serve worker`.
+
+Runs the governance workflows (change requests, phase gates) and their activities on
+settings.temporal_task_queue. Activities call the services as the governance service principal
+(its own token, naming the person in each call) and write the governance read model through a
+pool on the governance schema, which the worker migrates first (idempotent; the GovernanceService
+does the same). Stops gracefully on SIGTERM/SIGINT: no new tasks are polled, activities in flight
+get `grace_period_s`, then the channels and the pool are closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Sequence
+from datetime import timedelta
+
+import asyncpg
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from services.governance import server as governance_server
+from services.governance import temporal
+from services.platform import db, embedded, telemetry
+from services.platform.auth import TokenAuthority, service_token
+from services.platform.settings import Settings
+from workflows.activities.gates import GateActivities
+from workflows.activities.governance import GovernanceActivities
+from workflows.activities.projects import ChangeActivities
+from workflows.activities.services import ServiceCalls
+from workflows.change_request import ChangeRequestWorkflow
+from workflows.phase_gate import PhaseGateWorkflow
+
+log = logging.getLogger(__name__)
+
+WORKFLOWS: Sequence[type] = (ChangeRequestWorkflow, PhaseGateWorkflow)
+
+
+def build(client: Client, task_queue: str, pool: asyncpg.Pool, calls: ServiceCalls,
+          grace_period: timedelta = timedelta(seconds=10)) -> Worker:
+    """The worker with every governance workflow and activity (tests build it the same way)."""
+    activities = [*GovernanceActivities(pool).all(), *ChangeActivities(calls).all(), *GateActivities(calls).all()]
+    return Worker(client, task_queue=task_queue, workflows=list(WORKFLOWS), activities=activities,
+                  graceful_shutdown_timeout=grace_period)
+
+
+async def run(settings: Settings) -> None:
+    # Signals first: a stop that arrives while the worker is still starting must end it cleanly too.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    telemetry.setup("worker", log_level=settings.log_level)
+    dsn = embedded.database_url(settings)
+    conn = await asyncpg.connect(dsn)
+    try:
+        await db.migrate(conn, governance_server.SCHEMA, governance_server.MIGRATIONS)
+    finally:
+        await conn.close()
+    pool = await db.create_pool(dsn, schema=governance_server.SCHEMA, min_size=settings.db_pool_min,
+                                max_size=settings.db_pool_max, statement_timeout_ms=settings.db_statement_timeout_ms)
+    calls = ServiceCalls.connect(settings, service_token(settings, TokenAuthority(settings)))
+    try:
+        client = await temporal.connect(settings)
+        if stop.is_set():
+            return
+        worker = build(client, settings.temporal_task_queue, pool, calls, timedelta(seconds=settings.grace_period_s))
+        running = asyncio.create_task(worker.run())
+        log.info("worker polling", extra={"task_queue": settings.temporal_task_queue,
+                                          "temporal": temporal.address(settings)})
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait([running, stopping], return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if running.done():
+            running.result()  # the worker failed on its own: raise why
+        log.info("stopping: finishing the tasks in flight", extra={"grace_period_s": settings.grace_period_s})
+        await worker.shutdown()
+        await running
+    finally:
+        await calls.close()
+        await pool.close()
