@@ -104,9 +104,8 @@ def _event(e: ap.TaskEvent) -> pb.TaskEvent:
     return pb.TaskEvent(event_time=to_timestamp(e.time), kind=e.kind, actor=e.actor, detail=detail)
 
 
-def task(row: asyncpg.Record, now: dt.datetime) -> pb.Task:
-    """A read-model row as the API's Task; the SLA state is as of `now`."""
-    t = load(ap.Task, row["data"])
+def task_message(t: ap.Task, pending_approvers: list[str], version: int, update_time: dt.datetime) -> pb.Task:
+    """The API's Task for the workflow's task; stored beside it by sync_task (its SLA state as of writing)."""
     ref, spec = t.ref, t.spec
     name = task_name(ref.org, t.id)
     return pb.Task(
@@ -114,16 +113,40 @@ def task(row: asyncpg.Record, now: dt.datetime) -> pb.Task:
         process=ref.process, project=project_name(ref.org, ref.project), requester=spec.requester,
         candidates=candidates(t.current_candidates()), rule=rule(spec.rule), choices=spec.choices,
         state=enum_number(pb.TaskState, "TASK_STATE_", t.state), outcome=t.outcome, claimant=t.claimant,
-        assignee=t.assignee, pending_approvers=row["pending_approvers"],
+        assignee=t.assignee, pending_approvers=pending_approvers,
         decisions=[pb.TaskDecision(voter=v.voter, actor=v.actor, on_behalf_of=v.on_behalf_of, choice=v.choice,
                                    comment=v.comment, conditions=[condition(c) for c in v.conditions],
                                    decide_time=to_timestamp(v.time)) for v in t.votes],
         history=[_event(e) for e in t.history], due_time=to_timestamp(t.due_time),
         reminder_times=[to_timestamp(r) for r in t.reminder_times], escalated=t.escalated,
-        sla_state=enum_number(pb.SlaState, "SLA_STATE_", t.sla_state(now) if t.is_open else row["sla_state"]),
+        sla_state=enum_number(pb.SlaState, "SLA_STATE_", t.sla_state(update_time)),
         policy_version=ref.policy_version, create_time=to_timestamp(t.created),
-        update_time=to_timestamp(row["update_time"]), close_time=to_timestamp(t.closed),
-        etag=etag_of(name, row["version"]))
+        update_time=to_timestamp(update_time), close_time=to_timestamp(t.closed),
+        etag=etag_of(name, version))
+
+
+OPEN_TASK_STATES = frozenset({pb.TASK_STATE_OPEN, pb.TASK_STATE_CLAIMED})
+
+
+def task(row: asyncpg.Record, now: dt.datetime) -> pb.Task:
+    """A read-model row as the API's Task; an open task's SLA state is as of `now`."""
+    if row["api"] is not None:
+        message = pb.Task.FromString(row["api"])
+    else:
+        message = task_message(load(ap.Task, row["data"]), row["pending_approvers"], row["version"],
+                               row["update_time"])
+    if message.state in OPEN_TASK_STATES:
+        message.sla_state = sla_state(message, now)
+    return message
+
+
+def sla_state(task: pb.Task, now: dt.datetime) -> int:
+    """As workflows.approvals.Task.sla_state, on the API's fields."""
+    if now >= task.due_time.ToDatetime(dt.UTC):
+        return pb.SLA_STATE_BREACHED
+    if task.reminder_times and now >= min(r.ToDatetime(dt.UTC) for r in task.reminder_times):
+        return pb.SLA_STATE_WARNING
+    return pb.SLA_STATE_ON_TRACK
 
 
 # --- change requests ------------------------------------------------------------------------------

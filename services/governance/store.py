@@ -187,25 +187,27 @@ def _event_audit(org: str, action: str, resource: str, event: TaskEvent, trace_i
                             trace_id=trace_id, detail=body, on_behalf_of=event.on_behalf_of)
 
 
-async def upsert_task(conn: asyncpg.Connection, sync: TaskSync) -> bool:
-    """Write the task if this version is newer than the stored one and audit its new events;
-    False when it was not (a retry, or an older write arriving late): nothing is written then."""
+async def upsert_task(conn: asyncpg.Connection, sync: TaskSync, api: bytes) -> bool:
+    """Write the task (and `api`, the API's Task serialized) if this version is newer than the stored one
+    and audit its new events; False when it was not (a retry, or an older write arriving late): nothing
+    is written then."""
     task, ref = sync.task, sync.task.ref
     async with conn.transaction():
         written = await conn.fetchval(
             """INSERT INTO tasks AS t (org_id, id, workflow_id, kind, process, project, requester, state, title,
                                        pending_approvers, due_time, sla_state, version, data, create_time,
-                                       close_time)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15, $16)
+                                       close_time, api)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15, $16, $17)
                ON CONFLICT (org_id, id) DO UPDATE SET
                    state = excluded.state, title = excluded.title, pending_approvers = excluded.pending_approvers,
                    due_time = excluded.due_time, sla_state = excluded.sla_state, version = excluded.version,
-                   data = excluded.data, update_time = now(), close_time = excluded.close_time
+                   data = excluded.data, update_time = now(), close_time = excluded.close_time,
+                   api = excluded.api
                WHERE t.version < excluded.version
                RETURNING true""",
             ref.org, task.id, ref.workflow_id, task.spec.kind, ref.process, ref.project, task.spec.requester,
             task.state, task.spec.title, sync.pending_approvers, task.due_time, sync.sla_state, task.version,
-            to_json(task), task.created, task.closed)
+            to_json(task), task.created, task.closed, api)
         if not written:
             return False
         name = TASK_PATTERN.format(organization=ref.org, task=task.id)
@@ -236,6 +238,9 @@ class TaskQuery:
     org: str
     labels: list[str] | None  # an inbox: tasks pending any of these labels; None: every task
     not_requested_by: str  # an inbox leaves out the caller's own requests (they may not decide them)
+    # An inbox also holds what is pending for the people whose approvals this person holds now (their
+    # subjects and roles, from their delegations): looked up in the same statement, one round trip.
+    delegate: str | None
     include_closed: bool
     filter_text: str
     after: tuple[dt.datetime, str] | None  # keyset: the last (due_time, id) of the previous page
@@ -250,7 +255,15 @@ async def list_tasks(conn: asyncpg.Connection, q: TaskQuery) -> list[asyncpg.Rec
         where.append("state IN ('OPEN', 'CLAIMED')")  # matches the partial index tasks_open_by_due
     if q.labels is not None:
         args += [q.labels, q.not_requested_by]
-        where.append(f"pending_approvers && ${len(args) - 1}::text[] AND requester <> ${len(args)}")
+        labels, requester = f"${len(args) - 1}::text[]", f"${len(args)}"
+        if q.delegate is not None:
+            args.append(q.delegate)
+            labels = f"""({labels} || ARRAY(
+                SELECT label FROM delegations d,
+                     LATERAL unnest(d.delegator || array(SELECT 'role:' || r FROM unnest(d.roles) r)) AS label
+                WHERE d.org_id = $1 AND d.delegate = ${len(args)} AND d.start_time <= now()
+                  AND d.end_time > now()))"""
+        where.append(f"pending_approvers && {labels} AND requester <> {requester}")
     if q.after is not None:
         args += list(q.after)
         where.append(f"(due_time, id) > (${len(args) - 1}, ${len(args)})")

@@ -37,8 +37,9 @@ class TaskHandlers(GovernanceCore):
         subject = principal().subject if request.assignee == ME else ""
         page = keyset.due_page(request.page_size, request.page_token, request.parent, request.filter, request.assignee,
                                str(request.include_closed), subject)
-        labels = inbox_labels(await self.actor(org)) if request.assignee == ME else None
-        query = store.TaskQuery(org=org, labels=labels, not_requested_by=subject,
+        mine = request.assignee == ME
+        labels = inbox_labels(ap.Actor(subject, [r.value for r in principal().roles_in(org)])) if mine else None
+        query = store.TaskQuery(org=org, labels=labels, not_requested_by=subject, delegate=subject if mine else None,
                                 include_closed=request.include_closed, filter_text=request.filter, after=page.after,
                                 limit=page.size + 1)
         async with self.pool.acquire() as conn:

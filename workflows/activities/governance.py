@@ -4,7 +4,8 @@ Deviation from ARCHITECTURE.md's import rule (activities import only protos and
 services.platform.{clients,errors,names,settings,telemetry}): this module imports
 services.governance.store, because the task and process read models, the notifications outbox
 and the governance audit chain are the governance service's own schema, written here on its
-behalf. No other activity module does this.
+behalf (and services.governance.convert, to store each task as the API returns it, so the inbox
+parses instead of rebuilding). No other activity module does this.
 
 Each write is guarded by the row's version: a retried activity (or one arriving after a newer
 one) writes nothing and appends nothing to the audit chain.
@@ -12,12 +13,13 @@ one) writes nothing and appends nothing to the audit chain.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 import asyncpg
 from temporalio import activity
 
-from services.governance import store
+from services.governance import convert, store
 from workflows.approvals import (
     NOTIFY,
     OPEN_PROCESSES,
@@ -38,8 +40,9 @@ class GovernanceActivities:
 
     @activity.defn(name=SYNC_TASK)
     async def sync_task(self, sync: TaskSync) -> bool:
+        api = convert.task_message(sync.task, sync.pending_approvers, sync.task.version, dt.datetime.now(dt.UTC))
         async with self.pool.acquire() as conn:
-            written = await store.upsert_task(conn, sync)
+            written = await store.upsert_task(conn, sync, api.SerializeToString())
         if not written:
             log.info("task version already stored", extra={"task": sync.task.id, "version": sync.task.version})
         return written
