@@ -23,8 +23,6 @@ Pure rules (`evaluate`, `resolve_voter`, ...) are module functions with no
 Temporal calls, so they are unit-tested directly.
 """
 
-from __future__ import annotations
-
 import asyncio
 import enum
 from dataclasses import dataclass, field

@@ -22,8 +22,6 @@ Every state change is published to the read model with its new events for the au
 An error a retry cannot fix (non-retryable) ends the process FAILED with the reason.
 """
 
-from __future__ import annotations
-
 import asyncio
 import dataclasses
 from dataclasses import dataclass, field
@@ -197,7 +195,7 @@ class AssessInput:
         return f"organizations/{self.org}/projects/{self.project}"
 
     @classmethod
-    def of(cls, input: ChangeRequestInput) -> AssessInput:
+    def of(cls, input: ChangeRequestInput) -> "AssessInput":
         return cls(org=input.org, project=input.project, requester=input.requester.subject, currency=input.currency,
                    budget_delta_micros=input.budget_delta_micros, schedule_delta_days=input.schedule_delta_days,
                    new_end_date=input.new_end_date, scope_change=input.scope_change,

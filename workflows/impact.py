@@ -11,8 +11,6 @@ new budget and end date, computed exactly and rounded once, half to even, to mic
 Problems with the change itself raise ValueError("field: reason"), like policy.route.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 from dataclasses import dataclass
 from fractions import Fraction

@@ -24,8 +24,6 @@ requested again); KILL (the project is cancelled). Only GO and CONDITIONAL_GO mo
   before an update returns; `submitted` lets RequestPhaseGate return once the first one is there.
 """
 
-from __future__ import annotations
-
 import asyncio
 import dataclasses
 from dataclasses import dataclass, field

@@ -7,8 +7,6 @@ and keeps it to the end: a new version affects only processes started after it.
 Money amounts are integer micros of the org's currency; durations are seconds.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
 from datetime import datetime
 

@@ -23,6 +23,7 @@ from services.governance.store import CHANGE_REQUEST_PATTERN, PROJECT_PATTERN, T
 from services.platform.money import Amount
 from services.platform.resources import etag_of, to_date, to_timestamp
 from workflows import approvals as ap
+from workflows.change_request import KIND as CHANGE_REQUEST_KIND
 from workflows.change_request import ChangeRequestView, Impact, Route
 from workflows.phase_gate import PhaseGateView
 
@@ -211,9 +212,13 @@ def _tasks(published: list[str], in_read_model: list[str]) -> list[str]:
 
 
 def change_request_row(row: asyncpg.Record, task_ids: list[str]) -> pb.ChangeRequest:
-    view = load(ChangeRequestView, row["view"])
-    view.tasks = _tasks(view.tasks, task_ids)
-    return change_request(view, row["version"])
+    if row["api"] is None:
+        view = load(ChangeRequestView, row["view"])
+        view.tasks = _tasks(view.tasks, task_ids)
+        return change_request(view, row["version"])
+    message = pb.ChangeRequest.FromString(row["api"])
+    _merge_tasks(message, task_ids)
+    return message
 
 
 def change_request_name(org: str, cr_id: str) -> str:
@@ -242,6 +247,24 @@ def phase_gate(view: PhaseGateView, version: int | None = None) -> pb.PhaseGate:
 
 
 def phase_gate_row(row: asyncpg.Record, task_ids: list[str]) -> pb.PhaseGate:
-    view = load(PhaseGateView, row["view"])
-    view.tasks = _tasks(view.tasks, task_ids)
-    return phase_gate(view, row["version"])
+    if row["api"] is None:
+        view = load(PhaseGateView, row["view"])
+        view.tasks = _tasks(view.tasks, task_ids)
+        return phase_gate(view, row["version"])
+    message = pb.PhaseGate.FromString(row["api"])
+    _merge_tasks(message, task_ids)
+    return message
+
+
+def _merge_tasks(message: pb.ChangeRequest | pb.PhaseGate, task_ids: list[str]) -> None:
+    org = message.name.split("/")[1]
+    published = [name.rsplit("/", 1)[1] for name in message.tasks]
+    del message.tasks[:]
+    message.tasks.extend(task_name(org, t) for t in _tasks(published, task_ids))
+
+
+def process_message(kind: str, view: dict, version: int) -> bytes:
+    """What sync_process stores beside the view: the API message, built once per publication."""
+    if kind == CHANGE_REQUEST_KIND:
+        return change_request(load(ChangeRequestView, view), version).SerializeToString()
+    return phase_gate(load(PhaseGateView, view), version).SerializeToString()

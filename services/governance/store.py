@@ -278,21 +278,22 @@ async def list_tasks(conn: asyncpg.Connection, q: TaskQuery) -> list[asyncpg.Rec
 # --- read model: processes ----------------------------------------------------------------------
 
 
-async def upsert_process(conn: asyncpg.Connection, sync: ProcessSync) -> bool:
-    """As upsert_task, for one change request or phase gate."""
+async def upsert_process(conn: asyncpg.Connection, sync: ProcessSync, api: bytes | None = None) -> bool:
+    """As upsert_task, for one change request or phase gate (`api`: its API message, serialized)."""
     is_open = sync.state not in CLOSED_PROCESS_STATES.get(sync.kind, frozenset())
     async with conn.transaction():
         written = await conn.fetchval(
             """INSERT INTO processes AS p (kind, org_id, id, project, name, workflow_id, state, open, type,
-                                           requester, policy_version, version, view)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb)
+                                           requester, policy_version, version, view, api)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14)
                ON CONFLICT (org_id, id) DO UPDATE SET
                    state = excluded.state, open = excluded.open, type = excluded.type, version = excluded.version,
-                   view = excluded.view, update_time = now()
+                   view = excluded.view, api = excluded.api, update_time = now()
                WHERE p.version < excluded.version
                RETURNING true""",
             sync.kind, sync.org, sync.id, sync.project, sync.name, sync.workflow_id, sync.state, is_open,
-            str(sync.view.get("type", "")), sync.requester, sync.policy_version, sync.version, to_json(sync.view))
+            str(sync.view.get("type", "")), sync.requester, sync.policy_version, sync.version, to_json(sync.view),
+            api)
         if not written:
             return False
         trace_id = current_trace_id()

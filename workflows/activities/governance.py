@@ -49,8 +49,9 @@ class GovernanceActivities:
 
     @activity.defn(name=SYNC_PROCESS)
     async def sync_process(self, sync: ProcessSync) -> bool:
+        api = convert.process_message(sync.kind, sync.view, sync.version)
         async with self.pool.acquire() as conn:
-            written = await store.upsert_process(conn, sync)
+            written = await store.upsert_process(conn, sync, api)
         if not written:
             log.info("process version already stored", extra={"process": sync.name, "version": sync.version})
         return written

@@ -3,6 +3,7 @@ read-model activities that need no running process."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from google.protobuf import timestamp_pb2
@@ -19,6 +20,8 @@ from workflows.approvals import (
     TaskSpec,
     TaskSync,
 )
+from workflows.change_request import ChangeRequestView
+from workflows.phase_gate import PhaseGateView
 
 NOW = dt.datetime.now(dt.UTC)
 
@@ -50,9 +53,17 @@ def a_process(org: str, process_id: str, *, kind: str = "change_request", state:
               project: str = "apollo", version: int = 1, events: list[TaskEvent] | None = None) -> ProcessSync:
     segment = "changeRequests" if kind == "change_request" else f"projects/{project}/phaseGates"
     name = f"organizations/{org}/{segment}/{process_id}"
-    return ProcessSync(kind=kind, org=org, project=project, id=process_id, name=name,
-                       workflow_id=f"{kind}/{org}/{process_id}", state=state, requester="paula", policy_version=0,
-                       version=version, view={"name": name, "state": state, "type": "NORMAL"},
+    workflow_id = f"{kind}/{org}/{process_id}"
+    if kind == "change_request":
+        view = dataclasses.asdict(ChangeRequestView(
+            name=name, org=org, project=project, id=process_id, title="Extend", description="", type="NORMAL",
+            requester="paula", state=state, policy_version=0, workflow_id=workflow_id))
+    else:
+        view = dataclasses.asdict(PhaseGateView(
+            name=name, org=org, project=project, id=process_id, requester="paula", from_phase="PLANNING",
+            to_phase="EXECUTION", state=state, policy_version=0, workflow_id=workflow_id))
+    return ProcessSync(kind=kind, org=org, project=project, id=process_id, name=name, workflow_id=workflow_id,
+                       state=state, requester="paula", policy_version=0, version=version, view=view,
                        new_events=events or [TaskEvent(NOW, "SUBMITTED", actor="paula")])
 
 
