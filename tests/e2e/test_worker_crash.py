@@ -22,8 +22,7 @@ from pmaas.governance.v1 import resources_pb2 as gpb
 from pmaas.projects.v1 import projects_service_pb2 as papi
 from pmaas.projects.v1 import resources_pb2 as ppb
 from services.platform import audit
-from tests.services.governance.conftest import date, eur
-from tests.support import rid
+from tests.support import date, eur, rid
 
 COUNT = 50
 WAIT_S = 180.0

@@ -5,29 +5,11 @@ budgeted project, a T&M engagement on it and a consultant rate."""
 from __future__ import annotations
 
 import asyncpg
-import grpc
 import pytest
 
-from pmaas.billing.v1 import billing_service_pb2_grpc
 from pmaas.projects.v1 import projects_service_pb2 as projects_api
 from pmaas.projects.v1 import resources_pb2 as projects_pb
-from services.billing import server as billing_server
 from tests.services.billing.support import EUR, D, create_engagement, create_rate
-
-
-@pytest.fixture(scope="session")
-async def billing_service(settings, database_url, authority, projects_service):
-    billing_settings = settings.model_copy(update={"projects_target": f"127.0.0.1:{projects_service.port}"})
-    running = await billing_server.start(billing_settings, database_url, "127.0.0.1:0", authority)
-    yield running
-    await running.stop()
-
-
-@pytest.fixture(scope="session")
-async def billing_stub(billing_service):
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{billing_service.port}")
-    yield billing_service_pb2_grpc.BillingServiceStub(channel)
-    await channel.close()
 
 
 @pytest.fixture

@@ -7,8 +7,7 @@ import time
 
 from pmaas.governance.v1 import governance_service_pb2 as api
 from pmaas.governance.v1 import resources_pb2 as pb
-from tests.services.governance.conftest import eur
-from tests.support import rid
+from tests.support import eur, rid
 
 WAIT_S = 30
 

@@ -10,9 +10,8 @@ from pmaas.governance.v1 import governance_service_pb2 as api
 from pmaas.governance.v1 import governance_service_pb2_grpc
 from pmaas.governance.v1 import resources_pb2 as pb
 from services.governance import server as governance_server
-from tests.services.governance.conftest import date, eur
 from tests.services.governance.processes import a_change, change_request_in, open_task, submit, until
-from tests.support import fails, rid
+from tests.support import date, eur, fails, rid
 
 
 async def test_a_retried_submit_starts_one_process_and_returns_the_same_change_request(

@@ -8,8 +8,8 @@ import asyncpg
 from pmaas.governance.v1 import resources_pb2 as pb
 from pmaas.projects.v1 import projects_service_pb2 as projects_api
 from services.platform import audit
-from tests.services.governance.conftest import date, eur
 from tests.services.governance.processes import a_change, change_request_in, decide, open_task, submit
+from tests.support import date, eur
 
 
 async def test_an_approved_change_becomes_the_projects_new_baseline(governance_stub, projects_stub, worker, as_role,

@@ -9,8 +9,7 @@ from google.protobuf import duration_pb2, field_mask_pb2
 from pmaas.governance.v1 import governance_service_pb2 as api
 from pmaas.governance.v1 import resources_pb2 as pb
 from pmaas.projects.v1 import resources_pb2 as projects_pb
-from tests.services.governance.conftest import eur
-from tests.support import fails, rid
+from tests.support import eur, fails, rid
 
 
 def _name(org: str) -> str:
