@@ -24,6 +24,7 @@ Temporal calls, so they are unit-tested directly.
 """
 
 import asyncio
+import dataclasses
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -750,3 +751,33 @@ class OpenProcessesQuery:
     kind: str
     project: str
     exclude_id: str = ""
+
+
+class ProcessJournal:
+    """A process's own events and the publication of its view, the same way for every process: `publish`
+    sends the view (its module's view dataclass) and the events not yet audited to the read model
+    (SYNC_PROCESS), one publication at a time, so versions arrive in order."""
+
+    def __init__(self, kind: str, ref: ProcessRef, process_id: str, requester: str) -> None:
+        self.kind, self.ref, self.process_id, self.requester = kind, ref, process_id, requester
+        self.events: list[TaskEvent] = []
+        self.published = 0  # versions of the view published so far
+        self._audited = 0  # events already sent to the audit chain
+        self._lock = asyncio.Lock()
+
+    def record(self, kind: str, actor: str = "", on_behalf_of: str = "", detail: str = "", comment: str = "") -> None:
+        self.events.append(TaskEvent(workflow.now(), kind, actor=actor, on_behalf_of=on_behalf_of, detail=detail,
+                                     comment=comment))
+
+    async def publish(self, view, *, timeout: timedelta = ACTIVITY_TIMEOUT,
+                      retry: RetryPolicy = ACTIVITY_RETRY) -> None:
+        async with self._lock:
+            view.update_time = workflow.now()
+            version, upto = self.published + 1, len(self.events)
+            ref = self.ref
+            await workflow.execute_activity(SYNC_PROCESS, ProcessSync(
+                kind=self.kind, org=ref.org, project=ref.project, id=self.process_id, name=ref.process,
+                workflow_id=ref.workflow_id, state=view.state, requester=self.requester,
+                policy_version=ref.policy_version, version=version, view=dataclasses.asdict(view),
+                new_events=self.events[self._audited:upto]), start_to_close_timeout=timeout, retry_policy=retry)
+            self._audited, self.published = upto, version

@@ -22,7 +22,6 @@ Every state change is published to the read model with its new events for the au
 An error a retry cannot fix (non-retryable) ends the process FAILED with the reason.
 """
 
-import asyncio
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -35,7 +34,6 @@ from workflows import ids
 from workflows.approvals import (
     NOTIFY,
     OPEN_PROCESSES,
-    SYNC_PROCESS,
     Actor,
     ApprovalBook,
     ApprovalHandlers,
@@ -43,11 +41,10 @@ from workflows.approvals import (
     Candidates,
     Notification,
     OpenProcessesQuery,
+    ProcessJournal,
     ProcessRef,
-    ProcessSync,
     Refusal,
     Task,
-    TaskEvent,
     TaskSpec,
     refuse,
 )
@@ -327,13 +324,10 @@ class ChangeRequestWorkflow(ApprovalHandlers):
             # request never reads, it is a third of the size.
             input=dataclasses.replace(input, policy=dataclasses.replace(input.policy, gate_criteria=[])),
             create_time=now, update_time=now)
-        self.events = [TaskEvent(now, "SUBMITTED", actor=input.requester.subject,
-                                 detail=f"{input.type} change: {input.title}")]
         self.ref = ProcessRef(org=input.org, project=input.project, process=input.name,
                               workflow_id=workflow.info().workflow_id, policy_version=input.policy.version)
-        self.published = 0  # versions of the view published so far
-        self._audited = 0  # events already sent to the audit chain
-        self._lock = asyncio.Lock()  # one publication at a time, so versions arrive in order
+        self.journal = ProcessJournal(KIND, self.ref, input.id, input.requester.subject)
+        self.journal.record("SUBMITTED", actor=input.requester.subject, detail=f"{input.type} change: {input.title}")
         self._approval_key = ""  # the approval task now open (the one a withdrawal cancels)
         self._approval_count = 0
 
@@ -537,22 +531,12 @@ class ChangeRequestWorkflow(ApprovalHandlers):
             idempotency_key=f"{self.ref.workflow_id}/end"), start_to_close_timeout=READ_TIMEOUT, retry_policy=RETRY)
 
     def _event(self, kind: str, detail: str, actor: str = "") -> None:
-        self.events.append(TaskEvent(workflow.now(), kind, actor=actor, detail=detail))
+        self.journal.record(kind, actor=actor, detail=detail)
 
     async def _publish(self) -> None:
         """The view and its new events to the read model and audit chain (SYNC_PROCESS), in order."""
-        async with self._lock:
-            now = workflow.now()
-            self._view.update_time = now
-            self._view.tasks = list(self.approvals.tasks)
-            new_events, self._audited = self.events[self._audited:], len(self.events)
-            version = self.published + 1
-            await workflow.execute_activity(SYNC_PROCESS, ProcessSync(
-                kind=KIND, org=self.input.org, project=self.input.project, id=self.input.id, name=self.input.name,
-                workflow_id=self.ref.workflow_id, state=self._view.state, requester=self.input.requester.subject,
-                policy_version=self.input.policy.version, version=version, view=dataclasses.asdict(self._view),
-                new_events=new_events), start_to_close_timeout=READ_TIMEOUT, retry_policy=RETRY)
-            self.published = version
+        self._view.tasks = list(self.approvals.tasks)
+        await self.journal.publish(self._view, timeout=READ_TIMEOUT, retry=RETRY)
 
     # -- messages --
 
@@ -563,7 +547,7 @@ class ChangeRequestWorkflow(ApprovalHandlers):
     @workflow.update
     async def submitted(self) -> ChangeRequestView:
         """For update-with-start: returns once the first view is published (the read model has the request)."""
-        await workflow.wait_condition(lambda: self.published > 0)
+        await workflow.wait_condition(lambda: self.journal.published > 0)
         return self._view
 
     @workflow.update

@@ -25,7 +25,6 @@ requested again); KILL (the project is cancelled). Only GO and CONDITIONAL_GO mo
 """
 
 import asyncio
-import dataclasses
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -39,7 +38,6 @@ from workflows.approvals import (
     ACTIVITY_TIMEOUT,
     GATE_CHOICES,
     OPEN_PROCESSES,
-    SYNC_PROCESS,
     Actor,
     ApprovalBook,
     ApprovalHandlers,
@@ -47,12 +45,11 @@ from workflows.approvals import (
     Candidates,
     Condition,
     OpenProcessesQuery,
+    ProcessJournal,
     ProcessRef,
-    ProcessSync,
     Refusal,
     RuleKind,
     Task,
-    TaskEvent,
     TaskSpec,
     TimeoutAction,
     Vote,
@@ -312,11 +309,7 @@ class PhaseGateWorkflow(ApprovalHandlers):
             workflow_id=info.workflow_id, create_time=now, update_time=now)
         self._ref = ProcessRef(org=input.org, project=input.project, process=input.name,
                                workflow_id=info.workflow_id, policy_version=input.policy.version)
-        self._events: list[TaskEvent] = []
-        self._audited = 0  # process events already handed to sync_process
-        self._version = 0  # grows with every publication
-        self._published = 0  # the last version sync_process has written
-        self._publishing = asyncio.Lock()
+        self._journal = ProcessJournal(KIND, self._ref, input.id, input.requester.subject)
         self._rounds = 0  # gate tasks opened
         self._resumes = 0  # resumes accepted
         self._methodology = ""
@@ -505,8 +498,7 @@ class PhaseGateWorkflow(ApprovalHandlers):
         return f"{self._view.to_phase}" + (f"; conditions not met: {'; '.join(unmet)}" if unmet else "")
 
     def _event(self, kind: str, actor: str = "", on_behalf_of: str = "", detail: str = "", comment: str = "") -> None:
-        self._events.append(TaskEvent(workflow.now(), kind, actor=actor, on_behalf_of=on_behalf_of, detail=detail,
-                                      comment=comment))
+        self._journal.record(kind, actor=actor, on_behalf_of=on_behalf_of, detail=detail, comment=comment)
 
     async def _finish(self, state: str, event: str, detail: str) -> None:
         self._view.state = state
@@ -522,19 +514,7 @@ class PhaseGateWorkflow(ApprovalHandlers):
 
     async def _publish(self) -> None:
         """Write the view and the new process events to the read model (audited there), in version order."""
-        async with self._publishing:
-            self._version += 1
-            self._view.update_time = workflow.now()
-            view, inp = self._view, self.input
-            upto = len(self._events)
-            sync = ProcessSync(kind=KIND, org=inp.org, project=inp.project, id=inp.id, name=inp.name,
-                               workflow_id=self._ref.workflow_id, state=view.state, requester=view.requester,
-                               policy_version=view.policy_version, version=self._version,
-                               view=dataclasses.asdict(view), new_events=self._events[self._audited:upto])
-            await workflow.execute_activity(SYNC_PROCESS, sync, start_to_close_timeout=ACTIVITY_TIMEOUT,
-                                            retry_policy=ACTIVITY_RETRY)
-            self._audited = upto
-            self._published = self._version
+        await self._journal.publish(self._view, timeout=ACTIVITY_TIMEOUT, retry=ACTIVITY_RETRY)
 
     # -- messages --
 
@@ -545,7 +525,7 @@ class PhaseGateWorkflow(ApprovalHandlers):
     @workflow.update
     async def submitted(self) -> PhaseGateView:
         """A no-op for update-with-start: returns once the gate's first view is in the read model."""
-        await workflow.wait_condition(lambda: self._published > 0)
+        await workflow.wait_condition(lambda: self._journal.published > 0)
         return self._view
 
     @workflow.update
