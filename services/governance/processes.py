@@ -137,7 +137,10 @@ class ProcessHandlers(GovernanceCore):
             raise errors.ApiError(getattr(grpc.StatusCode, code, grpc.StatusCode.UNAVAILABLE),
                                   exc.type or "DEPENDENCY_ERROR", exc.message) from None
         view.tasks = []
-        return convert.change_request(view)
+        what = convert.change_request(view)
+        what.ClearField("state")  # nothing was started: the request is in no state yet
+        what.ClearField("workflow_id")
+        return what
 
     def _caller_calls(self, context) -> ServiceCalls:
         """The activities' service calls, with the caller's own token and no on-behalf-of."""

@@ -41,7 +41,7 @@ async def test_validate_only_assesses_and_routes_without_starting_anything(gover
                            validate_only=True)
     assert what_if.impact.new_budget == eur(150_000) and what_if.impact.new_end_date == date(2027, 8, 31)
     assert what_if.impact.schedule_delta_days == 62 and what_if.route.tier == "critical"
-    assert what_if.state == pb.CHANGE_REQUEST_STATE_ASSESSING and not what_if.etag
+    assert what_if.state == pb.CHANGE_REQUEST_STATE_UNSPECIFIED and not what_if.etag and not what_if.workflow_id
     assert list(what_if.route.candidates.roles) == ["pmo", "sponsor"] and what_if.route.rule.kind == pb.RULE_KIND_TIERS
     assert await db_conn.fetchval("SELECT count(*) FROM processes WHERE org_id = $1", org) == 0
     standard = await submit(governance_stub, as_role("pm", "paula"), org, a_change(
