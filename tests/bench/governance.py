@@ -10,7 +10,9 @@ approver inbox against a bare keyset SELECT, measured in the same run on the sam
    same keyset SELECT statement run bare with asyncpg on one connection; an empty gRPC call is shown
    as the floor under any RPC. Target: p50 <= 3x the bare SELECT.
 
-Everything runs in this one process (services, worker, load), so compare only within a run.
+Each service, the governance worker and the bare workflow's worker run in processes of their own
+(`pmaas serve ...`, as production runs them); this process is the load generator. Compare only
+within a run.
 """
 
 from __future__ import annotations
@@ -18,8 +20,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import os
 import secrets
 import shutil
+import signal
+import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -33,7 +39,6 @@ from google.type import date_pb2, money_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from pmaas.governance.v1 import governance_service_pb2 as gapi
 from pmaas.governance.v1 import governance_service_pb2_grpc
@@ -41,19 +46,13 @@ from pmaas.governance.v1 import resources_pb2 as gpb
 from pmaas.projects.v1 import projects_service_pb2 as papi
 from pmaas.projects.v1 import projects_service_pb2_grpc
 from pmaas.projects.v1 import resources_pb2 as ppb
-from services.billing import server as billing_server
 from services.governance import convert, store
-from services.governance import server as governance_server
 from services.platform import db, embedded
-from services.platform.auth import TokenAuthority, service_token
+from services.platform.auth import TokenAuthority
 from services.platform.settings import Settings
-from services.projects import server as projects_server
-from services.risks import server as risks_server
-from tests.bench.bare_workflow import BareWorkflow, bare_step
+from tests.bench.bare_workflow import BareWorkflow
 from tests.bench.harness import Postgres, log, percentile
 from workflows import approvals as ap
-from workflows import worker as governance_worker
-from workflows.activities.services import ServiceCalls
 from workflows.change_request import ChangeRequestView
 
 ORG = "bench-gov"
@@ -93,8 +92,20 @@ async def closed_loop(call, total: int, concurrency: int) -> Round:
     return Round(latencies, time.perf_counter() - start)
 
 
+SERVICES = ("projects", "risks", "billing", "governance")
+READY_TIMEOUT_S = 90.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 class Stack:
-    """Embedded PostgreSQL, the Temporal dev server, the four services and the worker, in this process."""
+    """Embedded PostgreSQL, the Temporal dev server, the four services and the governance worker, each
+    service and worker in a process of its own (`pmaas serve <component>`, as production runs them), and
+    the bare workflow's worker in a process of its own too; the load generator is this process."""
 
     async def start(self, args: argparse.Namespace) -> None:
         log("starting embedded PostgreSQL and the Temporal dev server")
@@ -106,47 +117,65 @@ class Stack:
         temporal = shutil.which("temporal") or str(Path(sys.executable).parent / "temporal")
         self.env = await WorkflowEnvironment.start_local(dev_server_existing_path=temporal,
                                                          dev_server_extra_args=extra)
+        ports = {name: free_port() for name in SERVICES}
+        queue = "bench-" + uuid.uuid4().hex[:8]
         self.settings = Settings(home=self.home, jwt_secret=secrets.token_urlsafe(32), log_level="WARNING",
-                                 db_pool_max=20, temporal_task_queue="bench-" + uuid.uuid4().hex[:8])
+                                 temporal_task_queue=queue, **{f"{n}_port": p for n, p in ports.items()})
         self.authority = TokenAuthority(self.settings)
+        env = {**os.environ, "PMAAS_HOME": str(self.home), "PMAAS_DATABASE_URL": self.postgres.dsn,
+               "PMAAS_TEMPORAL_ADDRESS": self.env.client.service_client.config.target_host,
+               "PMAAS_JWT_SECRET": self.settings.jwt_secret, "PMAAS_TEMPORAL_TASK_QUEUE": queue,
+               "PMAAS_LOG_LEVEL": "WARNING", "PMAAS_DB_POOL_MAX": "20",
+               **{f"PMAAS_{n.upper()}_PORT": str(p) for n, p in ports.items()}}
+        pmaas = str(Path(sys.executable).parent / "pmaas")
+        self.children: list[subprocess.Popen] = []
+        for name in SERVICES:  # in order: each migrates its schema and the later ones call the earlier
+            log(f"starting {name}")
+            self.children.append(subprocess.Popen([pmaas, "serve", name], env=env, stdout=subprocess.DEVNULL))
+            await self._ready(ports[name], name)
+        self.children.append(subprocess.Popen([pmaas, "serve", "worker"], env=env, stdout=subprocess.DEVNULL))
+        self.bare_queue = queue + "-bare"
+        self.children.append(subprocess.Popen(
+            [sys.executable, "-m", "tests.bench.bare_workflow", env["PMAAS_TEMPORAL_ADDRESS"], self.bare_queue],
+            stdout=subprocess.DEVNULL))
         dsn = self.postgres.dsn
-        self.projects = await projects_server.start(self.settings, dsn, "127.0.0.1:0", self.authority)
-        targets = self.settings.model_copy(update={"projects_target": f"127.0.0.1:{self.projects.port}"})
-        self.billing = await billing_server.start(targets, dsn, "127.0.0.1:0", self.authority)
-        self.risks = await risks_server.start(targets, dsn, "127.0.0.1:0", self.authority)
-        self.settings = targets.model_copy(update={"billing_target": f"127.0.0.1:{self.billing.port}",
-                                                   "risks_target": f"127.0.0.1:{self.risks.port}"})
-        self.governance = await governance_server.start(self.settings, dsn, "127.0.0.1:0", self.authority,
-                                                        client=self.env.client)
         self.pool = await db.create_pool(dsn, schema="governance", min_size=1, max_size=10,
                                          statement_timeout_ms=10_000)
-        self.calls = ServiceCalls.connect(self.settings, service_token(self.settings, self.authority))
-        self.worker = governance_worker.build(self.env.client, self.settings.temporal_task_queue, self.pool,
-                                              self.calls)
-        self.bare_queue = self.settings.temporal_task_queue + "-bare"
-        self.bare_worker = Worker(self.env.client, task_queue=self.bare_queue, workflows=[BareWorkflow],
-                                  activities=[bare_step])
-        self.workers = [asyncio.create_task(self.worker.run()), asyncio.create_task(self.bare_worker.run())]
-        self.channels = [grpc.aio.insecure_channel(f"127.0.0.1:{s.port}") for s in (self.projects, self.governance)]
+        self.channels = [grpc.aio.insecure_channel(f"127.0.0.1:{ports[n]}") for n in ("projects", "governance")]
         self.projects_stub = projects_service_pb2_grpc.ProjectsServiceStub(self.channels[0])
         self.gov = governance_service_pb2_grpc.GovernanceServiceStub(self.channels[1])
         self.health = health_pb2_grpc.HealthStub(self.channels[1])
         self.bare_conn = await asyncpg.connect(dsn, server_settings={"search_path": "governance,public"})
+
+    async def _ready(self, port: int, name: str) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            while True:
+                try:
+                    reply = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=2)
+                    if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                        return
+                except grpc.aio.AioRpcError:
+                    pass
+                if time.monotonic() > deadline or any(c.poll() is not None for c in self.children):
+                    raise RuntimeError(f"{name} did not start (see its output above)")
+                await asyncio.sleep(0.2)
 
     def metadata(self, sub: str, roles: list[str], org: str = ORG) -> tuple:
         return (("authorization", f"Bearer {self.authority.issue(sub, {org: roles}, 6 * 3600)}"),)
 
     async def stop(self) -> None:
         await self.bare_conn.close()
-        await self.worker.shutdown()
-        await self.bare_worker.shutdown()
-        await asyncio.gather(*self.workers, return_exceptions=True)
         for channel in self.channels:
             await channel.close()
-        await self.calls.close()
         await self.pool.close()
-        for running in (self.governance, self.risks, self.billing, self.projects):
-            await running.stop()
+        for child in reversed(self.children):
+            child.send_signal(signal.SIGTERM)
+        for child in reversed(self.children):
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                child.kill()
         await self.env.shutdown()
         self.postgres.close()
         shutil.rmtree(self.home, ignore_errors=True)
