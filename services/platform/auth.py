@@ -172,7 +172,7 @@ class TokenAuthority:
         self._signing_key: str | None = None
         self._verified: dict[str, tuple[Principal, float]] = {}
         if self.algorithm == "HS256":
-            secret = settings.jwt_secret or _dev_secret(settings.home_dir / "dev-jwt-secret")
+            secret = settings.jwt_secret or _dev_secret(dev_secret_path(settings))
             self._signing_key = secret
             self._verify_key = secret
         else:
@@ -296,6 +296,11 @@ def service_token(settings: Settings, authority: TokenAuthority) -> str:
         return authority.issue_service_token(SERVICE_TOKEN_TTL_S)
     raise SystemExit("PMAAS_GOVERNANCE_TOKEN is required with PMAAS_JWT_ALGORITHM=RS256: the identity provider "
                      f'issues the governance principal\'s token (sub {SERVICE_SUBJECT}, orgs {{"*": ["governance"]}})')
+
+
+def dev_secret_path(settings: Settings) -> Path:
+    """Where the dev HS256 secret lives (servers create it on first start); nothing is created here."""
+    return settings.home.resolve() / "dev-jwt-secret"
 
 
 def _dev_secret(path: Path) -> str:

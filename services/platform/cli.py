@@ -16,7 +16,7 @@ import typer
 from services.platform import components, embedded
 from services.platform import dev as dev_stack
 from services.platform.audit import ChainReport, verify_chain
-from services.platform.auth import PERSON_ROLES, TokenAuthority, parse_org_roles
+from services.platform.auth import PERSON_ROLES, TokenAuthority, dev_secret_path, parse_org_roles
 from services.platform.settings import load_settings
 
 # Plain tracebacks: rich ones with locals would print settings (secrets) into logs.
@@ -61,15 +61,25 @@ def token(
     org: Annotated[list[str], typer.Option(help="ORG:role[,role...]; repeat for more organizations")],
     ttl: Annotated[str, typer.Option(help="lifetime: seconds, or 30m, 12h, 7d")] = "1h",
 ) -> None:
-    """Print a signed dev token (HS256 with the secret under PMAAS_HOME)."""
+    """Print a signed dev token (HS256 with PMAAS_JWT_SECRET or the secret `pmaas dev` made under PMAAS_HOME)."""
     try:
         orgs = parse_org_roles(org)
     except ValueError as exc:
         roles = ", ".join(r.value for r in PERSON_ROLES)
         raise typer.BadParameter(f"{exc} (roles: {roles})", param_hint="--org") from None
     ttl_s = _seconds(ttl)
+    settings = load_settings()
+    secret = dev_secret_path(settings)
+    if settings.jwt_algorithm == "HS256" and not settings.jwt_secret and not secret.exists():
+        # A secret made here would sign tokens that every running server refuses.
+        typer.echo(
+            f"error: no dev secret at {secret} and PMAAS_JWT_SECRET is not set, so there is nothing to sign "
+            "a token the servers would accept. Start the stack once with this PMAAS_HOME (`make run` or "
+            "`pmaas dev` creates the secret on first start), or set PMAAS_JWT_SECRET to the secret the "
+            "servers use; with PMAAS_JWT_ALGORITHM=RS256, tokens come from the identity provider.", err=True)
+        raise typer.Exit(1)
     try:
-        typer.echo(TokenAuthority(load_settings()).issue(sub, orgs, ttl_s))
+        typer.echo(TokenAuthority(settings).issue(sub, orgs, ttl_s))
     except RuntimeError as exc:  # RS256: tokens come from the identity provider
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None

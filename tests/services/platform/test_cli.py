@@ -54,6 +54,7 @@ def home() -> Iterator[Path]:
 
 
 def test_token_verifies_and_carries_the_orgs(home):
+    TokenAuthority(Settings(home=home))  # a server's first start creates the dev secret
     done = pmaas("token", "--sub", "alice", "--org", "acme:pmo,pm", "--org", "globex:viewer", "--ttl", "30m",
                  env=cli_env(home))
 
@@ -153,3 +154,34 @@ async def test_audit_verify_passes_an_intact_chain_and_names_a_broken_link(home,
     assert intact.stdout == f"projects: organizations/{org}: 1 event, chain intact\n"
     assert broken.returncode == 1
     assert "BROKEN at event 2" in broken.stderr
+
+
+def test_token_in_a_home_without_a_dev_secret_refuses_and_creates_nothing(home):
+    done = pmaas("token", "--sub", "alice", "--org", "acme:pm", env=cli_env(home))
+
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert str(home.resolve() / "dev-jwt-secret") in done.stderr
+    assert "pmaas dev" in done.stderr and "PMAAS_JWT_SECRET" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert list(home.iterdir()) == []
+
+
+def test_token_signs_with_the_dev_secret_a_server_created(home):
+    server = TokenAuthority(Settings(home=home))
+
+    done = pmaas("token", "--sub", "alice", "--org", "acme:pm", env=cli_env(home))
+
+    assert done.returncode == 0, done.stderr
+    assert server.verify(f"Bearer {done.stdout.strip()}").orgs == {"acme": {Role.PM}}
+
+
+def test_token_signs_with_pmaas_jwt_secret_without_a_file(home):
+    secret = "a-shared-secret-of-the-servers-0123456789"
+
+    done = pmaas("token", "--sub", "alice", "--org", "acme:pm", env=cli_env(home, jwt_secret=secret))
+
+    assert done.returncode == 0, done.stderr
+    principal = TokenAuthority(Settings(home=home, jwt_secret=secret)).verify(f"Bearer {done.stdout.strip()}")
+    assert principal.subject == "alice"
+    assert list(home.iterdir()) == []
