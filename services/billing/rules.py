@@ -20,16 +20,17 @@ from typing import Any
 from pmaas.billing.v1 import resources_pb2 as pb
 from services.platform import money
 from services.platform.errors import Violations, failed_precondition
-from services.platform.resources import check_enum, check_text, from_date
+from services.platform.resources import ID_PART, check_enum, check_text, from_date
 
 NAME_MAX = 200
 NOTE_MAX = 2000
 PERSON_MAX = 128
 MINUTES_PER_DAY = 24 * 60
 MAX_PERIOD_DAYS = 366
-_HOURS = re.compile(r"^\d{1,2}(\.\d{1,2})?$")
-PROJECT_RE = re.compile(r"^organizations/([^/]+)/projects/([^/]+)$")
-MILESTONE_RE = re.compile(r"^organizations/([^/]+)/projects/([^/]+)/milestones/([^/]+)$")
+_HOURS = re.compile(r"^\d{1,2}(\.\d{1,2})?\Z")
+# Segments are ids (ID_PART), so a name cannot smuggle a newline or other text into a stored id.
+PROJECT_RE = re.compile(rf"^organizations/({ID_PART})/projects/({ID_PART})\Z")
+MILESTONE_RE = re.compile(rf"^organizations/({ID_PART})/projects/({ID_PART})/milestones/({ID_PART})\Z")
 
 
 # --- time ---------------------------------------------------------------------
@@ -114,7 +115,7 @@ def project_ids(names, org: str, field: str, v: Violations) -> list[str]:
 def engagement_columns(e: pb.Engagement, org: str, v: Violations) -> dict[str, Any]:
     check_text(e.display_name, "engagement.display_name", v, max_len=NAME_MAX, required=True)
     check_enum(e.billing_model, pb.BillingModel.DESCRIPTOR, "engagement.billing_model", v, required=True)
-    if not re.match(r"^[A-Z]{3}$", e.currency_code):
+    if not re.fullmatch(r"[A-Z]{3}", e.currency_code):
         v.add("engagement.currency_code", "is required: an ISO 4217 code of three capital letters, e.g. EUR")
     if not e.projects:
         v.add("engagement.projects", "is required: at least one project")

@@ -284,7 +284,7 @@ class BillingServicer(ResourceHandlers, billing_service_pb2_grpc.BillingServiceS
         tid = chosen_id(request.time_entry_id, "time_entry_id", v)
         check_text(person, "time_entry.person", v, max_len=rules.PERSON_MAX)
         check_text(t.role, "time_entry.role", v, max_len=rules.NAME_MAX, required=True)
-        check_text(t.note, "time_entry.note", v, max_len=rules.NOTE_MAX)
+        check_text(t.note, "time_entry.note", v, max_len=rules.NOTE_MAX, multiline=True)
         if not t.project:
             v.add("time_entry.project", "is required")
         day = from_date(t, "work_date", v, required=True, prefix="time_entry")
@@ -350,7 +350,7 @@ class BillingServicer(ResourceHandlers, billing_service_pb2_grpc.BillingServiceS
         key = TIME_ENTRIES.key_of(request.name)
         principal().require(key[0], P.TIME_APPROVE)
         v = Violations()
-        check_text(request.reason, "reason", v, max_len=rules.NOTE_MAX, required=True)
+        check_text(request.reason, "reason", v, max_len=rules.NOTE_MAX, required=True, multiline=True)
         v.raise_if_any()
         return await self._review(request, key, "RejectTimeEntry", pb.APPROVAL_STATE_REJECTED,
                                   reason=request.reason)
@@ -363,7 +363,7 @@ class BillingServicer(ResourceHandlers, billing_service_pb2_grpc.BillingServiceS
         xid = chosen_id(request.expense_id, "expense_id", v)
         check_enum(x.category, pb.ExpenseCategory.DESCRIPTOR, "expense.category", v, required=True)
         check_text(x.receipt_reference, "expense.receipt_reference", v, max_len=rules.NOTE_MAX)
-        check_text(x.note, "expense.note", v, max_len=rules.NOTE_MAX)
+        check_text(x.note, "expense.note", v, max_len=rules.NOTE_MAX, multiline=True)
         if not x.project:
             v.add("expense.project", "is required")
         day = from_date(x, "expense_date", v, required=True, prefix="expense")
@@ -459,7 +459,8 @@ class BillingServicer(ResourceHandlers, billing_service_pb2_grpc.BillingServiceS
     async def ListInvoices(self, request, context):
         parent_key = ENGAGEMENTS.key_of(request.parent, "parent")
         principal().require(parent_key[0], P.READ)
-        page = pagination.page_from_request(request.page_size, request.page_token, request.parent, request.filter)
+        page = pagination.page_from_request(request.page_size, request.page_token, request.parent, request.filter,
+                                            of=api.ListInvoicesResponse)
         async with self.pool.acquire() as conn:
             rows = await tables.list_page(conn, INVOICES, parent_key, request.filter, page)
             if not rows and page.after_seq == 0:
@@ -500,7 +501,7 @@ class BillingServicer(ResourceHandlers, billing_service_pb2_grpc.BillingServiceS
         key = self._invoice_key(invoice.name, "invoice.name")
         paths = mask_paths(invoice, request.update_mask, INVOICE_UPDATABLE, "invoice")
         v = Violations()
-        check_text(invoice.notes, "invoice.notes", v, max_len=rules.NOTE_MAX)
+        check_text(invoice.notes, "invoice.notes", v, max_len=rules.NOTE_MAX, multiline=True)
         check_text(invoice.purchase_order, "invoice.purchase_order", v, max_len=rules.NAME_MAX)
         v.raise_if_any()
 
@@ -544,7 +545,7 @@ class BillingServicer(ResourceHandlers, billing_service_pb2_grpc.BillingServiceS
     async def VoidInvoice(self, request: api.VoidInvoiceRequest, context) -> pb.Invoice:
         key = self._invoice_key(request.name)
         v = Violations()
-        check_text(request.reason, "reason", v, max_len=rules.NOTE_MAX, required=True)
+        check_text(request.reason, "reason", v, max_len=rules.NOTE_MAX, required=True, multiline=True)
         v.raise_if_any()
 
         async def change(tx: Tx, row):
@@ -564,7 +565,7 @@ class BillingServicer(ResourceHandlers, billing_service_pb2_grpc.BillingServiceS
         note = request.credit_note
         v = Violations()
         cid = chosen_id(request.credit_note_id, "credit_note_id", v)
-        check_text(note.reason, "credit_note.reason", v, max_len=rules.NOTE_MAX, required=True)
+        check_text(note.reason, "credit_note.reason", v, max_len=rules.NOTE_MAX, required=True, multiline=True)
         if note.HasField("amount"):
             money.from_proto(note.amount, "credit_note.amount", v)
         else:

@@ -45,7 +45,7 @@ class DelegationHandlers(GovernanceCore):
                 v.add("delegation.end_time", f"a delegation lasts at most {MAX_PERIOD.days} days")
             elif end <= now:
                 v.add("delegation.end_time", "is in the past")
-        check_text(d.reason, "delegation.reason", v, max_len=REASON_MAX)
+        check_text(d.reason, "delegation.reason", v, max_len=REASON_MAX, multiline=True)
         v.raise_if_any()
         roles = sorted(r.value for r in caller.roles_in(org) if r in PERSON_ROLES)
         delegation_id = new_id()

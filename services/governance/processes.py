@@ -167,7 +167,8 @@ class ProcessHandlers(GovernanceCore):
     async def ListChangeRequests(self, request: api.ListChangeRequestsRequest, context):
         org = ORG_PATTERN.parse(request.parent, "parent")["organization"]
         principal().require(org, P.READ)
-        page = pagination.page_from_request(request.page_size, request.page_token, request.parent, request.filter)
+        page = pagination.page_from_request(request.page_size, request.page_token, request.parent, request.filter,
+                                            of=api.ListChangeRequestsResponse)
         async with self.pool.acquire() as conn:
             rows = (await store.list_processes(conn, org, cr.KIND, None, request.filter,
                                                store.CHANGE_REQUEST_FILTERS, page))
@@ -181,7 +182,7 @@ class ProcessHandlers(GovernanceCore):
         org = parts["organization"]
         principal().require(org, P.CHANGE_REQUEST_SUBMIT)
         v = Violations()
-        check_text(request.reason, "reason", v, max_len=REASON_MAX)
+        check_text(request.reason, "reason", v, max_len=REASON_MAX, multiline=True)
         v.raise_if_any()
         row = await self._process_row(org, cr.KIND, parts["change_request"], request.name)
         actor = await self.actor(org)
@@ -265,7 +266,8 @@ class ProcessHandlers(GovernanceCore):
     async def ListPhaseGates(self, request: api.ListPhaseGatesRequest, context):
         org, project = self._gates_parent(request.parent)
         principal().require(org, P.READ)
-        page = pagination.page_from_request(request.page_size, request.page_token, request.parent, request.filter)
+        page = pagination.page_from_request(request.page_size, request.page_token, request.parent, request.filter,
+                                            of=api.ListPhaseGatesResponse)
         async with self.pool.acquire() as conn:
             rows = await store.list_processes(conn, org, pg.KIND, project, request.filter, store.PHASE_GATE_FILTERS,
                                               page)

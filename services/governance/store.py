@@ -26,7 +26,7 @@ from services.platform.tables import Table
 from workflows.approvals import ProcessSync, TaskEvent, TaskSync
 
 # Ids the workflows derive (workflows/ids.py: hex digests) may start with a digit, unlike client-chosen ids.
-DERIVED_ID_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+DERIVED_ID_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\Z")
 
 
 @dataclass(frozen=True)

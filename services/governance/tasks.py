@@ -36,7 +36,7 @@ class TaskHandlers(GovernanceCore):
             raise errors.bad_field("assignee", 'must be "me" (your inbox) or empty (every task of the organization)')
         subject = principal().subject if request.assignee == ME else ""
         page = keyset.due_page(request.page_size, request.page_token, request.parent, request.filter, request.assignee,
-                               str(request.include_closed), subject)
+                               str(request.include_closed), subject, of=api.ListTasksResponse)
         mine = request.assignee == ME
         labels = inbox_labels(ap.Actor(subject, [r.value for r in principal().roles_in(org)])) if mine else None
         query = store.TaskQuery(org=org, labels=labels, not_requested_by=subject, delegate=subject if mine else None,
@@ -90,7 +90,7 @@ class TaskHandlers(GovernanceCore):
     async def ReassignTask(self, request: api.ReassignTaskRequest, context) -> pb.Task:
         v = Violations()
         validation.subject(request.assignee, "assignee", v)
-        check_text(request.reason, "reason", v, max_len=REASON_MAX)
+        check_text(request.reason, "reason", v, max_len=REASON_MAX, multiline=True)
         v.raise_if_any()
         return await self._act(
             request, "ReassignTask", "reassign", P.TASK_REASSIGN,

@@ -61,8 +61,8 @@ def change_request(cr: pb.ChangeRequest, org: str, v: Violations) -> ChangeReque
     elif change_type != "STANDARD" and cr.catalogue_item:
         v.add(f"{f}.catalogue_item", "is only for CHANGE_TYPE_STANDARD")
     check_text(cr.title, f"{f}.title", v, max_len=TITLE_MAX, required=True)
-    check_text(cr.description, f"{f}.description", v, max_len=TEXT_MAX)
-    check_text(cr.scope_change, f"{f}.scope_change", v, max_len=TEXT_MAX)
+    check_text(cr.description, f"{f}.description", v, max_len=TEXT_MAX, multiline=True)
+    check_text(cr.scope_change, f"{f}.scope_change", v, max_len=TEXT_MAX, multiline=True)
     budget_micros, currency = 0, ""
     if cr.HasField("budget_delta"):
         amount = money.from_proto(cr.budget_delta, f"{f}.budget_delta", v, allow_negative=True)
@@ -97,7 +97,7 @@ def change_request(cr: pb.ChangeRequest, org: str, v: Violations) -> ChangeReque
 
 
 def comment(value: str, field: str, v: Violations) -> None:
-    check_text(value, field, v, max_len=COMMENT_MAX)
+    check_text(value, field, v, max_len=COMMENT_MAX, multiline=True)
 
 
 def subject(value: str, field: str, v: Violations) -> None:
@@ -112,7 +112,7 @@ def conditions(items, v: Violations) -> list[Condition]:
     out = []
     for i, c in enumerate(items):
         path = f"conditions[{i}]"
-        check_text(c.description, f"{path}.description", v, max_len=TEXT_MAX, required=True)
+        check_text(c.description, f"{path}.description", v, max_len=TEXT_MAX, required=True, multiline=True)
         if c.owner:
             subject(c.owner, f"{path}.owner", v)
         due = from_date(c, "due_date", v, prefix=path)

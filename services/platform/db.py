@@ -20,7 +20,7 @@ import asyncpg
 
 log = logging.getLogger(__name__)
 
-_MIGRATION_FILE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+_MIGRATION_FILE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql\Z")
 
 
 PLATFORM_MIGRATIONS = Path(__file__).parent / "migrations"

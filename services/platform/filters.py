@@ -18,6 +18,7 @@ from typing import Any
 from google.protobuf.descriptor import EnumDescriptor
 
 from services.platform import errors
+from services.platform.resources import control_character_problem
 
 _TOKEN = re.compile(r'\s*(?:(?P<op>!=|<=|>=|=|<|>)|(?P<str>"(?:[^"\\]|\\.)*")|(?P<word>[A-Za-z0-9_.:\-]+))')
 
@@ -65,6 +66,10 @@ def compile_filter(text: str, fields: dict[str, Field], first_param: int) -> Com
         return Compiled("", [])
     if len(text) > 2000:
         raise errors.bad_field("filter", "is longer than 2000 characters")
+    # No stored text holds NUL or another control character (tab and line breaks aside), so no value
+    # may either; PostgreSQL would refuse a NUL as a bind parameter.
+    if problem := control_character_problem(text, multiline=True):
+        raise errors.bad_field("filter", problem)
     tokens = _tokenize(text)
     clauses, args = [], []
     i = 0

@@ -1,10 +1,11 @@
 """grpc.aio server bootstrap shared by every service.
 
 Adds health checking (grpc.health.v1, per service name), server reflection,
-OpenTelemetry, and two interceptors: errors (ApiError -> google.rpc.Status,
-anything else -> INTERNAL without a traceback) and auth (Bearer JWT, plus
+OpenTelemetry, and three interceptors: errors (ApiError -> google.rpc.Status,
+anything else -> INTERNAL without a traceback), auth (Bearer JWT, plus
 `pmaas-on-behalf-of` from the governance principal only, ->
-`auth.current_principal`). Stops gracefully on SIGTERM/SIGINT: health turns
+`auth.current_principal`) and text (a request with NUL in any string is
+INVALID_ARGUMENT on that field). Stops gracefully on SIGTERM/SIGINT: health turns
 NOT_SERVING, new calls are refused, calls in flight get `grace_period_s`.
 """
 
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 
 import asyncpg
 import grpc
+from google.protobuf.message import Message
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 from grpc_reflection.v1alpha import reflection
@@ -66,6 +68,49 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):
                     await context.abort_with_status(rpc_status.to_status(errors.internal().to_status()))
 
             return guarded
+
+        return _wrap_unary(handler, wrap)
+
+
+def nul_field(message: Message, prefix: str = "") -> str | None:
+    """The path of the first string in `message` (nested messages, lists and maps too) holding NUL."""
+    for fd, value in message.ListFields():
+        path = f"{prefix}.{fd.name}" if prefix else fd.name
+        if fd.message_type is not None and fd.message_type.GetOptions().map_entry:
+            items = [(f"{path}[{k!r}]", k, v) for k, v in value.items()]
+        elif fd.is_repeated:
+            items = [(f"{path}[{i}]", None, v) for i, v in enumerate(value)]
+        else:
+            items = [(path, None, value)]
+        for item_path, key, item in items:
+            if isinstance(key, str) and "\0" in key:
+                return path
+            if isinstance(item, str) and "\0" in item:
+                return item_path
+            if isinstance(item, Message) and (found := nul_field(item, item_path)):
+                return found
+    return None
+
+
+class TextInterceptor(grpc.aio.ServerInterceptor):
+    """Last line for text: PostgreSQL cannot store NUL, so no request carrying one reaches a handler.
+
+    Validation (`resources.check_text`) refuses control characters field by field; this catches any
+    string it does not see (names, ids, filters, tokens, fields stored without a check).
+    """
+
+    async def intercept_service(self, continuation, details):
+        handler = await continuation(details)
+        if handler is None or details.method.startswith(_PUBLIC_PREFIXES):
+            return handler
+
+        def wrap(behavior):
+            async def checked(request, context):
+                if isinstance(request, Message) and (path := nul_field(request)):
+                    raise errors.bad_field(path, "must not contain NUL (U+0000)")
+                return await behavior(request, context)
+
+            return checked
 
         return _wrap_unary(handler, wrap)
 
@@ -128,7 +173,7 @@ async def start_server(
 ) -> tuple[grpc.aio.Server, int, health_aio.HealthServicer]:
     """Start serving; returns the server, the bound port and its health servicer."""
     server = grpc.aio.server(
-        interceptors=[aio_server_interceptor(), ErrorInterceptor(), AuthInterceptor(authority)],
+        interceptors=[aio_server_interceptor(), ErrorInterceptor(), AuthInterceptor(authority), TextInterceptor()],
         options=[("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", 8 * 1024 * 1024)],
     )
     health_servicer = health_aio.HealthServicer()

@@ -69,7 +69,8 @@ class ResourceHandlers:
             parent_key = parent.key_of(request.parent, "parent")
         principal().require(parent_key[0], Permission.READ)
         filter_text = getattr(request, "filter", "")
-        page = pagination.page_from_request(request.page_size, request.page_token, request.parent, filter_text)
+        page = pagination.page_from_request(request.page_size, request.page_token, request.parent, filter_text,
+                                            of=response)
         async with self.pool.acquire() as conn:
             rows = await tables.list_page(conn, table, parent_key, filter_text, page)
             if not rows and page.after_seq == 0 and parent is not None:

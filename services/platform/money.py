@@ -16,7 +16,7 @@ from google.type import money_pb2
 from services.platform import errors
 
 MICROS = 1_000_000
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_CURRENCY = re.compile(r"^[A-Z]{3}\Z")
 # Keep sums far from bigint overflow: 10^12 currency units.
 MAX_MICROS = 10**12 * MICROS
 

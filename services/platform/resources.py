@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from functools import cached_property
@@ -15,13 +16,29 @@ from google.type import date_pb2
 
 from services.platform import errors
 
-ID_RE = re.compile(r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
+# Patterns end in \Z, not $ (which also matches before a trailing newline: "nl\n" would pass).
+ID_PART = r"[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?"
+ID_RE = re.compile(rf"^{ID_PART}\Z")
 ID_RULE = "must be 1-63 characters of a-z, 0-9 and '-', starting with a letter and not ending with '-'"
 
 
 def check_id(value: str, field: str, violations: errors.Violations) -> None:
     if not ID_RE.match(value):
         violations.add(field, ID_RULE)
+
+
+# Text keeps its line breaks and tabs only where it may span lines; no field takes NUL (PostgreSQL
+# cannot store it) or any other control character.
+_LINE_BREAKS = frozenset("\t\n\r")
+
+
+def control_character_problem(value: str, *, multiline: bool = False) -> str | None:
+    """Why `value` cannot be stored as text (None when it can)."""
+    for i, c in enumerate(value):
+        if unicodedata.category(c) == "Cc" and not (multiline and c in _LINE_BREAKS):
+            allowed = " other than tab, line feed and carriage return" if multiline else ""
+            return f"must not contain control characters{allowed} (U+{ord(c):04X} at position {i})"
+    return None
 
 
 def new_id() -> str:
@@ -37,7 +54,7 @@ class Pattern:
 
     @cached_property
     def regex(self) -> re.Pattern[str]:
-        return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.template) + "$")
+        return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.template) + r"\Z")
 
     def parse(self, name: str, field: str = "name") -> dict[str, str]:
         match = self.regex.match(name or "")
@@ -132,14 +149,18 @@ def from_date(message: Message, field: str, violations: errors.Violations, *, re
 
 
 def check_text(value: str, field: str, violations: errors.Violations, *, max_len: int,
-               required: bool = False) -> None:
+               required: bool = False, multiline: bool = False) -> None:
+    """Length, presence, and no control characters (tab, line feed and carriage return only if `multiline`)."""
     if required and not value.strip():
         violations.add(field, "is required")
     elif len(value) > max_len:
         violations.add(field, f"is {len(value)} characters; at most {max_len}")
+    elif problem := control_character_problem(value, multiline=multiline):
+        violations.add(field, problem)
 
 
-def check_text_list(values, field: str, violations: errors.Violations, *, max_items: int, max_len: int) -> None:
+def check_text_list(values, field: str, violations: errors.Violations, *, max_items: int, max_len: int,
+                    multiline: bool = False) -> None:
     if len(values) > max_items:
         violations.add(field, f"has {len(values)} items; at most {max_items}")
     for i, value in enumerate(values):
@@ -147,6 +168,8 @@ def check_text_list(values, field: str, violations: errors.Violations, *, max_it
             violations.add(f"{field}[{i}]", "must not be blank")
         elif len(value) > max_len:
             violations.add(f"{field}[{i}]", f"is {len(value)} characters; at most {max_len}")
+        elif problem := control_character_problem(value, multiline=multiline):
+            violations.add(f"{field}[{i}]", problem)
 
 
 def check_enum(value: int, enum_descriptor, field: str, violations: errors.Violations, *,

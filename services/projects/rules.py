@@ -28,7 +28,7 @@ LONG_TEXT_MAX = 10_000
 ITEM_MAX = 1000
 ITEMS_MAX = 100
 PERSON_MAX = 128
-CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}\Z")
 DEFAULT_CURRENCY = "USD"
 
 
@@ -49,14 +49,14 @@ def organization_columns(org: pb.Organization, v: Violations) -> dict[str, Any]:
     check_text(org.display_name, "organization.display_name", v, max_len=NAME_MAX, required=True)
     check_enum(org.pmo_type, pb.PmoType.DESCRIPTOR, "organization.pmo_type", v, required=True)
     currency = org.default_currency_code or DEFAULT_CURRENCY
-    if not re.match(r"^[A-Z]{3}$", currency):
+    if not re.fullmatch(r"[A-Z]{3}", currency):
         v.add("organization.default_currency_code", "must be an ISO 4217 code of three capital letters")
     return {"display_name": org.display_name.strip(), "pmo_type": org.pmo_type, "default_currency": currency}
 
 
 def portfolio_columns(p: pb.Portfolio, v: Violations) -> dict[str, Any]:
     check_text(p.display_name, "portfolio.display_name", v, max_len=NAME_MAX, required=True)
-    check_text(p.description, "portfolio.description", v, max_len=LONG_TEXT_MAX)
+    check_text(p.description, "portfolio.description", v, max_len=LONG_TEXT_MAX, multiline=True)
     check_text_list(p.strategic_objectives, "portfolio.strategic_objectives", v, max_items=ITEMS_MAX,
                     max_len=ITEM_MAX)
     if not 0 <= p.priority_score <= 100:
@@ -81,7 +81,7 @@ def project_columns(p: pb.Project, org_id: str, default_currency: str, v: Violat
         v.add("project.code", "must be 1-32 letters, digits, '.', '_' or '-', starting with a letter or digit")
     check_text(p.display_name, "project.display_name", v, max_len=NAME_MAX, required=True)
     check_text_list(p.objectives, "project.objectives", v, max_items=ITEMS_MAX, max_len=ITEM_MAX)
-    check_text(p.scope_statement, "project.scope_statement", v, max_len=LONG_TEXT_MAX)
+    check_text(p.scope_statement, "project.scope_statement", v, max_len=LONG_TEXT_MAX, multiline=True)
     check_enum(p.methodology, pb.Methodology.DESCRIPTOR, "project.methodology", v, required=True)
     check_enum(p.status, pb.ProjectStatus.DESCRIPTOR, "project.status", v)
     currency = p.budget.currency_code if p.HasField("budget") and p.budget.currency_code else default_currency
@@ -149,7 +149,7 @@ def status_report_columns(r: pb.StatusReport, v: Violations, today: dt.date) -> 
     if not r.HasField("health"):
         v.add("status_report.health", "is required: rate schedule, scope, cost and resources")
     health = _health_columns(r.health, "status_report.health", v, required=True)
-    check_text(r.summary, "status_report.summary", v, max_len=LONG_TEXT_MAX)
+    check_text(r.summary, "status_report.summary", v, max_len=LONG_TEXT_MAX, multiline=True)
     for field in ("accomplishments", "next_steps", "key_risks"):
         check_text_list(getattr(r, field), f"status_report.{field}", v, max_items=ITEMS_MAX, max_len=ITEM_MAX)
     return {"report_date": report_date, **health, "summary": r.summary,
@@ -160,8 +160,8 @@ def status_report_columns(r: pb.StatusReport, v: Violations, today: dt.date) -> 
 def lesson_columns(lesson: pb.LessonLearned, v: Violations) -> dict[str, Any]:
     check_text(lesson.title, "lesson_learned.title", v, max_len=NAME_MAX, required=True)
     check_text(lesson.category, "lesson_learned.category", v, max_len=NAME_MAX)
-    check_text(lesson.description, "lesson_learned.description", v, max_len=LONG_TEXT_MAX)
-    check_text(lesson.recommendation, "lesson_learned.recommendation", v, max_len=LONG_TEXT_MAX)
+    check_text(lesson.description, "lesson_learned.description", v, max_len=LONG_TEXT_MAX, multiline=True)
+    check_text(lesson.recommendation, "lesson_learned.recommendation", v, max_len=LONG_TEXT_MAX, multiline=True)
     return {"title": lesson.title.strip(), "category": lesson.category, "description": lesson.description,
             "recommendation": lesson.recommendation}
 

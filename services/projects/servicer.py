@@ -120,7 +120,8 @@ class ProjectsServicer(ResourceHandlers, projects_service_pb2_grpc.ProjectsServi
     async def ListOrganizations(self, request: api.ListOrganizationsRequest, context):
         caller = principal()
         orgs = None if caller.in_every_organization else sorted(caller.orgs)
-        page = pagination.page_from_request(request.page_size, request.page_token, request.filter)
+        page = pagination.page_from_request(request.page_size, request.page_token, request.filter,
+                                            of=api.ListOrganizationsResponse)
         async with self.pool.acquire() as conn:
             rows = await tables.list_page(conn, ORGANIZATIONS, [], request.filter, page, only_ids=orgs)
         response = api.ListOrganizationsResponse(organizations=[store.organization(r) for r in rows[: page.size]])
@@ -257,7 +258,7 @@ class ProjectsServicer(ResourceHandlers, projects_service_pb2_grpc.ProjectsServi
         override = principal().require_governed(key[0], P.PROJECT_PHASE)
         v = Violations()
         check_enum(request.phase, pb.Phase.DESCRIPTOR, "phase", v, required=True)
-        check_text(request.reason, "reason", v, max_len=2000, required=True)
+        check_text(request.reason, "reason", v, max_len=2000, required=True, multiline=True)
         v.raise_if_any()
 
         async def work(tx: Tx):
@@ -288,7 +289,7 @@ class ProjectsServicer(ResourceHandlers, projects_service_pb2_grpc.ProjectsServi
             v.add("budget", "is required")
         else:
             budget = money.from_proto(request.budget, "budget", v)
-        check_text(request.reason, "reason", v, max_len=2000, required=True)
+        check_text(request.reason, "reason", v, max_len=2000, required=True, multiline=True)
         v.raise_if_any()
 
         async def work(tx: Tx):

@@ -106,7 +106,7 @@ def _plan_json(actions, field: str, v: Violations) -> str:
     plan = []
     for i, action in enumerate(actions):
         f = f"{field}[{i}]"
-        check_text(action.description, f"{f}.description", v, max_len=ACTION_TEXT_MAX, required=True)
+        check_text(action.description, f"{f}.description", v, max_len=ACTION_TEXT_MAX, required=True, multiline=True)
         check_text(action.owner, f"{f}.owner", v, max_len=PERSON_MAX)
         check_enum(action.state, pb.ActionState.DESCRIPTOR, f"{f}.state", v)
         due = from_date(action, "due_date", v, prefix=f)
@@ -118,7 +118,7 @@ def _plan_json(actions, field: str, v: Violations) -> str:
 def risk_columns(r: pb.Risk, v: Violations) -> dict[str, Any]:
     check_text(r.title, "risk.title", v, max_len=TITLE_MAX, required=True)
     for field in ("description", "cause", "effect"):
-        check_text(getattr(r, field), f"risk.{field}", v, max_len=TEXT_MAX)
+        check_text(getattr(r, field), f"risk.{field}", v, max_len=TEXT_MAX, multiline=True)
     check_text(r.category, "risk.category", v, max_len=TITLE_MAX)
     check_text(r.owner, "risk.owner", v, max_len=PERSON_MAX)
     _check_scale(r.probability, "risk.probability", v)
@@ -181,13 +181,13 @@ def next_review(now: dt.datetime, cadence_days: int) -> dt.datetime:
 
 def issue_columns(i: pb.Issue, v: Violations) -> dict[str, Any]:
     check_text(i.title, "issue.title", v, max_len=TITLE_MAX, required=True)
-    check_text(i.description, "issue.description", v, max_len=TEXT_MAX)
+    check_text(i.description, "issue.description", v, max_len=TEXT_MAX, multiline=True)
     check_enum(i.severity, pb.IssueSeverity.DESCRIPTOR, "issue.severity", v, required=True)
     check_text(i.owner, "issue.owner", v, max_len=PERSON_MAX)
     due = from_date(i, "due_date", v, prefix="issue")
     check_enum(i.status, pb.IssueStatus.DESCRIPTOR, "issue.status", v)
     check_text(i.resolution, "issue.resolution", v, max_len=TEXT_MAX,
-               required=i.status == pb.ISSUE_STATUS_RESOLVED)
+               required=i.status == pb.ISSUE_STATUS_RESOLVED, multiline=True)
     return {"title": i.title.strip(), "description": i.description, "severity": i.severity,
             "owner": i.owner.strip(), "due_date": due, "status": i.status or pb.ISSUE_STATUS_OPEN,
             "resolution": i.resolution}

@@ -152,7 +152,8 @@ class RisksServicer(ResourceHandlers, risks_service_pb2_grpc.RisksServiceService
     async def ListRisks(self, request: api.ListRisksRequest, context) -> api.ListRisksResponse:
         org, project = PROJECT_PATTERN.parse(request.parent, "parent").values()
         principal().require(org, P.READ)
-        page = pagination.page_from_request(request.page_size, request.page_token, request.parent, request.filter)
+        page = pagination.page_from_request(request.page_size, request.page_token, request.parent, request.filter,
+                                            of=api.ListRisksResponse)
         async with self.pool.acquire() as conn:
             rows = await tables.list_page(conn, RISKS, [org, project], request.filter, page)
             matrix = await store.matrix(conn, org)
@@ -243,7 +244,8 @@ class RisksServicer(ResourceHandlers, risks_service_pb2_grpc.RisksServiceService
                                    context) -> api.ListRiskScoreHistoryResponse:
         key = RISKS.key_of(request.parent, "parent")
         principal().require(key[0], P.READ)
-        page = pagination.page_from_request(request.page_size, request.page_token, request.parent)
+        page = pagination.page_from_request(request.page_size, request.page_token, request.parent,
+                                            of=api.ListRiskScoreHistoryResponse)
         async with self.pool.acquire() as conn:
             rows = await store.history_page(conn, key, page)
             if not rows and page.after_seq == 0:
@@ -314,7 +316,8 @@ class RisksServicer(ResourceHandlers, risks_service_pb2_grpc.RisksServiceService
     async def ListIssues(self, request: api.ListIssuesRequest, context) -> api.ListIssuesResponse:
         org, project = PROJECT_PATTERN.parse(request.parent, "parent").values()
         principal().require(org, P.READ)
-        page = pagination.page_from_request(request.page_size, request.page_token, request.parent, request.filter)
+        page = pagination.page_from_request(request.page_size, request.page_token, request.parent, request.filter,
+                                            of=api.ListIssuesResponse)
         async with self.pool.acquire() as conn:
             rows = await tables.list_page(conn, ISSUES, [org, project], request.filter, page)
         if not rows and page.after_seq == 0:
@@ -353,13 +356,14 @@ class RisksServicer(ResourceHandlers, risks_service_pb2_grpc.RisksServiceService
     async def ListIssueEvents(self, request: api.ListIssueEventsRequest, context) -> api.ListIssueEventsResponse:
         (org,) = ORG_PATTERN.parse(request.parent, "parent").values()
         principal().require(org, P.READ)
-        page = pagination.page_from_request(request.page_size, request.page_token, "issue_events", request.parent)
+        page = pagination.page_from_request(request.page_size, request.page_token, request.parent,
+                                            of=api.ListIssueEventsResponse)
         async with self.pool.acquire() as conn:
             rows = await store.events_after(conn, org, page.after_seq, page.size)
         # Always a token: a poller resumes after the last event seen, or where it was.
         last = rows[-1]["seq"] if rows else page.after_seq
         return api.ListIssueEventsResponse(events=[store.escalation_event(r) for r in rows],
-                                           next_page_token=pagination.encode_token(last, page.query_key))
+                                           next_page_token=page.token_after(last))
 
     # --- views --------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import grpc
 import pytest
 from google.type import money_pb2
 
+from pmaas.projects.v1 import projects_service_pb2 as projects_api
 from pmaas.projects.v1 import resources_pb2 as pb
 from services.platform import errors, money, pagination
 from services.platform.filters import Compiled, Field, compile_filter
@@ -107,46 +108,64 @@ def test_filter_longer_than_2000_characters_is_refused():
 
 # --- pagination ------------------------------------------------------------------------
 
+LIST = projects_api.ListProjectsResponse
+LIST_NAME = "pmaas.projects.v1.ListProjectsResponse"
+
+
 def test_page_size_defaults_to_50_and_is_capped_at_1000():
-    assert pagination.page_from_request(0, "", "p").size == 50
-    assert pagination.page_from_request(1, "", "p").size == 1
-    assert pagination.page_from_request(1000, "", "p").size == 1000
-    assert pagination.page_from_request(1001, "", "p").size == 1000
-    assert pagination.page_from_request(2**31 - 1, "", "p").size == 1000
+    assert pagination.page_from_request(0, "", "p", of=LIST).size == 50
+    assert pagination.page_from_request(1, "", "p", of=LIST).size == 1
+    assert pagination.page_from_request(1000, "", "p", of=LIST).size == 1000
+    assert pagination.page_from_request(1001, "", "p", of=LIST).size == 1000
+    assert pagination.page_from_request(2**31 - 1, "", "p", of=LIST).size == 1000
 
 
 def test_negative_page_size_is_invalid():
     with pytest.raises(errors.ApiError) as exc_info:
-        pagination.page_from_request(-1, "", "p")
+        pagination.page_from_request(-1, "", "p", of=LIST)
     _bad(exc_info, "page_size")
 
 
 def test_first_page_starts_at_the_beginning():
-    assert pagination.page_from_request(10, "", "organizations/a", "").after_seq == 0
+    assert pagination.page_from_request(10, "", "organizations/a", "", of=LIST).after_seq == 0
 
 
 def test_page_token_round_trips_through_next_token():
-    first = pagination.page_from_request(2, "", "organizations/a", "status = X")
+    first = pagination.page_from_request(2, "", "organizations/a", "status = X", of=LIST)
     rows = [{"seq": 11}, {"seq": 15}, {"seq": 20}]  # LIMIT size + 1: there is more
     token = first.next_token(rows)
     assert token and "=" not in token
-    second = pagination.page_from_request(5, token, "organizations/a", "status = X")
+    second = pagination.page_from_request(5, token, "organizations/a", "status = X", of=LIST)
     assert second.after_seq == 15  # the last row shown, not the look-ahead row
     assert second.size == 5  # the page size may change between pages
 
 
 def test_last_page_has_no_next_token():
-    page = pagination.page_from_request(3, "", "p")
+    page = pagination.page_from_request(3, "", "p", of=LIST)
     assert page.next_token([{"seq": 1}, {"seq": 2}, {"seq": 3}]) == ""
     assert page.next_token([]) == ""
 
 
 def test_page_token_is_bound_to_its_query():
-    token = pagination.encode_token(7, pagination.query_fingerprint("organizations/a", ""))
+    token = pagination.encode_token(LIST_NAME, s=7, q=pagination.query_fingerprint("organizations/a", ""))
     for parts in (("organizations/b", ""), ("organizations/a", "code = x"), ("organizations/a",)):
         with pytest.raises(errors.ApiError) as exc_info:
-            pagination.page_from_request(10, token, *parts)
+            pagination.page_from_request(10, token, *parts, of=LIST)
         assert "different query" in _bad(exc_info, "page_token")
+
+
+def test_page_token_is_bound_to_its_list():
+    token = pagination.encode_token(LIST_NAME, s=7, q=pagination.query_fingerprint("p"))
+    with pytest.raises(errors.ApiError) as exc_info:
+        pagination.page_from_request(10, token, "p", of=projects_api.ListPortfoliosResponse)
+    assert "belongs to another list" in _bad(exc_info, "page_token")
+
+
+def test_page_token_naming_no_list_is_invalid():  # e.g. one issued before tokens named their list
+    token = _token(f'{{"s": 7, "q": "{pagination.query_fingerprint("p")}"}}')
+    with pytest.raises(errors.ApiError) as exc_info:
+        pagination.page_from_request(10, token, "p", of=LIST)
+    _bad(exc_info, "page_token")
 
 
 def _token(payload: str) -> str:
@@ -157,7 +176,7 @@ def _token(payload: str) -> str:
                                  _token('"a string"')])
 def test_page_tokens_that_are_not_ours_are_invalid(raw):
     with pytest.raises(errors.ApiError) as exc_info:
-        pagination.page_from_request(10, raw, "p")
+        pagination.page_from_request(10, raw, "p", of=LIST)
     _bad(exc_info, "page_token")
 
 
@@ -167,15 +186,16 @@ def test_page_tokens_that_are_not_ours_are_invalid(raw):
     '{"s": 9223372036854775808, "q": "KEY"}',  # beyond bigint: would fail when bound to the query
 ])
 def test_tampered_page_tokens_are_invalid(payload):
-    token = _token(payload.replace("KEY", pagination.query_fingerprint("p")))
+    payload = payload.replace("KEY", pagination.query_fingerprint("p")).replace("{", f'{{"l": "{LIST_NAME}", ', 1)
+    token = _token(payload)
     with pytest.raises(errors.ApiError) as exc_info:
-        pagination.page_from_request(10, token, "p")
+        pagination.page_from_request(10, token, "p", of=LIST)
     _bad(exc_info, "page_token")
 
 
 def test_largest_bigint_position_is_still_a_valid_token():
     key = pagination.query_fingerprint("p")
-    page = pagination.page_from_request(10, pagination.encode_token(2**63 - 1, key), "p")
+    page = pagination.page_from_request(10, pagination.encode_token(LIST_NAME, s=2**63 - 1, q=key), "p", of=LIST)
     assert page.after_seq == 2**63 - 1
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import grpc
 import pytest
 
+from pmaas.risks.v1 import risks_service_pb2_grpc
 from services.risks import server as risks_server
 from tests.services.risks.builders import make_project
 
@@ -39,6 +41,15 @@ async def risks_service(settings, database_url, authority, projects_service, ser
     running = await risks_server.start(risks_settings, database_url, "127.0.0.1:0", authority, clock=service_clock)
     yield running
     await running.stop()
+
+
+@pytest.fixture(scope="session")
+async def risks_stub(risks_service):
+    """A stub on this directory's RisksService (the one with the movable clock). The session's `risks_stub`
+    is cached on the session's shared service once any test outside this directory has used it."""
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{risks_service.port}")
+    yield risks_service_pb2_grpc.RisksServiceStub(channel)
+    await channel.close()
 
 
 @pytest.fixture
