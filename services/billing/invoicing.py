@@ -34,12 +34,13 @@ async def build_lines(conn: asyncpg.Connection, engagement: asyncpg.Record, invo
     else:
         lines += await _milestone_lines(conn, engagement, period_end, achieved)
     lines += await _expense_lines(conn, org, eng, invoice_id, period_end)
-    invoiced_before = await conn.fetchval(
-        """SELECT coalesce(sum(total_micros), 0)::bigint FROM invoices
-           WHERE org_id = $1 AND engagement_id = $2 AND state <> $3""", org, eng, pb.INVOICE_STATE_VOID)
+    invoiced_before = int(await conn.fetchval(
+        """SELECT coalesce(sum(total_micros), 0)::numeric FROM invoices
+           WHERE org_id = $1 AND engagement_id = $2 AND state <> $3""", org, eng, pb.INVOICE_STATE_VOID))
     adjustment = rules.cap_adjustment(invoiced_before, rules.total(lines), engagement["cap_micros"])
     if adjustment:
         lines.append(rules.Line(pb.LINE_ITEM_KIND_CAP_ADJUSTMENT, "Engagement cap reached", adjustment, adjustment))
+    rules.check_invoice_fits(lines, currency, store.engagement_name(org, eng))
     return lines
 
 

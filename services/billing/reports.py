@@ -52,10 +52,10 @@ async def costs(conn: asyncpg.Connection, engagement: asyncpg.Record, project_id
         raise rate_missing(missing[0].role, currency)
     time_cost = sum(rules.time_amount(g.minutes, g.hourly_micros, currency) for g in groups)
     expense_cost = await conn.fetchval(
-        """SELECT coalesce(sum(amount_micros), 0)::bigint FROM expenses
+        """SELECT coalesce(sum(amount_micros), 0)::numeric FROM expenses
            WHERE org_id = $1 AND engagement_id = $2 AND project_id = $3 AND expense_date <= $4""",
         org, eng, project_id, as_of)
-    return time_cost, expense_cost
+    return time_cost, int(expense_cost)
 
 
 def _date(d) -> dt.date | None:

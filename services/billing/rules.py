@@ -7,6 +7,14 @@ even to the currency's minor unit once, where it is made — a TIME line is
 round(minutes × hourly rate / 60), a pro-rated value round(BAC × share).
 Everything else is integer sums of those amounts: an invoice total is the sum
 of its lines, always, and a report's actual cost is the sum of the same lines.
+
+Bounds, so no sum overflows the bigint micros it is stored in (2^63 - 1, about 9.2 x 10^12 units):
+one amount is at most 10^12 currency units (money.MAX_MICROS); the charges recorded on one
+engagement (its expenses plus its non-rejected time at the rates in effect) total at most
+MAX_ENGAGEMENT_CHARGES_MICROS, checked as each is recorded; its milestone fees add up to at most
+the same. An invoice is then at most a few times 10^12 units; GenerateInvoice still refuses one that
+would not fit (a later rate change can reprice recorded time). Sums are taken in numeric (SQL) or
+Python ints, never in bigint. Dates are within resources.MIN_DATE..MAX_DATE.
 """
 
 from __future__ import annotations
@@ -27,6 +35,8 @@ NOTE_MAX = 2000
 PERSON_MAX = 128
 MINUTES_PER_DAY = 24 * 60
 MAX_PERIOD_DAYS = 366
+MAX_ENGAGEMENT_CHARGES_MICROS = 10**12 * money.MICROS  # 10^12 currency units
+BIGINT_MAX = 2**63 - 1
 _HOURS = re.compile(r"^\d{1,2}(\.\d{1,2})?\Z")
 # Segments are ids (ID_PART), so a name cannot smuggle a newline or other text into a stored id.
 PROJECT_RE = re.compile(rf"^organizations/({ID_PART})/projects/({ID_PART})\Z")
@@ -115,8 +125,7 @@ def project_ids(names, org: str, field: str, v: Violations) -> list[str]:
 def engagement_columns(e: pb.Engagement, org: str, v: Violations) -> dict[str, Any]:
     check_text(e.display_name, "engagement.display_name", v, max_len=NAME_MAX, required=True)
     check_enum(e.billing_model, pb.BillingModel.DESCRIPTOR, "engagement.billing_model", v, required=True)
-    if not re.fullmatch(r"[A-Z]{3}", e.currency_code):
-        v.add("engagement.currency_code", "is required: an ISO 4217 code of three capital letters, e.g. EUR")
+    money.check_currency(e.currency_code, "engagement.currency_code", v)
     if not e.projects:
         v.add("engagement.projects", "is required: at least one project")
     projects = project_ids(e.projects, org, "engagement.projects", v)
@@ -141,6 +150,8 @@ def engagement_columns(e: pb.Engagement, org: str, v: Violations) -> dict[str, A
         v.add("engagement.milestone_fees", "is required for milestone and fixed-fee billing")
     if model == pb.BILLING_MODEL_FIXED_FEE and fee is not None and fees and sum(f["micros"] for f in fees) != fee:
         v.add("engagement.milestone_fees", "must add up to the fixed fee")
+    elif sum(f["micros"] for f in fees) > MAX_ENGAGEMENT_CHARGES_MICROS:
+        v.add("engagement.milestone_fees", f"must add up to at most {bound_text(currency)}")
     return {
         "display_name": e.display_name.strip(), "project_ids": projects, "billing_model": model,
         "currency": currency, "cap_micros": cap, "payment_terms_days": e.payment_terms_days,
@@ -222,6 +233,31 @@ def amount_text(micros: int, currency: str) -> str:
     """e.g. "1234.50 EUR", exact, for messages."""
     digits = len(str(money.minor_unit_micros(currency))) - 1
     return f"{Decimal(micros).scaleb(-6).quantize(Decimal(1).scaleb(digits - 6))} {currency}"
+
+
+def bound_text(currency: str) -> str:
+    return amount_text(MAX_ENGAGEMENT_CHARGES_MICROS, currency)
+
+
+def check_engagement_charges(recorded: int, adding: int, currency: str, engagement: str) -> None:
+    """Refuse a charge that would take the engagement's recorded charges past the documented bound."""
+    if recorded + adding > MAX_ENGAGEMENT_CHARGES_MICROS:
+        room = max(MAX_ENGAGEMENT_CHARGES_MICROS - recorded, 0)
+        raise failed_precondition(
+            "ENGAGEMENT_CHARGES_LIMIT",
+            f"{engagement} has {amount_text(recorded, currency)} of charges recorded; "
+            f"{amount_text(adding, currency)} more would exceed the limit of {bound_text(currency)} per engagement "
+            f"(at most {amount_text(room, currency)} fits)", engagement=engagement)
+
+
+def check_invoice_fits(lines: list[Line], currency: str, engagement: str) -> None:
+    """An invoice whose lines or total do not fit its bigint columns is refused, never half-stored."""
+    amounts = [line.amount_micros for line in lines] + [total(lines)]
+    if any(abs(a) > BIGINT_MAX for a in amounts):
+        raise failed_precondition(
+            "INVOICE_TOO_LARGE", f"the invoice of {engagement} for this period would total "
+            f"{amount_text(total(lines), currency)}, more than an invoice can hold; invoice a shorter period",
+            engagement=engagement)
 
 
 def check_period(start: dt.date | None, end: dt.date | None, v: Violations) -> None:

@@ -295,7 +295,8 @@ class BillingServicer(ResourceHandlers, billing_service_pb2_grpc.BillingServiceS
         async def work(tx: Tx):
             engagement, project_id = await self._open_engagement(tx.conn, key, request.parent, t.project, day,
                                                                  "time_entry", "work_date")
-            if await store.rate_for(tx.conn, key[0], key[1], role, engagement["currency"], day) is None:
+            hourly = await store.rate_for(tx.conn, key[0], key[1], role, engagement["currency"], day)
+            if hourly is None:
                 raise invoicing.rate_missing(role, engagement["currency"])
             # One writer per person-day, so concurrent entries cannot together pass 24 h.
             await tx.conn.execute("SELECT pg_advisory_xact_lock(hashtext('time:' || $1 || ':' || $2 || ':' || $3))",
@@ -305,6 +306,10 @@ class BillingServicer(ResourceHandlers, billing_service_pb2_grpc.BillingServiceS
                    WHERE org_id = $1 AND person = $2 AND work_date = $3 AND approval_state <> $4""",
                 key[0], person, day, pb.APPROVAL_STATE_REJECTED)
             rules.check_daily_limit(person, day, already, minutes)
+            await store.lock_engagement_charges(tx.conn, *key)
+            currency = engagement["currency"]
+            rules.check_engagement_charges(await store.engagement_charges(tx.conn, *key, currency),
+                                           rules.time_amount(minutes, hourly, currency), currency, request.parent)
             row = await self.insert_row(tx.conn, TIME_ENTRIES, {
                 "org_id": key[0], "engagement_id": key[1], "id": tid, "person": person, "role": role,
                 "project_id": project_id, "work_date": day, "minutes": minutes,
@@ -380,6 +385,10 @@ class BillingServicer(ResourceHandlers, billing_service_pb2_grpc.BillingServiceS
             v = Violations()
             micros = _amount(x, "amount", "expense.amount", engagement["currency"], v)
             v.raise_if_any()
+            await store.lock_engagement_charges(tx.conn, *key)
+            currency = engagement["currency"]
+            rules.check_engagement_charges(await store.engagement_charges(tx.conn, *key, currency), micros,
+                                           currency, request.parent)
             row = await self.insert_row(tx.conn, EXPENSES, {
                 "org_id": key[0], "engagement_id": key[1], "id": xid,
                 "project_id": project_id, "expense_date": day,

@@ -191,11 +191,28 @@ async def time_groups(conn: asyncpg.Connection, org: str, engagement_id: str, cu
             SELECT t.project_id, t.role, t.person, t.work_date, sum(t.minutes) AS minutes
             FROM time_entries t WHERE t.org_id = $1 AND t.engagement_id = $2 AND {where}
             GROUP BY 1, 2, 3, 4)
-        SELECT d.project_id, d.role, d.person, r.hourly_micros, sum(d.minutes)::bigint AS minutes
+        SELECT d.project_id, d.role, d.person, r.hourly_micros, sum(d.minutes)::numeric AS minutes
         FROM days d LEFT JOIN LATERAL (
             SELECT hourly_micros FROM rates r
             WHERE r.org_id = $1 AND r.engagement_id IN ('', $2) AND r.role = d.role AND r.currency = $3
               AND r.start_date <= d.work_date AND (r.end_date IS NULL OR r.end_date >= d.work_date)
             ORDER BY r.engagement_id = '' LIMIT 1) r ON true
         GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4""", org, engagement_id, currency, *args)
-    return [TimeGroup(r["project_id"], r["role"], r["person"], r["hourly_micros"], r["minutes"]) for r in rows]
+    return [TimeGroup(r["project_id"], r["role"], r["person"], r["hourly_micros"], int(r["minutes"])) for r in rows]
+
+
+async def engagement_charges(conn: asyncpg.Connection, org: str, engagement_id: str, currency: str) -> int:
+    """Micros of the charges recorded on the engagement: all expenses plus non-rejected time at the rates
+    in effect (time without a rate counts zero). Summed in numeric and Python ints, so it cannot overflow."""
+    expenses = await conn.fetchval(
+        """SELECT coalesce(sum(amount_micros), 0)::numeric FROM expenses WHERE org_id = $1 AND engagement_id = $2""",
+        org, engagement_id)
+    groups = await time_groups(conn, org, engagement_id, currency, "t.approval_state <> $4",
+                               pb.APPROVAL_STATE_REJECTED)
+    return int(expenses) + sum(rules.time_amount(g.minutes, g.hourly_micros, currency)
+                               for g in groups if g.hourly_micros is not None)
+
+
+async def lock_engagement_charges(conn: asyncpg.Connection, org: str, engagement_id: str) -> None:
+    """One writer of charges per engagement at a time, so concurrent charges cannot together pass the bound."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('charges:' || $1 || ':' || $2))", org, engagement_id)

@@ -106,11 +106,74 @@ def internal() -> ApiError:
     return ApiError(grpc.StatusCode.INTERNAL, "INTERNAL", "internal error; it has been logged")
 
 
-# Statuses asyncpg/PostgreSQL errors map to when a rule in the schema catches
-# what validation did not (the schema is the last line of defence).
+# What the caller learns when a rule in the schema catches what validation did not (the schema is
+# the last line of defence): a status, a reason and a fixed message. PostgreSQL's own text names
+# tables, constraints and stored values, so it goes to the log only (grpc_server.ErrorInterceptor).
 SQLSTATE_TO_ERROR = {
-    "23505": (grpc.StatusCode.ALREADY_EXISTS, "RESOURCE_EXISTS"),
-    "23503": (grpc.StatusCode.FAILED_PRECONDITION, "REFERENCE_MISSING"),
-    "23514": (grpc.StatusCode.INVALID_ARGUMENT, "CHECK_VIOLATION"),
-    "57014": (grpc.StatusCode.DEADLINE_EXCEEDED, "STATEMENT_TIMEOUT"),
+    "23505": (grpc.StatusCode.ALREADY_EXISTS, "RESOURCE_EXISTS", "a value that must be unique is already taken"),
+    "23503": (grpc.StatusCode.FAILED_PRECONDITION, "REFERENCE_MISSING", "the referenced resource does not exist"),
+    "23514": (grpc.StatusCode.INVALID_ARGUMENT, "CHECK_VIOLATION", "a value breaks a rule of the stored data"),
+    "57014": (grpc.StatusCode.DEADLINE_EXCEEDED, "STATEMENT_TIMEOUT", "the database took too long; try again"),
 }
+
+# CHECK constraint name (as PostgreSQL names it in the migrations) -> the API field it guards, one
+# group per store. A CHECK violation on a constraint listed here is INVALID_ARGUMENT with a field
+# violation on that field; one not listed (output-only columns, derived totals) has no field.
+CHECK_FIELDS: dict[str, str] = {}
+
+
+def register_check_fields(fields: dict[str, str]) -> None:
+    """Let a store name the API field behind each of its CHECK constraints."""
+    CHECK_FIELDS.update(fields)
+
+
+register_check_fields({  # projects
+    "portfolios_priority_score_check": "portfolio.priority_score",
+    "projects_budget_micros_check": "project.budget",
+    "projects_actual_cost_micros_check": "project.actual_cost",
+    "projects_percent_complete_check": "project.percent_complete",
+    "projects_check": "project.planned_end_date",
+    "baselines_budget_micros_check": "budget",
+    "baselines_check": "end_date",
+    "assignments_allocation_percent_check": "assignment.allocation_percent",
+    "assignments_check": "assignment.end_date",
+})
+register_check_fields({  # billing
+    "engagements_cap_micros_check": "engagement.cap",
+    "engagements_fee_micros_check": "engagement.fee",
+    "engagements_payment_terms_days_check": "engagement.payment_terms_days",
+    "rates_hourly_micros_check": "rate.hourly_rate",
+    "rates_check": "rate.end_date",
+    "time_entries_minutes_check": "time_entry.minutes",
+    "expenses_amount_micros_check": "expense.amount",
+    "credit_notes_amount_micros_check": "credit_note.amount",
+})
+register_check_fields({  # risks
+    "risks_probability_check": "risk.probability",
+    "risks_impact_check": "risk.impact",
+    "risks_residual_probability_check": "risk.residual_probability",
+    "risks_residual_impact_check": "risk.residual_impact",
+    "risks_check": "risk.residual_impact",
+    "risks_review_cadence_days_check": "risk.review_cadence_days",
+    "issues_severity_check": "issue.severity",
+})
+register_check_fields({  # governance
+    "delegations_check": "delegation.delegate",
+    "delegations_check1": "delegation.end_time",
+})
+
+
+def from_database(exc: Exception) -> ApiError | None:
+    """The caller's view of an asyncpg error whose SQLSTATE is mapped (None: not mapped, so INTERNAL).
+
+    Never PostgreSQL's message, detail or constraint name: those stay in the log.
+    """
+    mapped = SQLSTATE_TO_ERROR.get(getattr(exc, "sqlstate", None) or "")
+    if mapped is None:
+        return None
+    code, reason, message = mapped
+    if reason == "CHECK_VIOLATION":
+        field_path = CHECK_FIELDS.get(getattr(exc, "constraint_name", None) or "")
+        if field_path:
+            return invalid_argument([(field_path, message)])
+    return ApiError(code, reason, message)

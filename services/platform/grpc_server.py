@@ -56,12 +56,7 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):
                 except grpc.aio.AbortError:
                     raise
                 except asyncpg.PostgresError as exc:
-                    mapped = errors.SQLSTATE_TO_ERROR.get(getattr(exc, "sqlstate", ""))
-                    if mapped is None:
-                        log.exception("database error in %s", details.method)
-                        api = errors.internal()
-                    else:
-                        api = errors.ApiError(mapped[0], mapped[1], exc.args[0] if exc.args else str(exc))
+                    api = database_error(exc, details.method)
                     await context.abort_with_status(rpc_status.to_status(api.to_status()))
                 except Exception:
                     log.exception("unhandled error in %s", details.method)
@@ -70,6 +65,19 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):
             return guarded
 
         return _wrap_unary(handler, wrap)
+
+
+def database_error(exc: asyncpg.PostgresError, method: str) -> errors.ApiError:
+    """What the caller of `method` learns of a database error: a fixed message by SQLSTATE, a field for a
+    known CHECK constraint, INTERNAL for the rest. PostgreSQL's own text is logged, never returned."""
+    api = errors.from_database(exc)
+    if api is None:
+        log.exception("database error in %s", method)
+        return errors.internal()
+    log.warning("database refused a write in %s: %s %s (%s; constraint %s)", method, exc.sqlstate,
+                exc.args[0] if exc.args else exc, getattr(exc, "detail", None) or "",
+                getattr(exc, "constraint_name", None) or "-")
+    return api
 
 
 def nul_field(message: Message, prefix: str = "") -> str | None:

@@ -9,6 +9,7 @@ audit event).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -23,6 +24,8 @@ from services.platform.errors import Violations
 from services.platform.mutations import Tx, run_mutation
 from services.platform.resources import Pattern, check_etag, check_id, mask_paths, merged, new_id
 from services.platform.tables import Table
+
+log = logging.getLogger(__name__)
 
 ORG_PATTERN = Pattern("organizations/{organization}")
 
@@ -39,15 +42,22 @@ def chosen_id(given: str, field: str, v: Violations) -> str:
 
 
 def duplicate(exc: asyncpg.UniqueViolationError, name: str, table: Table) -> errors.ApiError:
-    """ALREADY_EXISTS for the resource itself, or naming the field whose value is taken (e.g. a project code)."""
+    """ALREADY_EXISTS for the resource itself, or naming the field whose value is taken (e.g. a project code).
+
+    The caller gets the field and a plain message; the constraint name and PostgreSQL's
+    `Key (...)=(...)` detail go to the log only.
+    """
     constraint = exc.constraint_name or ""
+    log.warning("unique violation on %s (%s): %s", name, constraint or "-", exc.detail or "")
     if constraint.endswith("_pkey"):
         return errors.already_exists(name)
     field = table.unique_fields.get(constraint, "")
-    detail = exc.detail or ""  # e.g. 'Key (org_id, code)=(acme, ERP-1) already exists.'
+    if not field:
+        return errors.ApiError(grpc.StatusCode.ALREADY_EXISTS, "DUPLICATE_VALUE",
+                               "a value that must be unique in the organization is already taken")
     return errors.ApiError(grpc.StatusCode.ALREADY_EXISTS, "DUPLICATE_VALUE",
-                           f"{field or 'a value'} must be unique in the organization: {detail}",
-                           metadata={"field": field, "constraint": constraint})
+                           f"{field} must be unique in the organization: the value is already taken",
+                           metadata={"field": field})
 
 
 class ResourceHandlers:

@@ -12,13 +12,19 @@ import re
 from dataclasses import dataclass
 
 from google.type import money_pb2
+from iso4217 import Currency
 
 from services.platform import errors
 
 MICROS = 1_000_000
 _CURRENCY = re.compile(r"^[A-Z]{3}\Z")
-# Keep sums far from bigint overflow: 10^12 currency units.
+# One amount: at most 10^12 currency units (sums are bounded where they aggregate, e.g. per engagement).
 MAX_MICROS = 10**12 * MICROS
+
+# ISO 4217 List One (current codes) with their minor units, as shipped by the `iso4217`
+# package (ISO's own table). Codes without a minor unit (gold, SDR, test codes, XXX) are
+# not money this platform holds.
+_MINOR_UNITS: dict[str, int] = {c.code: c.exponent for c in Currency if c.exponent is not None}
 
 
 @dataclass(frozen=True)
@@ -34,8 +40,7 @@ class Amount:
 
 def from_proto(money: money_pb2.Money, field: str, violations: errors.Violations, *,
                allow_negative: bool = False) -> Amount | None:
-    if not _CURRENCY.match(money.currency_code):
-        violations.add(f"{field}.currency_code", "must be an ISO 4217 code of three capital letters, e.g. EUR")
+    if not check_currency(money.currency_code, f"{field}.currency_code", violations):
         return None
     if not -999_999_999 <= money.nanos <= 999_999_999:
         violations.add(f"{field}.nanos", "must be between -999999999 and 999999999")
@@ -47,6 +52,10 @@ def from_proto(money: money_pb2.Money, field: str, violations: errors.Violations
         violations.add(f"{field}.nanos", "finer than a millionth of the currency unit is not accepted")
         return None
     micros = micros_of(money)
+    unit = minor_unit_micros(money.currency_code)
+    if micros % unit:
+        violations.add(f"{field}.nanos", _finer_than_minor_unit(money.currency_code))
+        return None
     if micros < 0 and not allow_negative:
         violations.add(field, "must not be negative")
         return None
@@ -75,18 +84,32 @@ def div_round(numerator: int, denominator: int) -> int:
     return q
 
 
-# ISO 4217 minor units that are not 2 (cents); every other code has 2.
-_MINOR_UNIT_EXCEPTIONS = {
-    **dict.fromkeys(("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI",
-                     "VND", "VUV", "XAF", "XOF", "XPF"), 0),
-    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
-    **dict.fromkeys(("CLF", "UYW"), 4),
-}
+def is_currency(code: str) -> bool:
+    """Whether `code` is a current ISO 4217 currency with a minor unit (exactly three capitals)."""
+    return bool(_CURRENCY.match(code)) and code in _MINOR_UNITS
+
+
+def check_currency(code: str, field: str, violations: errors.Violations) -> bool:
+    """Adds a violation on `field` unless `code` is a current ISO 4217 currency."""
+    if not _CURRENCY.match(code):
+        violations.add(field, "must be an ISO 4217 code of three capital letters, e.g. EUR")
+        return False
+    if code not in _MINOR_UNITS:
+        violations.add(field, f"{code} is not a current ISO 4217 currency")
+        return False
+    return True
 
 
 def minor_unit_micros(currency: str) -> int:
-    """Micros in one minor unit of `currency` (10_000 for a cent)."""
-    return 10 ** (6 - _MINOR_UNIT_EXCEPTIONS.get(currency, 2))
+    """Micros in one minor unit of `currency` (10_000 for a cent); KeyError for a non-ISO code."""
+    return 10 ** (6 - _MINOR_UNITS[currency])
+
+
+def _finer_than_minor_unit(currency: str) -> str:
+    digits = _MINOR_UNITS[currency]
+    if digits == 0:
+        return f"{currency} has no minor unit: whole units only"
+    return f"is finer than the minor unit of {currency} ({digits} decimal places)"
 
 
 def div_round_minor(numerator: int, denominator: int, currency: str) -> int:

@@ -129,6 +129,13 @@ def to_date(value: dt.date | None) -> date_pb2.Date | None:
     return date_pb2.Date(year=value.year, month=value.month, day=value.day)
 
 
+# Every date a caller gives is in this range, so date arithmetic (an invoice's due date is the issue
+# date plus up to 365 days of terms; days late; planned value) never leaves Python's or PostgreSQL's
+# calendar, and sums of day counts stay small.
+MIN_DATE = dt.date(1900, 1, 1)
+MAX_DATE = dt.date(9000, 12, 31)
+
+
 def from_date(message: Message, field: str, violations: errors.Violations, *, required: bool = False,
               prefix: str = "") -> dt.date | None:
     """The python date of `message.<field>`, recording a violation if unset-but-required or invalid.
@@ -142,10 +149,14 @@ def from_date(message: Message, field: str, violations: errors.Violations, *, re
         return None
     d = getattr(message, field)
     try:
-        return dt.date(d.year, d.month, d.day)
+        day = dt.date(d.year, d.month, d.day)
     except ValueError:
         violations.add(path, f"{d.year:04d}-{d.month:02d}-{d.day:02d} is not a valid calendar date")
         return None
+    if not MIN_DATE <= day <= MAX_DATE:
+        violations.add(path, f"{day.isoformat()} is outside {MIN_DATE.isoformat()}..{MAX_DATE.isoformat()}")
+        return None
+    return day
 
 
 def check_text(value: str, field: str, violations: errors.Violations, *, max_len: int,

@@ -30,6 +30,11 @@ ITEMS_MAX = 100
 PERSON_MAX = 128
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}\Z")
 DEFAULT_CURRENCY = "USD"
+# Summary figures travel in int32 fields. A ratio or a count of days that no longer fits (a project
+# 10^6 times over budget is 10^10 basis points; one micro of budget and 10^12 units spent is 10^22)
+# is reported as this maximum, "at least this much", so one project never breaks a whole summary.
+MAX_BASIS_POINTS = 2**31 - 1
+MAX_DAYS = 2**31 - 1
 
 
 def _money_or_zero(message, field: str, currency: str, v: Violations, prefix: str = "project") -> int:
@@ -49,8 +54,7 @@ def organization_columns(org: pb.Organization, v: Violations) -> dict[str, Any]:
     check_text(org.display_name, "organization.display_name", v, max_len=NAME_MAX, required=True)
     check_enum(org.pmo_type, pb.PmoType.DESCRIPTOR, "organization.pmo_type", v, required=True)
     currency = org.default_currency_code or DEFAULT_CURRENCY
-    if not re.fullmatch(r"[A-Z]{3}", currency):
-        v.add("organization.default_currency_code", "must be an ISO 4217 code of three capital letters")
+    money.check_currency(currency, "organization.default_currency_code", v)
     return {"display_name": org.display_name.strip(), "pmo_type": org.pmo_type, "default_currency": currency}
 
 
@@ -244,7 +248,8 @@ def days_late(m: MilestoneFacts, today: dt.date) -> int:
 
 
 def basis_points(part: int, whole: int) -> int:
-    return money.div_round(part * 10_000, whole) if whole else 0
+    """part / whole in basis points (half to even); 0 when whole is 0; at most MAX_BASIS_POINTS."""
+    return min(money.div_round(part * 10_000, whole), MAX_BASIS_POINTS) if whole else 0
 
 
 def project_summary(p: pb.Project, milestones: list[MilestoneFacts], today: dt.date) -> pb.ProjectSummary:
@@ -254,7 +259,7 @@ def project_summary(p: pb.Project, milestones: list[MilestoneFacts], today: dt.d
         project=p.name, code=p.code, display_name=p.display_name, phase=p.phase, status=p.status,
         health=p.health, overall=overall_rag(p.health), percent_complete=p.percent_complete, budget=p.budget,
         actual_cost=p.actual_cost, budget_used_bp=basis_points(actual, budget),
-        milestone_slippage_days=sum(late), milestones_late=sum(1 for d in late if d > 0),
+        milestone_slippage_days=min(sum(late), MAX_DAYS), milestones_late=sum(1 for d in late if d > 0),
     )
 
 

@@ -257,14 +257,14 @@ async def test_totals_equal_the_sum_of_rounded_lines(billing_stub, as_role, org,
         for day, m in enumerate(amounts, start=4):
             await approve(billing_stub, pm, await log_time(billing_stub, people[person], engagement, project,
                                                            day=D(2027, 1, day), hours="", minutes=m, role="analyst"))
-    await log_expense(billing_stub, people["ann"], engagement, project, amount=EUR(12, 345_000))
+    await log_expense(billing_stub, people["ann"], engagement, project, amount=EUR(12, 340_000_000))
     invoice = await generate(billing_stub, finance, engagement)
     assert money.micros_of(invoice.total) == total_of_lines(invoice)
     time_lines = {li.person: li for li in invoice.line_items if li.kind == pb.LINE_ITEM_KIND_TIME}
     # 21 min × 97 / 60 = 33.95 exactly; 120 min × 97 / 60 = 194.00
     assert (time_lines["ann"].quantity, time_lines["ann"].amount) == ("0.35", EUR(33, 950_000_000))
     assert (time_lines["bob"].quantity, time_lines["bob"].amount) == ("2", EUR(194))
-    assert invoice.total == EUR(33 + 194 + 12, 950_000_000 + 345_000)
+    assert invoice.total == EUR(240, 290_000_000)  # 33.95 + 194 + 12.34
     assert {li.amount.currency_code for li in invoice.line_items} == {"EUR"}
 
 

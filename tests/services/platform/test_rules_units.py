@@ -211,20 +211,20 @@ def _from(value: money_pb2.Money, **kw):
     return amount, v.items
 
 
-@pytest.mark.parametrize("units, nanos, micros", [
-    (0, 0, 0),
-    (1, 0, 1_000_000),
-    (1, 500_000_000, 1_500_000),
-    (0, 1000, 1),
-    (12_345, 678_901_000, 12_345_678_901),
-    (0, 999_999_000, 999_999),
-    (10**12, 0, 10**18),
+@pytest.mark.parametrize("units, nanos, micros, currency", [
+    (0, 0, 0, "EUR"),
+    (1, 0, 1_000_000, "EUR"),
+    (1, 500_000_000, 1_500_000, "EUR"),
+    (0, 10_000_000, 10_000, "EUR"),
+    (12_345, 678_900_000, 12_345_678_900, "CLF"),
+    (0, 999_900_000, 999_900, "CLF"),
+    (10**12, 0, 10**18, "EUR"),
 ])
-def test_money_from_proto_is_exact(units, nanos, micros):
-    amount, problems = _from(_m(units, nanos))
+def test_money_from_proto_is_exact(units, nanos, micros, currency):
+    amount, problems = _from(_m(units, nanos, currency))
     assert problems == []
-    assert amount == money.Amount(micros, "EUR")
-    assert amount.to_proto() == _m(units, nanos)
+    assert amount == money.Amount(micros, currency)
+    assert amount.to_proto() == _m(units, nanos, currency)
 
 
 def test_negative_money_is_exact_when_allowed_and_refused_otherwise():
@@ -262,7 +262,7 @@ def test_money_needs_an_iso_currency_code(currency):
 
 
 def test_money_above_10_to_the_12_units_is_refused():
-    amount, problems = _from(_m(10**12, 1000))
+    amount, problems = _from(_m(10**12, 10_000_000))
     assert amount is None and [f for f, _ in problems] == ["budget"]
 
 

@@ -49,7 +49,7 @@ async def test_create_project_round_trips_every_field(projects_stub, as_role, or
         scope_statement="Finance and procurement modules", methodology=pb.METHODOLOGY_PRINCE2,
         status=pb.PROJECT_STATUS_ACTIVE,
         health=pb.Health(schedule=pb.RAG_AMBER, scope=pb.RAG_GREEN, cost=pb.RAG_RED, resources=pb.RAG_AMBER),
-        budget=_eur(1_250_000, 500_000_000), actual_cost=_eur(310_000, 120_000),
+        budget=_eur(1_250_000, 500_000_000), actual_cost=_eur(310_000, 120_000_000),
         planned_start_date=_date(2027, 1, 4), planned_end_date=_date(2027, 12, 17), percent_complete=12,
         sponsor="cfo", project_manager="alice", portfolio=portfolio.name)
     created = await _create(projects_stub, pmo, org, sent, "erp")
@@ -67,11 +67,12 @@ async def test_create_project_round_trips_every_field(projects_stub, as_role, or
     assert got.baseline_revision == 0
 
 
-async def test_create_project_money_keeps_micro_precision(projects_stub, as_role, org):
-    created = await _create(projects_stub, as_role("pmo"), org, _minimal(budget=_eur(0, 1000),
-                                                                          actual_cost=_eur(0, 999_999_000)))
-    assert (created.budget.units, created.budget.nanos) == (0, 1000)
-    assert (created.actual_cost.units, created.actual_cost.nanos) == (0, 999_999_000)
+async def test_create_project_money_keeps_the_finest_minor_unit(projects_stub, as_role, org):
+    # CLF has four decimals, the finest minor unit in ISO 4217.
+    created = await _create(projects_stub, as_role("pmo"), org, _minimal(
+        budget=_eur(0, 100_000, currency="CLF"), actual_cost=_eur(0, 999_900_000, currency="CLF")))
+    assert (created.budget.units, created.budget.nanos) == (0, 100_000)
+    assert (created.actual_cost.units, created.actual_cost.nanos) == (0, 999_900_000)
 
 
 async def test_create_project_defaults(projects_stub, as_role, org):
