@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import socket
 import uuid
 from dataclasses import dataclass
 
@@ -71,3 +73,21 @@ def eur(units: int) -> money_pb2.Money:
 
 def date(y: int, m: int, d: int) -> date_pb2.Date:
     return date_pb2.Date(year=y, month=m, day=d)
+
+
+# Below Linux's ephemeral range (32768-60999): a port picked there and bound a moment later by a server
+# can be taken in between by any outgoing connection (the stack's components connect to each other).
+_SERVER_PORTS = range(20_000, 32_000)
+
+
+def free_port() -> int:
+    """A loopback port free now, outside the range outgoing connections take theirs from."""
+    for _ in range(200):
+        port = random.choice(_SERVER_PORTS)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free loopback port between 20000 and 32000")

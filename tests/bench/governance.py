@@ -24,7 +24,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -52,6 +51,7 @@ from services.platform.auth import TokenAuthority
 from services.platform.settings import Settings
 from tests.bench.bare_workflow import BareWorkflow
 from tests.bench.harness import Postgres, log, percentile
+from tests.support import free_port
 from workflows import approvals as ap
 from workflows.change_request import ChangeRequestView
 
@@ -94,12 +94,6 @@ async def closed_loop(call, total: int, concurrency: int) -> Round:
 
 SERVICES = ("projects", "risks", "billing", "governance")
 READY_TIMEOUT_S = 90.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Stack:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import queue
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -22,15 +21,10 @@ from pmaas.projects.v1 import projects_service_pb2_grpc
 from services.platform import components, embedded
 from services.platform.settings import Settings
 from tests.services.platform.test_cli import cli_env, temporary_home
+from tests.support import free_port
 
 READY_TIMEOUT_S = 120
 STOP_TIMEOUT_S = 60
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class DevStack:
