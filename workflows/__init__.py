@@ -1,4 +1,4 @@
-"""Governance processes as Temporal workflows (see ../shared/ARCHITECTURE.md, "Governance").
+"""Governance processes as Temporal workflows (see docs/architecture.md, "Governance").
 
 Workflow modules import only temporalio, the standard library and other workflows.* modules.
 """

@@ -1,6 +1,6 @@
 """Activities that keep the governance read model and audit chain current, and the notifications outbox.
 
-Deviation from ARCHITECTURE.md's import rule (activities import only protos and
+Deviation from docs/architecture.md's import rule (activities import only protos and
 services.platform.{clients,errors,names,settings,telemetry}): this module imports
 services.governance.store, because the task and process read models, the notifications outbox
 and the governance audit chain are the governance service's own schema, written here on its
