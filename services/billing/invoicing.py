@@ -4,8 +4,8 @@ What is billed is marked first (`invoice_id` set by one UPDATE each for time
 and expenses), then the lines are built from exactly the marked rows. A row
 approved concurrently is either marked and billed, or left for the next
 invoice: never billed twice, never marked without a line. Approved billable
-time and billable expenses dated up to the period's end are billed, so late
-approvals land on the next invoice.
+time and approved billable expenses dated up to the period's end are billed,
+so late approvals land on the next invoice.
 """
 
 from __future__ import annotations
@@ -78,10 +78,11 @@ async def _milestone_lines(conn: asyncpg.Connection, engagement: asyncpg.Record,
 async def _expense_lines(conn: asyncpg.Connection, org: str, eng: str, invoice_id: str,
                          period_end: dt.date) -> list[rules.Line]:
     rows = await conn.fetch(
-        """UPDATE expenses SET invoice_id = $3
-           WHERE org_id = $1 AND engagement_id = $2 AND invoice_id IS NULL AND billable AND expense_date <= $4
+        """UPDATE expenses SET invoice_id = $3, version = version + 1, update_time = now()
+           WHERE org_id = $1 AND engagement_id = $2 AND invoice_id IS NULL AND billable
+             AND approval_state = $5 AND expense_date <= $4
            RETURNING id, project_id, category, amount_micros, expense_date, seq""",
-        org, eng, invoice_id, period_end)
+        org, eng, invoice_id, period_end, pb.APPROVAL_STATE_APPROVED)
     return [rules.Line(pb.LINE_ITEM_KIND_EXPENSE,
                        f"{pb.ExpenseCategory.Name(r['category']).removeprefix('EXPENSE_CATEGORY_').title()} "
                        f"{r['expense_date'].isoformat()}",

@@ -4,8 +4,10 @@ Baseline (planned dates, budget) and percent complete come from
 ProjectsService.GetProject, called as the caller. Actual cost is the same
 arithmetic as invoicing: time grouped per project, role, person and rate,
 each group rounded once (rules.time_amount), plus expenses; but over all
-non-rejected time, billable or not, up to `as_of`. An engagement's report is
-the sum of its projects' figures (costs booked to this engagement only).
+non-rejected time and expenses, billable or not, up to `as_of`: what awaits
+approval is a cost already incurred (invoices bill approved charges only).
+An engagement's report is the sum of its projects' figures (costs booked to
+this engagement only).
 """
 
 from __future__ import annotations
@@ -53,8 +55,9 @@ async def costs(conn: asyncpg.Connection, engagement: asyncpg.Record, project_id
     time_cost = sum(rules.time_amount(g.minutes, g.hourly_micros, currency) for g in groups)
     expense_cost = await conn.fetchval(
         """SELECT coalesce(sum(amount_micros), 0)::numeric FROM expenses
-           WHERE org_id = $1 AND engagement_id = $2 AND project_id = $3 AND expense_date <= $4""",
-        org, eng, project_id, as_of)
+           WHERE org_id = $1 AND engagement_id = $2 AND project_id = $3 AND expense_date <= $4
+             AND approval_state <> $5""",
+        org, eng, project_id, as_of, pb.APPROVAL_STATE_REJECTED)
     return time_cost, int(expense_cost)
 
 

@@ -25,9 +25,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import grpc
+
 from pmaas.billing.v1 import resources_pb2 as pb
 from services.platform import money
-from services.platform.errors import Violations, failed_precondition
+from services.platform.errors import ApiError, Violations, failed_precondition
 from services.platform.resources import ID_PART, check_enum, check_text, from_date
 
 NAME_MAX = 200
@@ -82,6 +84,18 @@ def check_daily_limit(person: str, day: dt.date, already: int, adding: int) -> N
             f"{person} already has {hours_text(already)} h on {day.isoformat()}; {hours_text(adding)} h more "
             f"would exceed 24 h (at most {hours_text(MINUTES_PER_DAY - already)} h fits)",
             person=person, date=day.isoformat())
+
+
+def check_reviewer(reviewer: str, person: str, recorder: str, name: str) -> None:
+    """Four eyes: nobody approves or rejects their own time or expense, nor one they recorded for someone."""
+    if reviewer == person:
+        raise ApiError(grpc.StatusCode.PERMISSION_DENIED, "SELF_APPROVAL",
+                       f"{name} is {reviewer}'s own: someone else approves or rejects it (segregation of duties)",
+                       metadata={"resource": name, "person": person})
+    if reviewer == recorder:
+        raise ApiError(grpc.StatusCode.PERMISSION_DENIED, "SELF_APPROVAL",
+                       f"{name} was recorded by {reviewer} for {person}: someone else approves or rejects it "
+                       "(segregation of duties)", metadata={"resource": name, "person": person, "recorder": recorder})
 
 
 def check_open_period(day: dt.date, closed_through: dt.date | None, field: str) -> None:

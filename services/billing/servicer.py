@@ -42,6 +42,7 @@ from services.platform.resources import (
     new_id,
 )
 from services.platform.settings import Settings
+from services.platform.tables import Table
 
 ENGAGEMENT_UPDATABLE = {"display_name", "projects", "cap", "payment_terms_days", "closed_through", "fee",
                         "milestone_fees"}
@@ -181,13 +182,12 @@ class BillingServicer(ResourceHandlers, billing_service_pb2_grpc.BillingServiceS
                     field="engagement.projects")
         closing = columns["closed_through"]
         if closing is not None and closing != row["closed_through"]:
-            pending = await conn.fetchval(
-                """SELECT count(*) FROM time_entries WHERE org_id = $1 AND engagement_id = $2
-                   AND work_date <= $3 AND approval_state = $4""", *key, closing, pb.APPROVAL_STATE_SUBMITTED)
-            if pending:
+            time_entries, expenses = await store.pending_reviews(conn, *key, closing)
+            if time_entries or expenses:
                 raise errors.failed_precondition(
-                    "PENDING_APPROVALS", f"{pending} time entries up to {closing.isoformat()} still await approval; "
-                    "approve or reject them before closing the period", field="engagement.closed_through")
+                    "PENDING_APPROVALS", f"{time_entries} time entries and {expenses} expenses up to "
+                    f"{closing.isoformat()} still await approval; approve or reject them before closing the period",
+                    field="engagement.closed_through")
 
     # --- rates --------------------------------------------------------------
 
@@ -314,7 +314,7 @@ class BillingServicer(ResourceHandlers, billing_service_pb2_grpc.BillingServiceS
                 "org_id": key[0], "engagement_id": key[1], "id": tid, "person": person, "role": role,
                 "project_id": project_id, "work_date": day, "minutes": minutes,
                 "billable": t.billable if t.HasField("billable") else True, "note": t.note,
-                "approval_state": pb.APPROVAL_STATE_SUBMITTED}, name)
+                "approval_state": pb.APPROVAL_STATE_SUBMITTED, "recorder": principal().person}, name)
             created = store.time_entry(row)
             tx.record("CreateTimeEntry", name, None, created)
             return created
@@ -328,37 +328,40 @@ class BillingServicer(ResourceHandlers, billing_service_pb2_grpc.BillingServiceS
         return await self.list_resources(TIME_ENTRIES, ENGAGEMENTS, request, api.ListTimeEntriesResponse(),
                                          "time_entries")
 
-    async def _review(self, request, key: list[str], method: str, state: int, **detail: str) -> pb.TimeEntry:
+    async def _review(self, request, table: Table, response_type, method: str, state: int):
+        """Approve or reject (with a reason) a time entry or an expense: by a holder of time.approve who neither
+        is its person nor recorded it, while it awaits review and is on no invoice."""
+        key = table.key_of(request.name)
+        principal().require(key[0], P.TIME_APPROVE)
+        detail = {}
+        if state == pb.APPROVAL_STATE_REJECTED:
+            v = Violations()
+            check_text(request.reason, "reason", v, max_len=rules.NOTE_MAX, required=True, multiline=True)
+            v.raise_if_any()
+            detail["reason"] = request.reason
+
         async def work(tx: Tx):
-            row = await tables.require(tx.conn, TIME_ENTRIES, key, request.name, lock=True)
+            row = await tables.require(tx.conn, table, key, request.name, lock=True)
             check_etag(request.etag, request.name, row["version"])
-            if row["person"] == tx.actor:
-                raise errors.permission_denied("nobody approves or rejects their own time")
+            recorder = row["recorder"] if table is TIME_ENTRIES else row["person"]  # expenses: one's own only
+            rules.check_reviewer(principal().person, row["person"], recorder, request.name)
             if row["invoice_id"]:
                 raise errors.failed_precondition("ENTRY_INVOICED", f"{request.name} is on an invoice already")
             if row["approval_state"] != pb.APPROVAL_STATE_SUBMITTED:
                 raise errors.failed_precondition(
                     "ENTRY_REVIEWED", f"{request.name} is {pb.ApprovalState.Name(row['approval_state'])} already")
-            before = store.time_entry(row)
-            after = store.time_entry(await tables.update(tx.conn, TIME_ENTRIES, key, {"approval_state": state}))
+            before = table.to_proto(row)
+            after = table.to_proto(await tables.update(tx.conn, table, key, {"approval_state": state}))
             tx.record(method, request.name, before, after, **detail)
             return after
 
-        return await self.mutate(key[0], method, request, pb.TimeEntry, work)
+        return await self.mutate(key[0], method, request, response_type, work)
 
     async def ApproveTimeEntry(self, request: api.ApproveTimeEntryRequest, context) -> pb.TimeEntry:
-        key = TIME_ENTRIES.key_of(request.name)
-        principal().require(key[0], P.TIME_APPROVE)
-        return await self._review(request, key, "ApproveTimeEntry", pb.APPROVAL_STATE_APPROVED)
+        return await self._review(request, TIME_ENTRIES, pb.TimeEntry, "ApproveTimeEntry", pb.APPROVAL_STATE_APPROVED)
 
     async def RejectTimeEntry(self, request: api.RejectTimeEntryRequest, context) -> pb.TimeEntry:
-        key = TIME_ENTRIES.key_of(request.name)
-        principal().require(key[0], P.TIME_APPROVE)
-        v = Violations()
-        check_text(request.reason, "reason", v, max_len=rules.NOTE_MAX, required=True, multiline=True)
-        v.raise_if_any()
-        return await self._review(request, key, "RejectTimeEntry", pb.APPROVAL_STATE_REJECTED,
-                                  reason=request.reason)
+        return await self._review(request, TIME_ENTRIES, pb.TimeEntry, "RejectTimeEntry", pb.APPROVAL_STATE_REJECTED)
 
     async def CreateExpense(self, request: api.CreateExpenseRequest, context) -> pb.Expense:
         key = ENGAGEMENTS.key_of(request.parent, "parent")
@@ -394,7 +397,7 @@ class BillingServicer(ResourceHandlers, billing_service_pb2_grpc.BillingServiceS
                 "project_id": project_id, "expense_date": day,
                 "category": x.category, "currency": engagement["currency"], "amount_micros": micros,
                 "receipt_reference": x.receipt_reference, "billable": x.billable if x.HasField("billable") else True,
-                "note": x.note, "person": tx.actor}, name)
+                "note": x.note, "person": principal().person}, name)
             created = store.expense(row)
             tx.record("CreateExpense", name, None, created)
             return created
@@ -406,6 +409,12 @@ class BillingServicer(ResourceHandlers, billing_service_pb2_grpc.BillingServiceS
 
     async def ListExpenses(self, request, context):
         return await self.list_resources(EXPENSES, ENGAGEMENTS, request, api.ListExpensesResponse(), "expenses")
+
+    async def ApproveExpense(self, request: api.ApproveExpenseRequest, context) -> pb.Expense:
+        return await self._review(request, EXPENSES, pb.Expense, "ApproveExpense", pb.APPROVAL_STATE_APPROVED)
+
+    async def RejectExpense(self, request: api.RejectExpenseRequest, context) -> pb.Expense:
+        return await self._review(request, EXPENSES, pb.Expense, "RejectExpense", pb.APPROVAL_STATE_REJECTED)
 
     # --- invoices -----------------------------------------------------------
 

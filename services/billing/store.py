@@ -76,18 +76,20 @@ def time_entry(row: asyncpg.Record) -> pb.TimeEntry:
         billable=row["billable"], note=row["note"], approval_state=row["approval_state"],
         invoice=invoice_name(row["org_id"], row["engagement_id"], row["invoice_id"]),
         create_time=to_timestamp(row["create_time"]), update_time=to_timestamp(row["update_time"]),
-        etag=etag_of(name, row["version"]),
+        etag=etag_of(name, row["version"]), recorder=row["recorder"],
     )
 
 
 def expense(row: asyncpg.Record) -> pb.Expense:
+    name = _child("expenses", row)
     return pb.Expense(
-        name=_child("expenses", row), project=project_name(row["org_id"], row["project_id"]),
+        name=name, project=project_name(row["org_id"], row["project_id"]),
         expense_date=to_date(row["expense_date"]), category=row["category"],
         amount=_money(row["amount_micros"], row["currency"]), receipt_reference=row["receipt_reference"],
         billable=row["billable"], note=row["note"], person=row["person"],
         invoice=invoice_name(row["org_id"], row["engagement_id"], row["invoice_id"]),
-        create_time=to_timestamp(row["create_time"]),
+        create_time=to_timestamp(row["create_time"]), approval_state=row["approval_state"],
+        update_time=to_timestamp(row["update_time"]), etag=etag_of(name, row["version"]),
     )
 
 
@@ -144,6 +146,7 @@ EXPENSES = Table("expenses", Pattern("organizations/{organization}/engagements/{
                  _ENGAGEMENT_CHILD, {
                      "category": Field("category", "enum", pb.ExpenseCategory.DESCRIPTOR),
                      "expense_date": Field("expense_date", "date"), "billable": Field("billable", "bool"),
+                     "approval_state": Field("approval_state", "enum", pb.ApprovalState.DESCRIPTOR),
                  }, expense)
 INVOICES = Table("invoices", Pattern("organizations/{organization}/engagements/{engagement}/invoices/{invoice}"),
                  _ENGAGEMENT_CHILD, {
@@ -202,11 +205,12 @@ async def time_groups(conn: asyncpg.Connection, org: str, engagement_id: str, cu
 
 
 async def engagement_charges(conn: asyncpg.Connection, org: str, engagement_id: str, currency: str) -> int:
-    """Micros of the charges recorded on the engagement: all expenses plus non-rejected time at the rates
-    in effect (time without a rate counts zero). Summed in numeric and Python ints, so it cannot overflow."""
+    """Micros of the charges recorded on the engagement: non-rejected expenses plus non-rejected time at the
+    rates in effect (time without a rate counts zero). Summed in numeric and Python ints, so it cannot overflow."""
     expenses = await conn.fetchval(
-        """SELECT coalesce(sum(amount_micros), 0)::numeric FROM expenses WHERE org_id = $1 AND engagement_id = $2""",
-        org, engagement_id)
+        """SELECT coalesce(sum(amount_micros), 0)::numeric FROM expenses
+           WHERE org_id = $1 AND engagement_id = $2 AND approval_state <> $3""",
+        org, engagement_id, pb.APPROVAL_STATE_REJECTED)
     groups = await time_groups(conn, org, engagement_id, currency, "t.approval_state <> $4",
                                pb.APPROVAL_STATE_REJECTED)
     return int(expenses) + sum(rules.time_amount(g.minutes, g.hourly_micros, currency)
@@ -216,3 +220,14 @@ async def engagement_charges(conn: asyncpg.Connection, org: str, engagement_id: 
 async def lock_engagement_charges(conn: asyncpg.Connection, org: str, engagement_id: str) -> None:
     """One writer of charges per engagement at a time, so concurrent charges cannot together pass the bound."""
     await conn.execute("SELECT pg_advisory_xact_lock(hashtext('charges:' || $1 || ':' || $2))", org, engagement_id)
+
+
+async def pending_reviews(conn: asyncpg.Connection, org: str, engagement_id: str, through: dt.date) -> tuple[int, int]:
+    """(time entries, expenses) of the engagement dated up to `through` that still await approval."""
+    row = await conn.fetchrow(
+        """SELECT (SELECT count(*) FROM time_entries WHERE org_id = $1 AND engagement_id = $2
+                     AND work_date <= $3 AND approval_state = $4) AS time_entries,
+                  (SELECT count(*) FROM expenses WHERE org_id = $1 AND engagement_id = $2
+                     AND expense_date <= $3 AND approval_state = $4) AS expenses""",
+        org, engagement_id, through, pb.APPROVAL_STATE_SUBMITTED)
+    return row["time_entries"], row["expenses"]

@@ -68,13 +68,16 @@ class Permission(enum.StrEnum):
     ASSIGNMENT_WRITE = "assignment.write"
     STATUS_REPORT_WRITE = "status_report.write"
     LESSON_WRITE = "lesson.write"
-    AUDIT_READ = "audit.read"
+    AUDIT_READ = "audit.read"  # the audit log: ListAuditEvents, VerifyAuditChain
     BILLING_WRITE = "billing.write"  # engagements and rate cards
     TIME_WRITE = "time.write"  # one's own time and expenses
-    TIME_APPROVE = "time.approve"  # approve or reject time; record it for others
+    # Approve or reject time and expenses (never one's own, nor what one recorded); record time for others.
+    TIME_APPROVE = "time.approve"
     INVOICE_ISSUE = "invoice.issue"  # generate, issue, pay, void, credit invoices
     RISK_WRITE = "risk.write"
     ISSUE_WRITE = "issue.write"
+    # Delete, close, resolve or downgrade an escalated issue (HIGH/CRITICAL, or raised from a risk).
+    ISSUE_ESCALATION_MANAGE = "issue_escalation.manage"
     RISK_MATRIX_WRITE = "risk_matrix.write"  # the org's scoring thresholds
     CHANGE_REQUEST_SUBMIT = "change_request.submit"  # submit (and withdraw one's own) change requests
     PHASE_GATE_REQUEST = "phase_gate.request"  # ask for a project's next gate, resume one on hold
@@ -87,27 +90,32 @@ class Permission(enum.StrEnum):
 P = Permission
 _DELIVERY = {P.PROJECT_WRITE, P.MILESTONE_WRITE, P.ASSIGNMENT_WRITE, P.STATUS_REPORT_WRITE, P.LESSON_WRITE,
              P.RISK_WRITE, P.ISSUE_WRITE, P.CHANGE_REQUEST_SUBMIT, P.PHASE_GATE_REQUEST}
+# Deciding the governance tasks one is a candidate for (the workflow checks candidacy), and handing those
+# decisions to someone while away: the only writes an auditor keeps.
 _DECIDING = {P.TASK_ACT, P.DELEGATION_WRITE}
 # What only the governance worker does, after the workflow's decision: people never hold these. An admin
 # may still act by GOVERNANCE_OVERRIDE, and the audit log marks that.
 GOVERNANCE_ONLY = frozenset({P.PROJECT_PHASE, P.GOVERNED_BASELINE})
 
-# Who may do what. Read is everyone's; the rest follows the people in DOMAIN.md.
+# Who may do what. Read is everyone's; the rest follows the people in DOMAIN.md. Segregation of duties:
+# the auditor reads (project data and the audit log) and decides its tasks, and writes nothing else; the
+# audit log is read by admin and auditor only; an escalated issue is closed or downgraded only along the
+# escalation path (pmo, admin, governance), not by the team that raised it.
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission) - GOVERNANCE_ONLY,
     Role.PMO: frozenset({P.READ, P.BILLING_WRITE, P.TIME_APPROVE,
                          P.PORTFOLIO_WRITE, P.PROJECT_CREATE, P.PROJECT_DELETE,
-                         P.BASELINE_WRITE, P.AUDIT_READ, P.RISK_MATRIX_WRITE, P.GOVERNANCE_POLICY_WRITE,
-                         P.TASK_REASSIGN, *_DELIVERY, *_DECIDING}),
+                         P.BASELINE_WRITE, P.RISK_MATRIX_WRITE, P.GOVERNANCE_POLICY_WRITE,
+                         P.TASK_REASSIGN, P.ISSUE_ESCALATION_MANAGE, *_DELIVERY, *_DECIDING}),
     Role.PM: frozenset({P.READ, P.TIME_WRITE, P.TIME_APPROVE, P.BASELINE_WRITE, *_DELIVERY, *_DECIDING}),
     Role.SPONSOR: frozenset({P.READ, P.BASELINE_WRITE, P.CHANGE_REQUEST_SUBMIT, *_DECIDING}),
-    Role.AUDITOR: frozenset({P.READ, P.AUDIT_READ, P.LESSON_WRITE, *_DECIDING}),
+    Role.AUDITOR: frozenset({P.READ, P.AUDIT_READ, *_DECIDING}),
     Role.FINANCE: frozenset({P.READ, P.BILLING_WRITE, P.INVOICE_ISSUE, *_DECIDING}),
     Role.MEMBER: frozenset({P.READ, P.TIME_WRITE, P.LESSON_WRITE, P.ISSUE_WRITE, *_DECIDING}),
     Role.VIEWER: frozenset({P.READ}),
     Role.GOVERNANCE: frozenset({P.READ, P.PROJECT_PHASE, P.GOVERNED_BASELINE, P.BASELINE_WRITE, P.PROJECT_WRITE,
                                 P.MILESTONE_WRITE, P.ASSIGNMENT_WRITE, P.RISK_WRITE, P.ISSUE_WRITE,
-                                P.TIME_APPROVE, P.INVOICE_ISSUE}),
+                                P.ISSUE_ESCALATION_MANAGE, P.TIME_APPROVE, P.INVOICE_ISSUE}),
 }
 
 
@@ -120,6 +128,11 @@ class Principal:
     @property
     def is_governance(self) -> bool:
         return Role.GOVERNANCE in self.orgs.get(ALL_ORGANIZATIONS, frozenset())
+
+    @property
+    def person(self) -> str:
+        """Who acts, for segregation of duties: the person the governance principal acts for, else the caller."""
+        return self.on_behalf_of or self.subject
 
     @property
     def in_every_organization(self) -> bool:

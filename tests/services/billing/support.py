@@ -60,6 +60,10 @@ async def log_expense(stub, caller, engagement: str, project: str, day=None, amo
                                               amount=amount or EUR(50), **fields), request_id=rid()))
 
 
+async def approve_expense(stub, caller, expense: pb.Expense) -> pb.Expense:
+    return await caller(stub.ApproveExpense, api.ApproveExpenseRequest(name=expense.name, request_id=rid()))
+
+
 async def generate(stub, caller, engagement: str, start=None, end=None) -> pb.Invoice:
     return await caller(stub.GenerateInvoice, api.GenerateInvoiceRequest(
         parent=engagement, period_start=start or D(2027, 1, 1), period_end=end or D(2027, 1, 31), request_id=rid()))

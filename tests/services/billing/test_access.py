@@ -36,6 +36,8 @@ REQUESTS = {
     "CreateExpense": api.CreateExpenseRequest(parent=ENGAGEMENT),
     "GetExpense": api.GetExpenseRequest(name=ENGAGEMENT + "/expenses/x"),
     "ListExpenses": api.ListExpensesRequest(parent=ENGAGEMENT),
+    "ApproveExpense": api.ApproveExpenseRequest(name=ENGAGEMENT + "/expenses/x"),
+    "RejectExpense": api.RejectExpenseRequest(name=ENGAGEMENT + "/expenses/x", reason="x"),
     "GenerateInvoice": api.GenerateInvoiceRequest(parent=ENGAGEMENT),
     "GetInvoice": api.GetInvoiceRequest(name=INVOICE),
     "ListInvoices": api.ListInvoicesRequest(parent=ENGAGEMENT),

@@ -13,6 +13,7 @@ from services.billing.rules import MAX_ENGAGEMENT_CHARGES_MICROS
 from tests.services.billing.support import (
     EUR,
     D,
+    approve_expense,
     as_date,
     create_engagement,
     create_rate,
@@ -46,19 +47,21 @@ async def report(billing_stub, caller, engagement: str) -> pb.FinancialReport:
 async def test_ten_huge_expenses_stop_at_the_engagement_bound_and_it_still_invoices_and_reports(
         billing_stub, as_role, engagement, project):
     assert MAX_ENGAGEMENT_CHARGES_MICROS == 10**18  # 10^12 EUR
-    member, finance = as_role("member"), as_role("finance")
-    await log_expense(billing_stub, member, engagement, project, amount=EUR(HUGE))
+    member, finance, pm = as_role("member"), as_role("finance"), as_role("pm")
+    approved = [await log_expense(billing_stub, member, engagement, project, amount=EUR(HUGE))]
     for _ in range(9):
         failure = await fails(log_expense(billing_stub, member, engagement, project, amount=EUR(HUGE)))
         refused(failure, grpc.StatusCode.FAILED_PRECONDITION, "ENGAGEMENT_CHARGES_LIMIT")
         assert "1000000000000.00 EUR" in failure.message
     # What still fits is accepted: the last whole euro up to the bound.
-    await log_expense(billing_stub, member, engagement, project, amount=EUR(1))
+    approved.append(await log_expense(billing_stub, member, engagement, project, amount=EUR(1)))
     refused(await fails(log_expense(billing_stub, member, engagement, project, amount=EUR(0, 10_000_000))),
             grpc.StatusCode.FAILED_PRECONDITION, "ENGAGEMENT_CHARGES_LIMIT")
 
     figures = await report(billing_stub, finance, engagement)
     assert figures.expense_cost == EUR(10**12)
+    for expense in approved:
+        await approve_expense(billing_stub, pm, expense)
     invoice = await generate(billing_stub, finance, engagement)
     assert invoice.total == EUR(10**12)
 
@@ -79,14 +82,15 @@ async def test_time_that_would_pass_the_engagement_bound_is_refused(billing_stub
 
 async def test_charges_past_the_bound_already_stored_still_report_and_refuse_to_invoice_clearly(
         billing_stub, as_role, engagement, project, db):
-    """Rows from before the bound existed (written behind the API): sums are exact, never an overflow."""
+    """Approved rows from before the bound existed (written behind the API): sums are exact, never an overflow."""
     org, eng = engagement.split("/")[1], engagement.split("/")[3]
     project_id = project.split("/")[-1]
     await db.executemany(
         """INSERT INTO expenses (org_id, engagement_id, id, project_id, expense_date, category, currency,
-                                 amount_micros, billable, person)
-           VALUES ($1, $2, $3, $4, '2027-01-06', $5, 'EUR', $6, true, 'legacy')""",
-        [(org, eng, f"legacy-{i}", project_id, pb.EXPENSE_CATEGORY_TRAVEL, HUGE * 10**6) for i in range(10)])
+                                 amount_micros, billable, person, approval_state)
+           VALUES ($1, $2, $3, $4, '2027-01-06', $5, 'EUR', $6, true, 'legacy', $7)""",
+        [(org, eng, f"legacy-{i}", project_id, pb.EXPENSE_CATEGORY_TRAVEL, HUGE * 10**6, pb.APPROVAL_STATE_APPROVED)
+         for i in range(10)])
     finance = as_role("finance")
 
     figures = await report(billing_stub, finance, engagement)

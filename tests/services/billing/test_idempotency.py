@@ -25,6 +25,7 @@ from tests.services.billing.support import (
     create_engagement,
     create_rate,
     generate,
+    log_expense,
     log_time,
 )
 from tests.support import Caller, fails, rid
@@ -40,6 +41,9 @@ class World:
 
     async def submitted_entry(self) -> pb.TimeEntry:
         return await log_time(self.stub, self.as_role("member", sub="ann"), self.engagement, self.project)
+
+    async def submitted_expense(self) -> pb.Expense:
+        return await log_expense(self.stub, self.as_role("member", sub="ann"), self.engagement, self.project)
 
     async def invoice(self, issued: bool = False) -> pb.Invoice:
         await approve(self.stub, self.as_role("pm", sub="pat"), await self.submitted_entry())
@@ -73,6 +77,14 @@ async def _approve(w: World):
 
 async def _reject(w: World):
     return api.RejectTimeEntryRequest(name=(await w.submitted_entry()).name, reason="wrong project")
+
+
+async def _approve_expense(w: World):
+    return api.ApproveExpenseRequest(name=(await w.submitted_expense()).name)
+
+
+async def _reject_expense(w: World):
+    return api.RejectExpenseRequest(name=(await w.submitted_expense()).name, reason="no receipt")
 
 
 async def _update_invoice(w: World):
@@ -153,6 +165,8 @@ CASES: dict[str, Case] = {
     "RejectTimeEntry": Case("pm", _reject, _set("reason", "duplicate"), _audited("RejectTimeEntry")),
     "CreateExpense": Case("member", _create_expense, _set("expense.amount", EUR(141)),
                           "SELECT count(*) FROM expenses WHERE org_id = $1"),
+    "ApproveExpense": Case("pm", _approve_expense, _set("etag", "0" * 20), _audited("ApproveExpense")),
+    "RejectExpense": Case("pm", _reject_expense, _set("reason", "duplicate"), _audited("RejectExpense")),
     "GenerateInvoice": Case("finance", _generate, _set("period_end", D(2027, 1, 30)),
                             "SELECT count(*) FROM invoices WHERE org_id = $1"),
     "UpdateInvoice": Case("finance", _update_invoice, _set("invoice.notes", "Thank you"), _audited("UpdateInvoice")),

@@ -14,6 +14,7 @@ from tests.services.billing.support import (
     EUR,
     D,
     approve,
+    approve_expense,
     as_date,
     create_engagement,
     create_rate,
@@ -257,7 +258,8 @@ async def test_totals_equal_the_sum_of_rounded_lines(billing_stub, as_role, org,
         for day, m in enumerate(amounts, start=4):
             await approve(billing_stub, pm, await log_time(billing_stub, people[person], engagement, project,
                                                            day=D(2027, 1, day), hours="", minutes=m, role="analyst"))
-    await log_expense(billing_stub, people["ann"], engagement, project, amount=EUR(12, 340_000_000))
+    await approve_expense(billing_stub, pm, await log_expense(billing_stub, people["ann"], engagement, project,
+                                                               amount=EUR(12, 340_000_000)))
     invoice = await generate(billing_stub, finance, engagement)
     assert money.micros_of(invoice.total) == total_of_lines(invoice)
     time_lines = {li.person: li for li in invoice.line_items if li.kind == pb.LINE_ITEM_KIND_TIME}
@@ -291,7 +293,7 @@ async def test_capped_totals_still_equal_the_sum_of_lines(billing_stub, as_role,
     engagement = (await create_engagement(billing_stub, finance, org, [project], cap=EUR(900, 500_000_000))).name
     await create_rate(billing_stub, finance, org)
     await approve(billing_stub, pm, await log_time(billing_stub, ann, engagement, project))
-    await log_expense(billing_stub, ann, engagement, project, amount=EUR(300))
+    await approve_expense(billing_stub, pm, await log_expense(billing_stub, ann, engagement, project, amount=EUR(300)))
     invoice = await generate(billing_stub, finance, engagement)
     assert invoice.line_items[-1].kind == pb.LINE_ITEM_KIND_CAP_ADJUSTMENT
     assert invoice.line_items[-1].amount == EUR(-199, -500_000_000)

@@ -12,7 +12,16 @@ from pmaas.billing.v1 import billing_service_pb2 as api
 from pmaas.billing.v1 import resources_pb2 as pb
 from pmaas.projects.v1 import projects_service_pb2 as projects_api
 from pmaas.projects.v1 import resources_pb2 as projects_pb
-from tests.services.billing.support import EUR, D, approve, as_date, create_engagement, create_rate, log_time
+from tests.services.billing.support import (
+    EUR,
+    D,
+    approve,
+    approve_expense,
+    as_date,
+    create_engagement,
+    create_rate,
+    log_time,
+)
 from tests.support import Caller, fails, rid
 
 JANUARY = {"period_start": D(2027, 1, 1), "period_end": D(2027, 1, 31)}
@@ -40,9 +49,10 @@ async def test_time_and_materials_invoice(billing_stub, as_role, org, engagement
     await approve(billing_stub, pm, await log_time(billing_stub, ann, engagement, project, day=D(2027, 1, 7),
                                                    billable=False))
     await approve(billing_stub, pm, await log_time(billing_stub, ann, engagement, project, day=D(2027, 2, 1)))
-    await ann(billing_stub.CreateExpense, api.CreateExpenseRequest(parent=engagement, expense=pb.Expense(
+    expense = await ann(billing_stub.CreateExpense, api.CreateExpenseRequest(parent=engagement, expense=pb.Expense(
         project=project, expense_date=D(2027, 1, 6), category=pb.EXPENSE_CATEGORY_TRAVEL,
         amount=EUR(320, 500_000_000))))
+    await approve_expense(billing_stub, pm, expense)
 
     invoice = await generate(billing_stub, finance, engagement)
     assert invoice.state == pb.INVOICE_STATE_DRAFT

@@ -1,5 +1,7 @@
 """Who may call each mutation, per the permission table in services/platform/auth.py: the roles listed
-succeed; every other role is PERMISSION_DENIED naming the permission, and nothing is written."""
+succeed; every other role is PERMISSION_DENIED naming the permission, and nothing is written. Segregation
+of duties: nobody approves or rejects their own time or expense, nor time they recorded for someone else
+(PERMISSION_DENIED SELF_APPROVAL), also not through the governance service acting for them."""
 
 from __future__ import annotations
 
@@ -7,10 +9,11 @@ import grpc
 import pytest
 
 from pmaas.billing.v1 import billing_service_pb2 as api
+from pmaas.billing.v1 import resources_pb2 as pb
 from services.platform.auth import PERMISSIONS, PERSON_ROLES, Permission
-from tests.services.billing.support import audit_count, log_time
+from tests.services.billing.support import approve, approve_expense, audit_count, log_expense, log_time
 from tests.services.billing.test_idempotency import CASES, World
-from tests.support import fails, rid
+from tests.support import GovernanceCaller, fails, rid
 
 ROLES = sorted(r.value for r in PERSON_ROLES)  # a person's roles in an org; not the governance principal's
 BILLING = {"admin", "pmo", "finance"}
@@ -27,6 +30,8 @@ MAY_CALL = {
     "CreateExpense": (RECORDERS, "time.write"),
     "ApproveTimeEntry": (APPROVERS, "time.approve"),
     "RejectTimeEntry": (APPROVERS, "time.approve"),
+    "ApproveExpense": (APPROVERS, "time.approve"),
+    "RejectExpense": (APPROVERS, "time.approve"),
     "GenerateInvoice": (INVOICING, "invoice.issue"),
     "UpdateInvoice": (INVOICING, "invoice.issue"),
     "IssueInvoice": (INVOICING, "invoice.issue"),
@@ -92,15 +97,60 @@ async def test_others_may_not_record_time_for_someone_else(world, db, role):
     assert await audit_count(db, world.org, "CreateTimeEntry") == 0
 
 
+def reviews(kind: str, name: str) -> list[tuple[str, object]]:
+    """(method, request) of approving and rejecting a time entry or an expense."""
+    if kind == "time":
+        return [("ApproveTimeEntry", api.ApproveTimeEntryRequest(name=name, request_id=rid())),
+                ("RejectTimeEntry", api.RejectTimeEntryRequest(name=name, reason="mine", request_id=rid()))]
+    return [("ApproveExpense", api.ApproveExpenseRequest(name=name, request_id=rid())),
+            ("RejectExpense", api.RejectExpenseRequest(name=name, reason="mine", request_id=rid()))]
+
+
+async def refused_as_self_approval(world: World, db, caller, kind: str, name: str) -> None:
+    """Both reviews are PERMISSION_DENIED SELF_APPROVAL and nothing is written."""
+    before = await audit_count(db, world.org)
+    for method, request in reviews(kind, name):
+        failure = await fails(caller(getattr(world.stub, method), request))
+        assert (failure.code, failure.reason) == (grpc.StatusCode.PERMISSION_DENIED, "SELF_APPROVAL"), method
+    assert await audit_count(db, world.org) == before
+
+
 @pytest.mark.parametrize("role", sorted(APPROVERS))
 async def test_nobody_reviews_their_own_time(world, db, role):
     caller = world.as_role(role, sub="ann")
     entry = await log_time(world.stub, caller, world.engagement, world.project)
-    for method, request in (("ApproveTimeEntry", api.ApproveTimeEntryRequest(name=entry.name)),
-                            ("RejectTimeEntry", api.RejectTimeEntryRequest(name=entry.name, reason="mine"))):
-        failure = await fails(caller(getattr(world.stub, method), request))
-        assert (failure.code, failure.reason) == (grpc.StatusCode.PERMISSION_DENIED, "PERMISSION_DENIED")
-    assert await audit_count(db, world.org, "ApproveTimeEntry") == 0
+    await refused_as_self_approval(world, db, caller, "time", entry.name)
+
+
+@pytest.mark.parametrize("role", sorted(APPROVERS))
+async def test_nobody_reviews_time_they_recorded_for_someone_else(world, db, role):
+    pat = world.as_role(role, sub="pat")
+    entry = await pat(world.stub.CreateTimeEntry, await time_for_ann(world))
+    assert (entry.person, entry.recorder) == ("ann", "pat")
+    await refused_as_self_approval(world, db, pat, "time", entry.name)
+    approved = await approve(world.stub, world.as_role("pm", sub="quinn"), entry)
+    assert approved.approval_state == pb.APPROVAL_STATE_APPROVED
+
+
+@pytest.mark.parametrize("role", sorted(APPROVERS))
+async def test_nobody_reviews_their_own_expense(world, db, role):
+    caller = world.as_role(role, sub="ann")
+    expense = await log_expense(world.stub, caller, world.engagement, world.project)
+    assert (expense.person, expense.approval_state) == ("ann", pb.APPROVAL_STATE_SUBMITTED)
+    await refused_as_self_approval(world, db, caller, "expense", expense.name)
+    approved = await approve_expense(world.stub, world.as_role("pm", sub="quinn"), expense)
+    assert approved.approval_state == pb.APPROVAL_STATE_APPROVED
+
+
+async def test_the_governance_service_acting_for_the_person_or_recorder_may_not_review(world, db, authority):
+    entry = await world.as_role("pm", sub="pat")(world.stub.CreateTimeEntry, await time_for_ann(world))
+    expense = await log_expense(world.stub, world.as_role("member", sub="ann"), world.engagement, world.project)
+    governance = GovernanceCaller(authority, "pat")
+    await refused_as_self_approval(world, db, governance, "time", entry.name)
+    await refused_as_self_approval(world, db, governance.acting_for("ann"), "time", entry.name)
+    await refused_as_self_approval(world, db, governance.acting_for("ann"), "expense", expense.name)
+    approved = await approve_expense(world.stub, governance.acting_for("quinn"), expense)
+    assert approved.approval_state == pb.APPROVAL_STATE_APPROVED
 
 
 READS = {

@@ -231,9 +231,10 @@ async def test_member_may_record_a_lesson(projects_stub, as_role, project):
     assert created.HasField("create_time")
 
 
-async def test_viewer_may_not_record_a_lesson(projects_stub, as_role, project):
-    err = await fails(lesson(projects_stub, as_role("viewer"), project.name))
-    assert err.code == grpc.StatusCode.PERMISSION_DENIED
+@pytest.mark.parametrize("role", ["viewer", "auditor"])
+async def test_readers_may_not_record_a_lesson(projects_stub, as_role, project, role):
+    err = await fails(lesson(projects_stub, as_role(role), project.name))
+    assert err.code == grpc.StatusCode.PERMISSION_DENIED and err.message.endswith("do not grant lesson.write")
     listed = await as_role("viewer")(projects_stub.ListLessonsLearned,
                                      api.ListLessonsLearnedRequest(parent=project.name))
     assert list(listed.lessons_learned) == []
@@ -258,9 +259,9 @@ async def test_lesson_on_a_missing_project_is_not_found(projects_stub, as_role, 
 
 
 async def test_list_lessons_pages_and_filter(projects_stub, as_role, project):
-    member, auditor = as_role("member"), as_role("auditor")
+    member, pm = as_role("member"), as_role("pm")
     a = await lesson(projects_stub, member, project.name, "a", category="Vendors")
-    b = await lesson(projects_stub, auditor, project.name, "b", category="Testing")
+    b = await lesson(projects_stub, pm, project.name, "b", category="Testing")
     c = await lesson(projects_stub, member, project.name, "c", category="Vendors")
     first = await member(projects_stub.ListLessonsLearned, api.ListLessonsLearnedRequest(
         parent=project.name, page_size=2))

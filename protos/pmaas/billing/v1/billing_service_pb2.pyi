@@ -193,6 +193,28 @@ class ListExpensesResponse(_message.Message):
     next_page_token: str
     def __init__(self, expenses: _Optional[_Iterable[_Union[_resources_pb2.Expense, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
+class ApproveExpenseRequest(_message.Message):
+    __slots__ = ("name", "etag", "request_id")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    etag: str
+    request_id: str
+    def __init__(self, name: _Optional[str] = ..., etag: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class RejectExpenseRequest(_message.Message):
+    __slots__ = ("name", "etag", "reason", "request_id")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    etag: str
+    reason: str
+    request_id: str
+    def __init__(self, name: _Optional[str] = ..., etag: _Optional[str] = ..., reason: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
 class GenerateInvoiceRequest(_message.Message):
     __slots__ = ("parent", "period_start", "period_end", "request_id")
     PARENT_FIELD_NUMBER: _ClassVar[int]

@@ -115,6 +115,16 @@ class BillingServiceStub:
                 request_serializer=pmaas_dot_billing_dot_v1_dot_billing__service__pb2.ListExpensesRequest.SerializeToString,
                 response_deserializer=pmaas_dot_billing_dot_v1_dot_billing__service__pb2.ListExpensesResponse.FromString,
                 _registered_method=True)
+        self.ApproveExpense = channel.unary_unary(
+                '/pmaas.billing.v1.BillingService/ApproveExpense',
+                request_serializer=pmaas_dot_billing_dot_v1_dot_billing__service__pb2.ApproveExpenseRequest.SerializeToString,
+                response_deserializer=pmaas_dot_billing_dot_v1_dot_resources__pb2.Expense.FromString,
+                _registered_method=True)
+        self.RejectExpense = channel.unary_unary(
+                '/pmaas.billing.v1.BillingService/RejectExpense',
+                request_serializer=pmaas_dot_billing_dot_v1_dot_billing__service__pb2.RejectExpenseRequest.SerializeToString,
+                response_deserializer=pmaas_dot_billing_dot_v1_dot_resources__pb2.Expense.FromString,
+                _registered_method=True)
         self.GenerateInvoice = channel.unary_unary(
                 '/pmaas.billing.v1.BillingService/GenerateInvoice',
                 request_serializer=pmaas_dot_billing_dot_v1_dot_billing__service__pb2.GenerateInvoiceRequest.SerializeToString,
@@ -265,13 +275,26 @@ class BillingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ApproveExpense(self, request, context):
+        """Like time: by a holder of time.approve who is not the expense's person.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RejectExpense(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GenerateInvoice(self, request, context):
         """Creates the engagement's DRAFT invoice for a period, or returns the one
         that exists (one per engagement and period, even under concurrent calls).
         It bills what no live invoice has billed yet and is dated on or before
         period_end: approved billable time (TIME_AND_MATERIALS), achieved
         scheduled milestones (MILESTONE, FIXED_FEE), the fee (RETAINER), and
-        billable expenses; late approvals land on the next invoice.
+        approved billable expenses; late approvals land on the next invoice.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -412,6 +435,16 @@ def add_BillingServiceServicer_to_server(servicer, server):
                     servicer.ListExpenses,
                     request_deserializer=pmaas_dot_billing_dot_v1_dot_billing__service__pb2.ListExpensesRequest.FromString,
                     response_serializer=pmaas_dot_billing_dot_v1_dot_billing__service__pb2.ListExpensesResponse.SerializeToString,
+            ),
+            'ApproveExpense': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApproveExpense,
+                    request_deserializer=pmaas_dot_billing_dot_v1_dot_billing__service__pb2.ApproveExpenseRequest.FromString,
+                    response_serializer=pmaas_dot_billing_dot_v1_dot_resources__pb2.Expense.SerializeToString,
+            ),
+            'RejectExpense': grpc.unary_unary_rpc_method_handler(
+                    servicer.RejectExpense,
+                    request_deserializer=pmaas_dot_billing_dot_v1_dot_billing__service__pb2.RejectExpenseRequest.FromString,
+                    response_serializer=pmaas_dot_billing_dot_v1_dot_resources__pb2.Expense.SerializeToString,
             ),
             'GenerateInvoice': grpc.unary_unary_rpc_method_handler(
                     servicer.GenerateInvoice,
@@ -874,6 +907,60 @@ class BillingService:
             '/pmaas.billing.v1.BillingService/ListExpenses',
             pmaas_dot_billing_dot_v1_dot_billing__service__pb2.ListExpensesRequest.SerializeToString,
             pmaas_dot_billing_dot_v1_dot_billing__service__pb2.ListExpensesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApproveExpense(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pmaas.billing.v1.BillingService/ApproveExpense',
+            pmaas_dot_billing_dot_v1_dot_billing__service__pb2.ApproveExpenseRequest.SerializeToString,
+            pmaas_dot_billing_dot_v1_dot_resources__pb2.Expense.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RejectExpense(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pmaas.billing.v1.BillingService/RejectExpense',
+            pmaas_dot_billing_dot_v1_dot_billing__service__pb2.RejectExpenseRequest.SerializeToString,
+            pmaas_dot_billing_dot_v1_dot_resources__pb2.Expense.FromString,
             options,
             channel_credentials,
             insecure,

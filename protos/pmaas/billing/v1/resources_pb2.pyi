@@ -138,7 +138,7 @@ class Rate(_message.Message):
     def __init__(self, name: _Optional[str] = ..., engagement: _Optional[str] = ..., role: _Optional[str] = ..., hourly_rate: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., start_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., end_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class TimeEntry(_message.Message):
-    __slots__ = ("name", "person", "role", "project", "work_date", "hours", "minutes", "billable", "note", "approval_state", "invoice", "create_time", "update_time", "etag")
+    __slots__ = ("name", "person", "role", "project", "work_date", "hours", "minutes", "billable", "note", "approval_state", "invoice", "create_time", "update_time", "etag", "recorder")
     NAME_FIELD_NUMBER: _ClassVar[int]
     PERSON_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
@@ -153,6 +153,7 @@ class TimeEntry(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     ETAG_FIELD_NUMBER: _ClassVar[int]
+    RECORDER_FIELD_NUMBER: _ClassVar[int]
     name: str
     person: str
     role: str
@@ -167,10 +168,11 @@ class TimeEntry(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
     etag: str
-    def __init__(self, name: _Optional[str] = ..., person: _Optional[str] = ..., role: _Optional[str] = ..., project: _Optional[str] = ..., work_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., hours: _Optional[str] = ..., minutes: _Optional[int] = ..., billable: _Optional[bool] = ..., note: _Optional[str] = ..., approval_state: _Optional[_Union[ApprovalState, str]] = ..., invoice: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+    recorder: str
+    def __init__(self, name: _Optional[str] = ..., person: _Optional[str] = ..., role: _Optional[str] = ..., project: _Optional[str] = ..., work_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., hours: _Optional[str] = ..., minutes: _Optional[int] = ..., billable: _Optional[bool] = ..., note: _Optional[str] = ..., approval_state: _Optional[_Union[ApprovalState, str]] = ..., invoice: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., recorder: _Optional[str] = ...) -> None: ...
 
 class Expense(_message.Message):
-    __slots__ = ("name", "project", "expense_date", "category", "amount", "receipt_reference", "billable", "note", "person", "invoice", "create_time")
+    __slots__ = ("name", "project", "expense_date", "category", "amount", "receipt_reference", "billable", "note", "person", "invoice", "create_time", "approval_state", "update_time", "etag")
     NAME_FIELD_NUMBER: _ClassVar[int]
     PROJECT_FIELD_NUMBER: _ClassVar[int]
     EXPENSE_DATE_FIELD_NUMBER: _ClassVar[int]
@@ -182,6 +184,9 @@ class Expense(_message.Message):
     PERSON_FIELD_NUMBER: _ClassVar[int]
     INVOICE_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    APPROVAL_STATE_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
     name: str
     project: str
     expense_date: _date_pb2.Date
@@ -193,7 +198,10 @@ class Expense(_message.Message):
     person: str
     invoice: str
     create_time: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., project: _Optional[str] = ..., expense_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., category: _Optional[_Union[ExpenseCategory, str]] = ..., amount: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., receipt_reference: _Optional[str] = ..., billable: _Optional[bool] = ..., note: _Optional[str] = ..., person: _Optional[str] = ..., invoice: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    approval_state: ApprovalState
+    update_time: _timestamp_pb2.Timestamp
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., project: _Optional[str] = ..., expense_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., category: _Optional[_Union[ExpenseCategory, str]] = ..., amount: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., receipt_reference: _Optional[str] = ..., billable: _Optional[bool] = ..., note: _Optional[str] = ..., person: _Optional[str] = ..., invoice: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., approval_state: _Optional[_Union[ApprovalState, str]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
 
 class LineItem(_message.Message):
     __slots__ = ("kind", "description", "project", "role", "person", "milestone", "expense", "quantity", "unit_price", "amount")
