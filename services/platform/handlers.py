@@ -141,8 +141,11 @@ class ResourceHandlers:
         return await self.mutate(key[0], method, request, type(resource), work)
 
     async def delete_resource(self, table: Table, request, method: str, permission: Permission,
-                              precondition: Callable[[asyncpg.Record], None] | None = None) -> empty_pb2.Empty:
-        """AIP-135 delete: etag checked when given, `precondition(row)` may refuse, the old state is audited."""
+                              precondition: Callable[[asyncpg.Record], None] | None = None, *,
+                              check: Callable[[Tx, list, asyncpg.Record], Awaitable[None]] | None = None,
+                              ) -> empty_pb2.Empty:
+        """AIP-135 delete: etag checked when given, `precondition(row)` may refuse, and so may
+        `check(tx, key, row)` against other rows (under the row's lock); the old state is audited."""
         key = table.key_of(request.name)
         principal().require(key[0], permission)
 
@@ -151,6 +154,8 @@ class ResourceHandlers:
             check_etag(request.etag, request.name, row["version"])
             if precondition:
                 precondition(row)
+            if check is not None:
+                await check(tx, key, row)
             await tables.delete(tx.conn, table, key)
             tx.record(method, request.name, table.to_proto(row), None)
             return empty_pb2.Empty()

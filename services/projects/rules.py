@@ -14,6 +14,7 @@ from typing import Any
 
 from pmaas.projects.v1 import resources_pb2 as pb
 from services.platform import money
+from services.platform.auth import Permission
 from services.platform.errors import Violations, failed_precondition
 from services.platform.resources import (
     ID_RE,
@@ -168,6 +169,50 @@ def lesson_columns(lesson: pb.LessonLearned, v: Violations) -> dict[str, Any]:
     check_text(lesson.recommendation, "lesson_learned.recommendation", v, max_len=LONG_TEXT_MAX, multiline=True)
     return {"title": lesson.title.strip(), "category": lesson.category, "description": lesson.description,
             "recommendation": lesson.recommendation}
+
+
+# --- references from other services ------------------------------------------------
+
+# What another service may hold that refers to a project (AttachProjectReference): holder -> kind -> the
+# permission that service's own write of it needs, so pinning a project takes no more than that write.
+REFERENCE_KINDS: dict[str, dict[str, Permission]] = {
+    "risks": {"risk": Permission.RISK_WRITE, "issue": Permission.ISSUE_WRITE},
+    "billing": {"engagement": Permission.BILLING_WRITE},
+    "governance": {"change_request": Permission.CHANGE_REQUEST_SUBMIT, "phase_gate": Permission.PHASE_GATE_REQUEST},
+}
+HOLDER_SERVICES = {"risks": "RisksService", "billing": "BillingService", "governance": "GovernanceService"}
+# There is no archived status: a project is retired by its status, and stays for what refers to it.
+RETIRE_INSTEAD = ("retire it instead by setting its status to PROJECT_STATUS_CANCELLED or PROJECT_STATUS_COMPLETED "
+                  "(UpdateProject), which keeps it for them")
+
+
+def reference_permission(holder: str, kind: str, v: Violations) -> Permission | None:
+    """The permission a reference of `holder`'s `kind` needs (None, with a violation, if there is no such kind)."""
+    kinds = REFERENCE_KINDS.get(holder)
+    if kinds is None:
+        v.add("holder", f"must be one of {', '.join(REFERENCE_KINDS)}")
+        return None
+    if kind not in kinds:
+        v.add("kind", f"must be one of {', '.join(kinds)} (the kinds of {holder})")
+        return None
+    return kinds[kind]
+
+
+def dependents(references: list[tuple[str, str]]) -> str:
+    """(holder, kind) pairs as people read them: `RisksService (risks, issues), BillingService (engagements)`."""
+    by_holder: dict[str, list[str]] = {}
+    for holder, kind in references:
+        by_holder.setdefault(holder, []).append(kind.replace("_", " ") + "s")
+    return ", ".join(f"{HOLDER_SERVICES.get(h, h)} ({', '.join(kinds)})" for h, kinds in by_holder.items())
+
+
+def check_no_dependents(name: str, references: list[tuple[str, str]]) -> None:
+    """A project that other services refer to is never deleted: their data would point at nothing."""
+    if references:
+        raise failed_precondition(
+            "PROJECT_HAS_DEPENDENTS", f"{name} cannot be deleted: {dependents(references)} refer to it; "
+            f"{RETIRE_INSTEAD}", holders=",".join(sorted({h for h, _ in references})),
+            kinds=",".join(sorted({k for _, k in references})))
 
 
 # --- phases -----------------------------------------------------------------

@@ -245,13 +245,37 @@ class ProjectsServicer(ResourceHandlers, projects_service_pb2_grpc.ProjectsServi
                                           "UpdateProject", to_columns, check)
 
     async def DeleteProject(self, request, context):
-        def deletable(row):
+        async def deletable(tx: Tx, key: list[str], row) -> None:
+            # Under the row's FOR UPDATE lock: an AttachProjectReference in flight has committed its reference
+            # (we waited for its lock), and any later one waits for us and then finds no project.
+            rules.check_no_dependents(request.name, await store.references(tx.conn, key))
             if row["status"] not in DELETABLE_PROJECT_STATUSES:
                 raise errors.failed_precondition(
                     "PROJECT_NOT_DELETABLE", f"{request.name} is {pb.ProjectStatus.Name(row['status'])}; only "
                     "PROPOSED or CANCELLED projects can be deleted (cancel it first)")
 
-        return await self.delete_resource(PROJECTS, request, "DeleteProject", P.PROJECT_DELETE, deletable)
+        return await self.delete_resource(PROJECTS, request, "DeleteProject", P.PROJECT_DELETE, check=deletable)
+
+    async def AttachProjectReference(self, request: api.AttachProjectReferenceRequest, context) -> pb.Project:
+        key = PROJECTS.key_of(request.name)
+        caller = principal()
+        caller.require(key[0], P.READ)  # another organization's project: refused as GetProject refuses it
+        v = Violations()
+        permission = rules.reference_permission(request.holder, request.kind, v)
+        v.raise_if_any()
+        caller.require(key[0], permission)  # pinning takes what the referring write takes: not a reader's
+
+        async def work(tx: Tx):
+            row = await store.lock_for_reference(tx.conn, key)
+            if row is None:
+                raise errors.not_found(request.name)
+            project = store.project(row)
+            # Audited once per holder and kind: later references of the same kind change nothing.
+            if await store.add_reference(tx.conn, key, request.holder, request.kind):
+                tx.record("AttachProjectReference", request.name, holder=request.holder, kind=request.kind)
+            return project
+
+        return await self.mutate(key[0], "AttachProjectReference", request, pb.Project, work)
 
     async def TransitionProjectPhase(self, request: api.TransitionProjectPhaseRequest, context) -> pb.Project:
         key = PROJECTS.key_of(request.name)

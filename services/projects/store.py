@@ -1,4 +1,5 @@
-"""The projects schema: one `Table` per resource and its row -> proto conversion.
+"""The projects schema: one `Table` per resource and its row -> proto conversion, and the
+references other services hold to projects.
 
 Generic reads and writes are in services/platform/tables.py; each resource's
 own writes live in the servicer beside its validation.
@@ -157,3 +158,27 @@ STATUS_REPORTS = Table("status_reports",
 LESSONS_LEARNED = Table("lessons_learned",
                         Pattern("organizations/{organization}/projects/{project}/lessonsLearned/{lesson}"),
                         _PROJECT_CHILD, {"category": Field("category")}, to_proto=lesson_learned)
+
+
+# --- references other services hold to a project ----------------------------------------------
+
+
+async def lock_for_reference(conn: asyncpg.Connection, key: list[str]) -> asyncpg.Record | None:
+    """The project's row, locked FOR KEY SHARE (the lock a foreign key check takes) until commit: a
+    DeleteProject (FOR UPDATE) in flight makes this wait and then find no row; one that comes later
+    waits for this transaction and then sees its reference."""
+    return await conn.fetchrow("SELECT * FROM projects WHERE org_id = $1 AND id = $2 FOR KEY SHARE", *key)
+
+
+async def add_reference(conn: asyncpg.Connection, key: list[str], holder: str, kind: str) -> bool:
+    """Record that `holder` keeps `kind`s referring to the project; True if it is the first such."""
+    return await conn.fetchval(
+        """INSERT INTO project_references (org_id, project_id, holder, kind) VALUES ($1, $2, $3, $4)
+           ON CONFLICT DO NOTHING RETURNING true""", *key, holder, kind) is not None
+
+
+async def references(conn: asyncpg.Connection, key: list[str]) -> list[tuple[str, str]]:
+    """(holder, kind) of every reference to the project, in a stable order."""
+    rows = await conn.fetch("SELECT holder, kind FROM project_references WHERE org_id = $1 AND project_id = $2 "
+                            "ORDER BY holder, kind", *key)
+    return [(r["holder"], r["kind"]) for r in rows]

@@ -177,6 +177,16 @@ class DeleteProjectRequest(_message.Message):
     request_id: str
     def __init__(self, name: _Optional[str] = ..., etag: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
+class AttachProjectReferenceRequest(_message.Message):
+    __slots__ = ("name", "holder", "kind")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    HOLDER_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    holder: str
+    kind: str
+    def __init__(self, name: _Optional[str] = ..., holder: _Optional[str] = ..., kind: _Optional[str] = ...) -> None: ...
+
 class CreateMilestoneRequest(_message.Message):
     __slots__ = ("parent", "milestone_id", "milestone", "request_id")
     PARENT_FIELD_NUMBER: _ClassVar[int]

@@ -110,6 +110,11 @@ class ProjectsServiceStub:
                 request_serializer=pmaas_dot_projects_dot_v1_dot_projects__service__pb2.DeleteProjectRequest.SerializeToString,
                 response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
                 _registered_method=True)
+        self.AttachProjectReference = channel.unary_unary(
+                '/pmaas.projects.v1.ProjectsService/AttachProjectReference',
+                request_serializer=pmaas_dot_projects_dot_v1_dot_projects__service__pb2.AttachProjectReferenceRequest.SerializeToString,
+                response_deserializer=pmaas_dot_projects_dot_v1_dot_resources__pb2.Project.FromString,
+                _registered_method=True)
         self.CreateMilestone = channel.unary_unary(
                 '/pmaas.projects.v1.ProjectsService/CreateMilestone',
                 request_serializer=pmaas_dot_projects_dot_v1_dot_projects__service__pb2.CreateMilestoneRequest.SerializeToString,
@@ -293,7 +298,26 @@ class ProjectsServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def DeleteProject(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Deletes a PROPOSED or CANCELLED project that nothing in another service
+        refers to; one that is referred to is refused (FAILED_PRECONDITION,
+        PROJECT_HAS_DEPENDENTS) and is retired by its status instead
+        (PROJECT_STATUS_CANCELLED or PROJECT_STATUS_COMPLETED).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AttachProjectReference(self, request, context):
+        """Records that another service is about to write something that refers to
+        the project, and returns the project. Called by RisksService,
+        BillingService and GovernanceService, as their caller, instead of
+        GetProject before such a write: from then on DeleteProject refuses, and a
+        concurrent DeleteProject either completes first (this call is then
+        NOT_FOUND) or waits and refuses. References are kept for the project's
+        life: one whose write then failed only keeps the project from deletion.
+        The caller needs the permission the referring write needs (e.g.
+        risk.write for a risk). Idempotent.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -488,6 +512,11 @@ def add_ProjectsServiceServicer_to_server(servicer, server):
                     servicer.DeleteProject,
                     request_deserializer=pmaas_dot_projects_dot_v1_dot_projects__service__pb2.DeleteProjectRequest.FromString,
                     response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'AttachProjectReference': grpc.unary_unary_rpc_method_handler(
+                    servicer.AttachProjectReference,
+                    request_deserializer=pmaas_dot_projects_dot_v1_dot_projects__service__pb2.AttachProjectReferenceRequest.FromString,
+                    response_serializer=pmaas_dot_projects_dot_v1_dot_resources__pb2.Project.SerializeToString,
             ),
             'CreateMilestone': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateMilestone,
@@ -967,6 +996,33 @@ class ProjectsService:
             '/pmaas.projects.v1.ProjectsService/DeleteProject',
             pmaas_dot_projects_dot_v1_dot_projects__service__pb2.DeleteProjectRequest.SerializeToString,
             google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AttachProjectReference(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pmaas.projects.v1.ProjectsService/AttachProjectReference',
+            pmaas_dot_projects_dot_v1_dot_projects__service__pb2.AttachProjectReferenceRequest.SerializeToString,
+            pmaas_dot_projects_dot_v1_dot_resources__pb2.Project.FromString,
             options,
             channel_credentials,
             insecure,
