@@ -92,10 +92,13 @@ class BillingServicer(ResourceHandlers, billing_service_pb2_grpc.BillingServiceS
             raise
 
     async def _check_references(self, e: pb.Engagement, context) -> None:
-        """Every project and scheduled milestone must exist (ProjectsService says so)."""
+        """Every project and scheduled milestone must exist (ProjectsService says so). The projects are pinned
+        (AttachProjectReference), so none is deleted between this check and our write, nor after it; that also
+        covers the time and expenses booked to them, which go only to an engagement's own projects."""
         await asyncio.gather(
-            *(self._referenced(self.projects.GetProject, projects_api.GetProjectRequest(name=name),
-                               f"engagement.projects[{i}]", context) for i, name in enumerate(e.projects)),
+            *(self._referenced(self.projects.AttachProjectReference, projects_api.AttachProjectReferenceRequest(
+                name=name, holder="billing", kind="engagement"), f"engagement.projects[{i}]", context)
+              for i, name in enumerate(e.projects)),
             *(self._referenced(self.projects.GetMilestone, projects_api.GetMilestoneRequest(name=mf.milestone),
                                f"engagement.milestone_fees[{i}].milestone", context)
               for i, mf in enumerate(e.milestone_fees)))
@@ -632,8 +635,15 @@ class BillingServicer(ResourceHandlers, billing_service_pb2_grpc.BillingServiceS
         v.raise_if_any()
 
         async def get_project(name: str) -> projects_pb.Project:
-            return await clients.call(self.projects.GetProject, projects_api.GetProjectRequest(name=name), context,
-                                      self.timeout_s)
+            try:
+                return await clients.call(self.projects.GetProject, projects_api.GetProjectRequest(name=name),
+                                          context, self.timeout_s)
+            except errors.ApiError as exc:
+                # A project deleted before deletion respected engagements: its costs still count in the
+                # engagement's report, with no budget, rather than the report failing for good.
+                if scope == "engagements" and exc.code == grpc.StatusCode.NOT_FOUND:
+                    return projects_pb.Project(name=name)
+                raise
 
         async with self.pool.acquire() as conn:
             if scope == "projects":

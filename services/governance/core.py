@@ -69,11 +69,17 @@ class GovernanceCore(ResourceHandlers):
                                   projects_api.GetOrganizationRequest(name=f"organizations/{org}"), context,
                                   self.deadline_s(context, self.timeout_s))
 
-    async def project(self, name: str, context, field: str | None) -> projects_pb.Project:
-        """The project as the caller sees it; a missing one is the caller's bad `field` (or NOT_FOUND)."""
+    async def project(self, name: str, context, field: str | None, pin_for: str = "") -> projects_pb.Project:
+        """The project as the caller sees it; a missing one is the caller's bad `field` (or NOT_FOUND).
+
+        Before starting a `pin_for` process ("change_request", "phase_gate") the project is pinned instead
+        (AttachProjectReference): ProjectsService then refuses to delete it while the process refers to it."""
+        method, request = self.projects.GetProject, projects_api.GetProjectRequest(name=name)
+        if pin_for:
+            method, request = self.projects.AttachProjectReference, projects_api.AttachProjectReferenceRequest(
+                name=name, holder="governance", kind=pin_for)
         try:
-            return await clients.call(self.projects.GetProject, projects_api.GetProjectRequest(name=name), context,
-                                      self.deadline_s(context, self.timeout_s))
+            return await clients.call(method, request, context, self.deadline_s(context, self.timeout_s))
         except errors.ApiError as exc:
             if exc.code == grpc.StatusCode.NOT_FOUND:
                 raise (errors.bad_field(field, f"{name} does not exist") if field else errors.not_found(name)) \

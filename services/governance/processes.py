@@ -77,6 +77,8 @@ class ProcessHandlers(GovernanceCore):
         if request.validate_only:
             return await self._what_if(view, context)
         first = convert.change_request(view)
+        # Pinned once every check passed (a refused request pins nothing): from here the project is not deleted.
+        await self.project(c.project, context, "change_request.project", pin_for=cr.KIND)
         await self._claim(org, "SubmitChangeRequest", request, first,
                           self._entered(cr.KIND, fields.project, view))
         await temporal.start(self.client, temporal.CHANGE_REQUEST_WORKFLOW, submitted, workflow_id=workflow_id,
@@ -226,6 +228,7 @@ class ProcessHandlers(GovernanceCore):
             from_phase=convert.enum_name(projects_pb.Phase, "PHASE_", project.phase), to_phase=to_phase,
             state="EVALUATING", policy_version=policy.version, workflow_id=workflow_id, create_time=now,
             update_time=now)
+        await self.project(request.parent, context, None, pin_for=pg.KIND)  # as for change requests
         await self._claim(org, "RequestPhaseGate", request, convert.phase_gate(first),
                           self._entered(pg.KIND, project_id, first))
         await temporal.start(self.client, temporal.PHASE_GATE_WORKFLOW, submitted, workflow_id=workflow_id,

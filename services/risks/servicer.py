@@ -70,8 +70,16 @@ class RisksServicer(ResourceHandlers, risks_service_pb2_grpc.RisksServiceService
                 raise errors.not_found(name) from None
             raise
 
-    async def _check_project(self, name: str, context) -> None:
-        await self._ask_projects(self.projects.GetProject, projects_api.GetProjectRequest(name=name), context, name)
+    async def _check_project(self, name: str, context, pin_for: str = "") -> None:
+        """NOT_FOUND unless the project exists. Before writing a `pin_for` ("risk", "issue") that refers to it,
+        the project is pinned instead (AttachProjectReference): ProjectsService then refuses to delete it, so a
+        concurrent delete cannot slip between this check and our write."""
+        if pin_for:
+            await self._ask_projects(self.projects.AttachProjectReference, projects_api.AttachProjectReferenceRequest(
+                name=name, holder="risks", kind=pin_for), context, name)
+        else:
+            await self._ask_projects(self.projects.GetProject, projects_api.GetProjectRequest(name=name), context,
+                                     name)
 
     async def _project_ids(self, scope: str, org: str, portfolio: str, context) -> list[str]:
         """Ids of the portfolio's projects, as ProjectsService lists them."""
@@ -125,7 +133,7 @@ class RisksServicer(ResourceHandlers, risks_service_pb2_grpc.RisksServiceService
         if columns["status"] == pb.RISK_STATUS_OCCURRED:
             v.add("risk.status", "a risk becomes RISK_STATUS_OCCURRED through OccurRisk")
         v.raise_if_any()
-        await self._check_project(request.parent, context)
+        await self._check_project(request.parent, context, pin_for="" if request.validate_only else "risk")
         name = store.risk_name(org, project, risk_id)
 
         async def work(tx: Tx):
@@ -294,7 +302,7 @@ class RisksServicer(ResourceHandlers, risks_service_pb2_grpc.RisksServiceService
         issue_id = chosen_id(request.issue_id, "issue_id", v)
         columns = rules.issue_columns(request.issue, v)
         v.raise_if_any()
-        await self._check_project(request.parent, context)
+        await self._check_project(request.parent, context, pin_for="" if request.validate_only else "issue")
         name = store.issue_name(org, project, issue_id)
 
         async def work(tx: Tx):
