@@ -33,7 +33,8 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey
 from temporalio.exceptions import ApplicationError
 
-from workflows import ids
+from workflows import calendar, ids
+from workflows.calendar import BusinessCalendar
 
 
 class RuleKind(enum.StrEnum):
@@ -188,6 +189,15 @@ class TaskSpec:
     choices: list[str] = field(default_factory=lambda: list(APPROVAL_CHOICES))
     positive: list[str] = field(default_factory=lambda: ["APPROVE"])  # least to most restrictive
     negative: list[str] = field(default_factory=lambda: ["REJECT", "REQUEST_CHANGES"])  # first wins ties
+    business_time: bool = False  # due_after_s and reminders count `calendar`'s working hours only
+    calendar: BusinessCalendar = field(default_factory=BusinessCalendar)
+
+    def deadlines(self, start: datetime) -> tuple[datetime, list[datetime]]:
+        """The due instant and the reminder instants of this task's SLA counted from `start`."""
+        due = calendar.due_instant(self.calendar, start, self.due_after_s, self.business_time)
+        reminders = sorted(calendar.due_instant(self.calendar, start, self.due_after_s - s, self.business_time)
+                           for s in self.reminders_before_s if 0 < s < self.due_after_s)
+        return due, reminders
 
 
 @dataclass
@@ -440,8 +450,7 @@ class ApprovalBook:
         self.ref = ref
         task_id = ids.task_id(ref.workflow_id, spec.key)
         now = workflow.now()
-        due = now + timedelta(seconds=spec.due_after_s)
-        reminders = sorted(due - timedelta(seconds=s) for s in spec.reminders_before_s if 0 < s < spec.due_after_s)
+        due, reminders = spec.deadlines(now)
         task = Task(id=task_id, spec=spec, ref=ref, created=now, due_time=due, reminder_times=reminders)
         task.history.append(TaskEvent(now, "OPENED", detail=spec.title))
         async with self._lock:
@@ -486,7 +495,7 @@ class ApprovalBook:
             if action == TimeoutAction.ESCALATE and not task.escalated:
                 task.escalated = True
                 task.claimant = ""
-                task.due_time = now + timedelta(seconds=task.spec.due_after_s)
+                task.due_time = task.spec.deadlines(now)[0]
                 task.reminder_times = []
                 task.reminders_sent = 0
                 if task.state == TaskState.CLAIMED:

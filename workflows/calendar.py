@@ -15,6 +15,9 @@ Working hours are one span per working day in the calendar's time zone (day_star
 overnight shifts). Local times that a DST change skips or repeats resolve as zoneinfo does with
 fold=0, so a span that contains the change is one hour shorter or longer in real time, as it is for
 the people working it.
+
+Workers pass this module through the workflow sandbox (workflows.worker.SANDBOX): inside the sandbox
+`zoneinfo.ZoneInfo` is a proxy that datetime refuses as a tzinfo.
 """
 
 from dataclasses import dataclass, field

@@ -419,7 +419,8 @@ class ChangeRequestWorkflow(ApprovalHandlers):
             requester=self.input.requester.subject, candidates=tier.candidates, rule=tier.rule,
             due_after_s=tier.due_s, reminders_before_s=list(tier.reminders_before_s), on_timeout=tier.on_timeout,
             escalate_to=tier.escalate_to, summary=self.input.description,
-            evidence=evidence_of(self._view.impact, self._view.conflicts, route))
+            evidence=evidence_of(self._view.impact, self._view.conflicts, route),
+            business_time=tier.business_time, calendar=self.input.policy.calendar)
         task = await self.approvals.run(spec, self.ref)
         self._approval_key = ""
         if self.closed:
@@ -509,7 +510,8 @@ class ChangeRequestWorkflow(ApprovalHandlers):
             candidates=review.candidates, rule=review.rule, due_after_s=review.due_s,
             reminders_before_s=list(review.reminders_before_s), on_timeout=review.on_timeout,
             escalate_to=review.escalate_to, summary=self.input.description,
-            evidence=evidence_of(self._view.impact, self._view.conflicts, self._view.route)), self.ref)
+            evidence=evidence_of(self._view.impact, self._view.conflicts, self._view.route),
+            business_time=review.business_time, calendar=self.input.policy.calendar), self.ref)
         self._view.post_review_outcome = task.outcome
         self._event("POST_REVIEWED", f"{task.outcome}: {_votes(task, task.outcome)}".rstrip(": "))
 

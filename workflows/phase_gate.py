@@ -397,7 +397,8 @@ class PhaseGateWorkflow(ApprovalHandlers):
             summary=f"{inp.requester.subject} asks to move {inp.project} from {view.from_phase} to {view.to_phase}; "
                     f"{criteria_summary(view.criteria)}",
             evidence=criteria_evidence(view.criteria), choices=list(GATE_CHOICES),
-            positive=["GO", "CONDITIONAL_GO"], negative=["HOLD", "RECYCLE", "KILL"])
+            positive=["GO", "CONDITIONAL_GO"], negative=["HOLD", "RECYCLE", "KILL"],
+            business_time=gate.business_time, calendar=inp.policy.calendar)
         view.tasks.append(ids.task_id(self._ref.workflow_id, key))
         view.state = "AWAITING_DECISION"
         view.decision = ""

@@ -10,10 +10,14 @@ Money amounts are integer micros of the org's currency; durations are seconds.
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from workflows import calendar
 from workflows.approvals import ApprovalRule, ApprovalTier, Candidates, RuleKind, TimeoutAction
+from workflows.calendar import BusinessCalendar
 
 HOUR = 3600.0
 DAY = 24 * HOUR
+WORKDAY = 8 * HOUR  # a day of business time on the default calendar (09:00-17:00)
+MAX_SLA_S = 366 * DAY  # no SLA a person is held to is longer than a year
 MICROS = 1_000_000
 
 CHANGE_TYPES = ("STANDARD", "NORMAL", "EMERGENCY")
@@ -39,6 +43,7 @@ class ChangeTier:
     reminders_before_s: list[float] = field(default_factory=list)
     on_timeout: str = TimeoutAction.ESCALATE
     escalate_to: Candidates = field(default_factory=Candidates)
+    business_time: bool = False  # due_s and reminders count the calendar's working hours only
 
 
 @dataclass
@@ -83,6 +88,7 @@ class GateApproval:
     reminders_before_s: list[float] = field(default_factory=list)
     on_timeout: str = TimeoutAction.ESCALATE
     escalate_to: Candidates = field(default_factory=Candidates)
+    business_time: bool = False
 
 
 @dataclass
@@ -97,16 +103,18 @@ class GovernancePolicy:
     gate_approval: GateApproval
     post_review: GateApproval  # the mandatory review after an emergency change
     task_sla_s: float = 3 * DAY
+    # Policies stored before calendars existed decode with this default; their SLAs are wall-clock.
+    calendar: BusinessCalendar = field(default_factory=BusinessCalendar)
 
 
 # --- defaults ---------------------------------------------------------------------------------
 
 
 def _tier(id_: str, budget: int, days: int, scope: bool, roles: list[str], rule: ApprovalRule, due_s: float,
-          escalate: list[str]) -> ChangeTier:
+          escalate: list[str], business: bool = True) -> ChangeTier:
     return ChangeTier(id_, budget, days, scope, Candidates(roles=roles), rule, due_s,
                       reminders_before_s=[due_s / 2, due_s / 6], on_timeout=TimeoutAction.ESCALATE,
-                      escalate_to=Candidates(roles=escalate))
+                      escalate_to=Candidates(roles=escalate), business_time=business)
 
 
 def default_policy(pmo_type: str = "TACTICAL") -> GovernancePolicy:
@@ -122,17 +130,20 @@ def default_policy(pmo_type: str = "TACTICAL") -> GovernancePolicy:
         ApprovalTier(Candidates(roles=["pmo"])),
         ApprovalTier(Candidates(roles=["sponsor"]), kind=RuleKind.N_OF_M, required=2, seats=2)])
     tiers = [
-        _tier("minor", minor_limit * MICROS, 5, False, ["pmo"], any_rule, 2 * DAY, ["sponsor"]),
-        _tier("major", major_limit * MICROS, 30, True, ["pmo", "sponsor"], major_rule, 5 * DAY, ["admin"]),
-        _tier("critical", -1, -1, True, ["pmo", "sponsor"], critical_rule, 10 * DAY, ["admin"]),
+        _tier("minor", minor_limit * MICROS, 5, False, ["pmo"], any_rule, 2 * WORKDAY, ["sponsor"]),
+        _tier("major", major_limit * MICROS, 30, True, ["pmo", "sponsor"], major_rule, 5 * WORKDAY, ["admin"]),
+        _tier("critical", -1, -1, True, ["pmo", "sponsor"], critical_rule, 10 * WORKDAY, ["admin"]),
     ]
     if pmo_type == "STRATEGIC":
         tiers[0].candidates = Candidates(roles=["pmo", "sponsor"])
-    emergency = _tier("emergency", -1, -1, True, ["pmo", "sponsor"], any_rule, 4 * HOUR, ["admin"])
-    review = GateApproval(Candidates(roles=["pmo"]), any_rule, 5 * DAY, [2 * DAY], TimeoutAction.ESCALATE,
-                          Candidates(roles=["sponsor"]))
-    gate = GateApproval(Candidates(roles=["pmo", "sponsor"]), ApprovalRule(kind=RuleKind.ANY), 5 * DAY,
-                        [2 * DAY, 1 * DAY], TimeoutAction.ESCALATE, Candidates(roles=["admin"]))
+    # Durations below are business time (a "day" is 8 working hours of the calendar), except for
+    # emergencies, which are decided around the clock.
+    emergency = _tier("emergency", -1, -1, True, ["pmo", "sponsor"], any_rule, 4 * HOUR, ["admin"], business=False)
+    review = GateApproval(Candidates(roles=["pmo"]), any_rule, 5 * WORKDAY, [2 * WORKDAY], TimeoutAction.ESCALATE,
+                          Candidates(roles=["sponsor"]), business_time=True)
+    gate = GateApproval(Candidates(roles=["pmo", "sponsor"]), ApprovalRule(kind=RuleKind.ANY), 5 * WORKDAY,
+                        [2 * WORKDAY, 1 * WORKDAY], TimeoutAction.ESCALATE, Candidates(roles=["admin"]),
+                        business_time=True)
     return GovernancePolicy(
         version=0, pmo_type=pmo_type, change_tiers=tiers, emergency=emergency,
         standard_catalogue=[
@@ -247,8 +258,9 @@ def validate(policy: GovernancePolicy) -> list[tuple[str, str]]:
     for name, approval in (("gate_approval", policy.gate_approval), ("post_review", policy.post_review)):
         _check_approval(name, approval.candidates, approval.rule, approval.due_s, approval.on_timeout,
                         approval.escalate_to, out)
-    if policy.task_sla_s <= 0:
-        out.append(("task_sla", "must be positive"))
+    if not 0 < policy.task_sla_s <= MAX_SLA_S:
+        out.append(("task_sla", "must be positive and at most 366 days"))
+    out.extend(calendar.validate(policy.calendar))
     return out
 
 
@@ -264,8 +276,8 @@ def _check_tier(path: str, tier: ChangeTier, out: list[tuple[str, str]]) -> None
 
 def _check_approval(path: str, candidates: Candidates, rule: ApprovalRule, due_s: float, on_timeout: str,
                     escalate_to: Candidates, out: list[tuple[str, str]]) -> None:
-    if due_s <= 0:
-        out.append((f"{path}.due_duration", "must be positive"))
+    if not 0 < due_s <= MAX_SLA_S:
+        out.append((f"{path}.due_duration", "must be positive and at most 366 days"))
     if on_timeout not in tuple(TimeoutAction):
         out.append((f"{path}.on_timeout", f"must be one of {', '.join(TimeoutAction)}"))
     if on_timeout == TimeoutAction.ESCALATE and not (escalate_to.roles or escalate_to.people):

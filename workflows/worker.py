@@ -3,8 +3,8 @@
 Runs the governance workflows (change requests, phase gates) and their activities on
 settings.temporal_task_queue. Activities call the services as the governance service principal
 (its own token, naming the person in each call) and write the governance read model through a
-pool on the governance schema, which the worker migrates first (idempotent; the GovernanceService
-does the same). Stops gracefully on SIGTERM/SIGINT: no new tasks are polled, activities in flight
+pool on the governance schema, as the runtime role (it waits for `pmaas migrate`, as the services do).
+Stops gracefully on SIGTERM/SIGINT: no new tasks are polled, activities in flight
 get `grace_period_s`, then the channels and the pool are closed.
 """
 
@@ -23,7 +23,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from services.governance import server as governance_server
 from services.governance import temporal
-from services.platform import db, embedded, telemetry
+from services.platform import db, embedded, service, telemetry
 from services.platform.auth import TokenAuthority, service_token
 from services.platform.settings import Settings
 from workflows.activities.gates import GateActivities
@@ -39,7 +39,7 @@ WORKFLOWS: Sequence[type] = (ChangeRequestWorkflow, PhaseGateWorkflow)
 # Our pure, deterministic workflow modules (no I/O, no clock, no module state) come from the host instead
 # of being imported again in the sandbox for every workflow run: that re-import cost ~28 ms per run.
 SANDBOX = SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules(
-    "workflows.approvals", "workflows.policy", "workflows.ids", "workflows.impact"))
+    "workflows.approvals", "workflows.policy", "workflows.ids", "workflows.impact", "workflows.calendar"))
 
 
 def build(client: Client, task_queue: str, pool: asyncpg.Pool, calls: ServiceCalls,
@@ -58,11 +58,8 @@ async def run(settings: Settings) -> None:
         loop.add_signal_handler(sig, stop.set)
     telemetry.setup("worker", log_level=settings.log_level)
     dsn = embedded.database_url(settings)
-    conn = await asyncpg.connect(dsn)
-    try:
-        await db.migrate(conn, governance_server.SCHEMA, governance_server.MIGRATIONS)
-    finally:
-        await conn.close()
+    await db.wait_until_migrated(dsn, governance_server.SCHEMA, governance_server.MIGRATIONS,
+                                 service.MIGRATED_TIMEOUT_S)
     pool = await db.create_pool(dsn, schema=governance_server.SCHEMA, min_size=settings.db_pool_min,
                                 max_size=settings.db_pool_max, statement_timeout_ms=settings.db_statement_timeout_ms)
     calls = ServiceCalls.connect(settings, service_token(settings, TokenAuthority(settings)))

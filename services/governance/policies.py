@@ -4,6 +4,8 @@ they started with."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pmaas.governance.v1 import governance_service_pb2 as api
 from pmaas.governance.v1 import resources_pb2 as pb
 from pmaas.projects.v1 import resources_pb2 as projects_pb
@@ -57,7 +59,8 @@ class PolicyHandlers(GovernanceCore):
             before = policy_convert.to_proto(base, org, currency, row["create_time"] if row else None,
                                              etag_of(name, base.version))
             v = Violations()
-            updated = policy_convert.from_proto(merged(before, requested, paths), org, currency, base, v)
+            updated = policy_convert.from_proto(merged(before, requested, paths), org, currency, base, v,
+                                                dt.datetime.now(dt.UTC).date())
             v.raise_if_any()
             problems = policy_convert.violations_of(updated)
             if problems:

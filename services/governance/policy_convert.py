@@ -11,20 +11,24 @@ from __future__ import annotations
 import datetime as dt
 
 from google.protobuf import duration_pb2
+from google.type import timeofday_pb2
 
 from pmaas.governance.v1 import resources_pb2 as pb
 from pmaas.projects.v1 import resources_pb2 as projects_pb
-from services.governance.convert import candidates, enum_name, enum_number, money, project_name, rule, seconds
+from services.governance.convert import candidates, enum_name, enum_number, iso_date, money, project_name, rule, seconds
 from services.governance.store import PROJECT_PATTERN
 from services.platform import errors
 from services.platform import money as money_lib
 from services.platform.errors import Violations
 from services.platform.resources import to_timestamp
 from workflows import approvals as ap
+from workflows import calendar as cal
 from workflows import policy as pol
 
 UPDATABLE = {"pmo_type", "change_tiers", "emergency", "standard_catalogue", "blackout_windows", "gate_criteria",
-             "gate_approval", "task_sla"}
+             "gate_approval", "task_sla", "calendar"}
+# Public holidays are expanded for these years around the year a policy is saved (see workflows/calendar.py).
+HOLIDAY_YEARS_BEFORE, HOLIDAY_YEARS_AFTER = 1, 5
 
 
 # --- dataclasses -> API -------------------------------------------------------------------------
@@ -41,7 +45,19 @@ def _tier(t: pol.ChangeTier, currency: str) -> pb.ChangeTier:
         candidates=candidates(t.candidates), rule=rule(t.rule), due_duration=seconds(t.due_s),
         reminders=[seconds(s) for s in t.reminders_before_s],
         on_timeout=enum_number(pb.TimeoutAction, "TIMEOUT_ACTION_", t.on_timeout),
-        escalate_to=candidates(t.escalate_to))
+        escalate_to=candidates(t.escalate_to), business_time=t.business_time)
+
+
+def _time_of_day(minutes: int) -> timeofday_pb2.TimeOfDay:
+    return timeofday_pb2.TimeOfDay(hours=minutes // 60, minutes=minutes % 60)
+
+
+def _calendar(c: cal.BusinessCalendar) -> pb.BusinessCalendar:
+    return pb.BusinessCalendar(
+        time_zone=c.time_zone, working_days=[d + 1 for d in c.working_days],  # google.type.DayOfWeek: MONDAY = 1
+        day_start=_time_of_day(c.day_start_min), day_end=_time_of_day(c.day_end_min),
+        holidays=[iso_date(d) for d in c.holidays], holiday_country=c.holiday_country,
+        holiday_subdivision=c.holiday_subdivision, public_holidays=[iso_date(d) for d in c.public_holidays])
 
 
 def to_proto(p: pol.GovernancePolicy, org: str, currency: str, update_time: dt.datetime | None,
@@ -67,8 +83,9 @@ def to_proto(p: pol.GovernancePolicy, org: str, currency: str, update_time: dt.d
             candidates=candidates(g.candidates), rule=rule(g.rule), due_duration=seconds(g.due_s),
             reminders=[seconds(s) for s in g.reminders_before_s],
             on_timeout=enum_number(pb.TimeoutAction, "TIMEOUT_ACTION_", g.on_timeout),
-            escalate_to=candidates(g.escalate_to)),
-        task_sla=seconds(p.task_sla_s), update_time=to_timestamp(update_time), etag=etag)
+            escalate_to=candidates(g.escalate_to), business_time=g.business_time),
+        task_sla=seconds(p.task_sla_s), update_time=to_timestamp(update_time), etag=etag,
+        calendar=_calendar(p.calendar))
 
 
 # --- API -> dataclasses -------------------------------------------------------------------------
@@ -125,7 +142,50 @@ class _Reader:
             scope_change_allowed=t.scope_change_allowed, candidates=self.candidates(t.candidates),
             rule=self.rule(t.rule), due_s=self.seconds(t.due_duration, f"{path}.due_duration"),
             reminders_before_s=[self.seconds(r, f"{path}.reminders[{i}]") for i, r in enumerate(t.reminders)],
-            on_timeout=self.timeout(t.on_timeout), escalate_to=self.candidates(t.escalate_to))
+            on_timeout=self.timeout(t.on_timeout), escalate_to=self.candidates(t.escalate_to),
+            business_time=t.business_time)
+
+    def minutes(self, msg, field: str, default: int) -> int:
+        """Minutes after midnight of a TimeOfDay (whole minutes; 24:00 allowed), or `default` when unset."""
+        if not msg.HasField(field):
+            return default
+        t = getattr(msg, field)
+        if t.seconds or t.nanos or not (0 <= t.hours <= 23 and 0 <= t.minutes <= 59 or (t.hours, t.minutes) == (24, 0)):
+            self.v.add(self.path(f"calendar.{field}"), "must be a whole minute from 00:00 to 24:00")
+            return default
+        return t.hours * 60 + t.minutes
+
+    def dates(self, values, path: str) -> list[str]:
+        out = []
+        for i, d in enumerate(values):
+            try:
+                out.append(dt.date(d.year, d.month, d.day).isoformat())
+            except ValueError:
+                self.v.add(self.path(f"{path}[{i}]"), "must be a full, valid date")
+        return out
+
+    def calendar(self, c: pb.BusinessCalendar, today: dt.date) -> cal.BusinessCalendar:
+        """The calendar `c` describes, with the country's public holidays expanded around `today`."""
+        default = cal.BusinessCalendar()
+        days = sorted({d - 1 for d in c.working_days})
+        if any(d not in range(7) for d in days):
+            self.v.add(self.path("calendar.working_days"), "must be days of the week, MONDAY to SUNDAY")
+        result = cal.BusinessCalendar(
+            time_zone=c.time_zone or default.time_zone, working_days=days if c.working_days else default.working_days,
+            day_start_min=self.minutes(c, "day_start", default.day_start_min),
+            day_end_min=self.minutes(c, "day_end", default.day_end_min),
+            holidays=sorted(set(self.dates(c.holidays, "calendar.holidays"))),
+            holiday_country=c.holiday_country.upper(), holiday_subdivision=c.holiday_subdivision.upper())
+        if result.holiday_subdivision and not result.holiday_country:
+            self.v.add(self.path("calendar.holiday_subdivision"), "needs holiday_country")
+        elif result.holiday_country:
+            years = range(today.year - HOLIDAY_YEARS_BEFORE, today.year + HOLIDAY_YEARS_AFTER + 1)
+            try:
+                result.public_holidays = cal.public_holidays(result.holiday_country, result.holiday_subdivision, years)
+            except ValueError as exc:
+                field, _, why = str(exc).partition(": ")
+                self.v.add(self.path(f"calendar.{field}"), why)
+        return result
 
     def time(self, msg, field: str, path: str) -> dt.datetime:
         if not msg.HasField(field):
@@ -147,8 +207,10 @@ class _Reader:
 
 
 def from_proto(msg: pb.GovernancePolicy, org: str, currency: str, base: pol.GovernancePolicy,
-               v: Violations) -> pol.GovernancePolicy:
-    """The policy `msg` describes; what the API does not carry (the post-implementation review) from `base`."""
+               v: Violations, today: dt.date) -> pol.GovernancePolicy:
+    """The policy `msg` describes; what the API does not carry (the post-implementation review) from `base`.
+
+    Public holidays of the calendar's country are expanded for the years around `today`."""
     r = _Reader(org, currency, v)
     g = msg.gate_approval
     return pol.GovernancePolicy(
@@ -174,9 +236,11 @@ def from_proto(msg: pb.GovernancePolicy, org: str, currency: str, base: pol.Gove
             candidates=r.candidates(g.candidates), rule=r.rule(g.rule),
             due_s=r.seconds(g.due_duration, "gate_approval.due_duration"),
             reminders_before_s=[r.seconds(d, f"gate_approval.reminders[{i}]") for i, d in enumerate(g.reminders)],
-            on_timeout=r.timeout(g.on_timeout), escalate_to=r.candidates(g.escalate_to)),
+            on_timeout=r.timeout(g.on_timeout), escalate_to=r.candidates(g.escalate_to),
+            business_time=g.business_time),
         post_review=base.post_review,
-        task_sla_s=r.seconds(msg.task_sla, "task_sla"))
+        task_sla_s=r.seconds(msg.task_sla, "task_sla"),
+        calendar=r.calendar(msg.calendar, today))
 
 
 def violations_of(p: pol.GovernancePolicy) -> list[tuple[str, str]]:

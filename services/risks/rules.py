@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -219,6 +219,32 @@ def escalation_trigger(previous: int | None, severity: int) -> int | None:
     if previous is None:
         return pb.ESCALATION_TRIGGER_RAISED
     return pb.ESCALATION_TRIGGER_REGRADED if severity > previous else None
+
+
+_FINISHING = {pb.ISSUE_STATUS_RESOLVED: "resolve", pb.ISSUE_STATUS_CLOSED: "close"}
+
+
+def is_escalated(severity: int, source_risk: str) -> bool:
+    """On the escalation path: at HIGH or CRITICAL (so it set off an escalation event), or raised from a risk."""
+    return severity >= pb.ISSUE_SEVERITY_HIGH or bool(source_risk)
+
+
+def escalation_managed_change(before: Mapping[str, Any], after: Mapping[str, Any] | None) -> str | None:
+    """What a change does that only the escalation path may do to an escalated issue, or None.
+
+    `before` and `after` hold the issue's severity, status and source_risk; `after` is None for a delete.
+    Deleting, resolving or closing, and re-grading down are managed; anything else (notes, owner, due
+    date, a higher severity) stays with the team.
+    """
+    if after is None:
+        return "delete" if is_escalated(before["severity"], before["source_risk"]) else None
+    if not (is_escalated(before["severity"], before["source_risk"]) or is_escalated(after["severity"], "")):
+        return None
+    if after["severity"] < before["severity"]:
+        return "downgrade"
+    if after["status"] != before["status"]:
+        return _FINISHING.get(after["status"])
+    return None
 
 
 # --- views ----------------------------------------------------------------------

@@ -122,6 +122,16 @@ class RisksServicer(ResourceHandlers, risks_service_pb2_grpc.RisksServiceService
             "severity": row["severity"], "previous_severity": previous or pb.ISSUE_SEVERITY_UNSPECIFIED,
             "title": row["title"], "owner": row["owner"], "actor": tx.actor})
 
+    @staticmethod
+    def _require_escalation_path(org: str, name: str, change: str | None) -> None:
+        """An escalated issue is deleted, closed, resolved or downgraded only along the escalation path."""
+        if change and not principal().can(org, P.ISSUE_ESCALATION_MANAGE):
+            permission = P.ISSUE_ESCALATION_MANAGE.value
+            raise errors.ApiError(
+                grpc.StatusCode.PERMISSION_DENIED, "ESCALATED_ISSUE",
+                f"{name} is escalated (HIGH or CRITICAL, or raised from a risk): only the escalation path "
+                f"({permission}: pmo, admin) may {change} it", metadata={"resource": name, "permission": permission})
+
     # --- risks --------------------------------------------------------------
 
     async def CreateRisk(self, request: api.CreateRiskRequest, context) -> pb.Risk:
@@ -346,6 +356,8 @@ class RisksServicer(ResourceHandlers, risks_service_pb2_grpc.RisksServiceService
             v = Violations()
             columns = rules.issue_columns(merged(before, request.issue, paths), v)
             v.raise_if_any()
+            self._require_escalation_path(key[0], name, rules.escalation_managed_change(
+                row, {**columns, "source_risk": row["source_risk"]}))
             changed = {c: value for c, value in columns.items() if row[c] != value}
             if not changed:
                 return before
@@ -359,7 +371,9 @@ class RisksServicer(ResourceHandlers, risks_service_pb2_grpc.RisksServiceService
         return await self.mutate(key[0], "UpdateIssue", request, pb.Issue, work)
 
     async def DeleteIssue(self, request: api.DeleteIssueRequest, context) -> empty_pb2.Empty:
-        return await self.delete_resource(ISSUES, request, "DeleteIssue", P.ISSUE_WRITE)
+        org = ISSUES.key_of(request.name)[0]
+        return await self.delete_resource(ISSUES, request, "DeleteIssue", P.ISSUE_WRITE, lambda row: (
+            self._require_escalation_path(org, request.name, rules.escalation_managed_change(row, None))))
 
     async def ListIssueEvents(self, request: api.ListIssueEventsRequest, context) -> api.ListIssueEventsResponse:
         (org,) = ORG_PATTERN.parse(request.parent, "parent").values()

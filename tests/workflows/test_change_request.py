@@ -12,6 +12,7 @@ import json
 import os
 import uuid
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
@@ -34,6 +35,7 @@ from workflows.activities.governance import GovernanceActivities
 from workflows.activities.projects import ChangeActivities, what_if
 from workflows.activities.services import ServiceCalls
 from workflows.approvals import Actor, DecideInput, Delegator, Task, TimeoutAction
+from workflows.calendar import BusinessCalendar, due_instant, elapsed
 from workflows.change_request import (
     APPLY_CHANGE,
     ID_PREFIX,
@@ -47,6 +49,7 @@ from workflows.change_request import (
     WithdrawInput,
 )
 from workflows.policy import HOUR, MICROS, BlackoutWindow, GovernancePolicy, default_policy
+from workflows.worker import SANDBOX
 
 HISTORIES = Path(__file__).parent / "histories"
 
@@ -466,7 +469,7 @@ async def test_a_retried_apply_creates_one_baseline(temporal_env, task_queue, or
     activities = [real.assess_change, real.read_project_etag, apply_change_losing_first_answer,
                   *GovernanceActivities(governance_pool).all()]
     async with Worker(temporal_env.client, task_queue=task_queue, workflows=[ChangeRequestWorkflow],
-                      activities=activities):
+                      activities=activities, workflow_runner=SANDBOX):
         submitted = Changes(temporal_env.client, task_queue, org)
         handle = await submitted.submit(budget_delta_micros=3_000 * MICROS,
                                         milestone_changes=[MilestoneChange("launch", "2027-04-07")])
@@ -563,6 +566,7 @@ async def test_a_tier_that_auto_rejects_at_its_timeout(skipping, apollo):
     strict.change_tiers[0].on_timeout = TimeoutAction.AUTO_REJECT
     strict.change_tiers[0].due_s = 4 * HOUR
     strict.change_tiers[0].reminders_before_s = [HOUR]
+    strict.change_tiers[0].business_time = False  # four hours around the clock
     handle = await skipping.submit(request_policy=strict, schedule_delta_days=1)
     done = await handle.result()
     assert (done.state, done.outcome_reason) == ("REJECTED", "REJECT: auto-rejected at timeout")
@@ -571,3 +575,25 @@ async def test_a_tier_that_auto_rejects_at_its_timeout(skipping, apollo):
     assert task.outcome == "REJECT"
     assert dt.timedelta(hours=4) <= task.closed - task.created < dt.timedelta(hours=4, minutes=1)
     await record(handle, "auto_rejected")
+
+
+async def test_a_business_time_sla_runs_only_in_the_calendars_working_hours(skipping, apollo):
+    # One working hour a day, Mondays only, in Berlin: 2 business hours with a reminder at 1 hour take
+    # two weeks of wall-clock time whatever day the test server's clock starts on.
+    strict = policy(calendar=BusinessCalendar(time_zone="Europe/Berlin", working_days=[0], day_start_min=9 * 60,
+                                              day_end_min=10 * 60))
+    tier = strict.change_tiers[0]
+    tier.on_timeout, tier.due_s, tier.reminders_before_s, tier.business_time = \
+        TimeoutAction.AUTO_REJECT, 2 * HOUR, [HOUR], True
+    handle = await skipping.submit(request_policy=strict, schedule_delta_days=1)
+    done = await handle.result()
+    assert done.outcome_reason == "REJECT: auto-rejected at timeout"
+    [task] = await handle.query(ChangeRequestWorkflow.tasks)
+    berlin = ZoneInfo("Europe/Berlin")
+    assert task.due_time == due_instant(strict.calendar, task.created, 2 * HOUR, True)
+    assert task.due_time.astimezone(berlin).weekday() == 0 and task.due_time.astimezone(berlin).hour == 10
+    assert dt.timedelta(days=7) < task.due_time - task.created <= dt.timedelta(days=14)
+    [reminded] = [e for e in task.history if e.kind == "REMINDED"]
+    assert elapsed(strict.calendar, task.created, reminded.time, True) == pytest.approx(HOUR, abs=1)
+    assert task.closed >= task.due_time and elapsed(strict.calendar, task.created, task.closed, True) \
+        == pytest.approx(2 * HOUR, abs=1)

@@ -146,7 +146,7 @@ def test_normal_changes_route_by_the_first_tier_their_impact_fits():
     assert route_of(request(), impact_of(100_001 * EUR)).tier == "critical"
     minor = route_of(request(), impact_of(1 * EUR))
     assert (minor.auto_approved, minor.due_s, minor.candidates.roles, minor.rule.kind) == \
-        (False, 2 * 86400, ["pmo"], "ANY")
+        (False, 2 * 8 * 3600, ["pmo"], "ANY")  # two working days of business time
 
 
 def test_emergency_uses_the_emergency_tier_and_standard_changes_are_auto_approved():

@@ -16,6 +16,7 @@ from temporalio.worker import Replayer
 
 from workflows import ids
 from workflows.change_request import ID_PREFIX, ChangeRequestWorkflow
+from workflows.worker import SANDBOX
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("change_request_*.json"))
 
@@ -38,5 +39,6 @@ async def test_a_recorded_history_replays(path: Path):
     started = data["events"][0]["workflowExecutionStartedEventAttributes"]
     assert started["workflowType"]["name"] == "ChangeRequestWorkflow"
     history = WorkflowHistory.from_json(workflow_id_of(started), data)
-    result = await Replayer(workflows=[ChangeRequestWorkflow]).replay_workflow(history, raise_on_replay_failure=False)
+    replayer = Replayer(workflows=[ChangeRequestWorkflow], workflow_runner=SANDBOX)  # the production sandbox
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, f"{path.name}: {result.replay_failure}"

@@ -44,6 +44,7 @@ from workflows.policy import (
     GovernancePolicy,
     default_policy,
 )
+from workflows.worker import SANDBOX
 
 HISTORIES = Path(__file__).parent / "histories"
 
@@ -77,7 +78,8 @@ def policy(gate: GateApproval | None = None, criteria: list[GateCriterion] | Non
 @contextlib.asynccontextmanager
 async def gate_worker(client: Client, task_queue: str, service_calls, governance_pool):
     activities = [*GateActivities(service_calls).all(), *GovernanceActivities(governance_pool).all()]
-    async with Worker(client, task_queue=task_queue, workflows=[PhaseGateWorkflow], activities=activities):
+    async with Worker(client, task_queue=task_queue, workflows=[PhaseGateWorkflow], activities=activities,
+                      workflow_runner=SANDBOX):
         yield
 
 

@@ -14,6 +14,7 @@ from temporalio.worker import Replayer
 
 from workflows import ids
 from workflows.phase_gate import ID_PREFIX, PhaseGateWorkflow
+from workflows.worker import SANDBOX
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("phase_gate_*.json"))
 SCENARIOS = {"go", "conditional_go", "hold_resume_go", "recycle", "kill", "quorum", "failed", "escalation_expiry",
@@ -35,5 +36,6 @@ def test_every_scenario_has_a_recorded_history():
 async def test_history_replays(path: Path):
     text = path.read_text()
     history = WorkflowHistory.from_json(workflow_id_of(json.loads(text)), text)
-    result = await Replayer(workflows=[PhaseGateWorkflow]).replay_workflow(history, raise_on_replay_failure=False)
+    replayer = Replayer(workflows=[PhaseGateWorkflow], workflow_runner=SANDBOX)  # the production sandbox
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, result.replay_failure

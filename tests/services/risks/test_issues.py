@@ -123,13 +123,13 @@ async def test_raising_at_high_or_critical_is_an_escalation_event(risks_stub, pm
         "Outage", "carol", pm.sub, pb.ISSUE_SEVERITY_UNSPECIFIED)
 
 
-async def test_regrading_up_to_high_escalates_but_low_to_medium_does_not(risks_stub, pm, org, project):
+async def test_regrading_up_to_high_escalates_but_low_to_medium_does_not(risks_stub, pm, as_role, org, project):
     issue = await create_issue(risks_stub, pm, project, severity=LOW)
     await regrade(risks_stub, pm, issue, MEDIUM)
     assert not (await events(risks_stub, pm, org)).events
     await regrade(risks_stub, pm, issue, HIGH)
     await regrade(risks_stub, pm, issue, CRITICAL)
-    await regrade(risks_stub, pm, issue, MEDIUM)
+    await regrade(risks_stub, as_role("pmo"), issue, MEDIUM)  # a downgrade: the escalation path's (pmo)
     got = await events(risks_stub, pm, org)
     assert [(e.trigger, e.previous_severity, e.severity) for e in got.events] == [
         (pb.ESCALATION_TRIGGER_REGRADED, MEDIUM, HIGH), (pb.ESCALATION_TRIGGER_REGRADED, HIGH, CRITICAL)]

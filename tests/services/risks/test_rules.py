@@ -148,6 +148,29 @@ def test_escalation_trigger(previous, severity, trigger):
     assert rules.escalation_trigger(previous, severity) == trigger
 
 
+def _issue(severity: int = pb.ISSUE_SEVERITY_MEDIUM, status: int = pb.ISSUE_STATUS_OPEN, source_risk: str = "") -> dict:
+    return {"severity": severity, "status": status, "source_risk": source_risk}
+
+
+@pytest.mark.parametrize(("before", "after", "managed"), [
+    (_issue(pb.ISSUE_SEVERITY_HIGH), None, "delete"),
+    (_issue(source_risk="r"), None, "delete"),
+    (_issue(), None, None),
+    (_issue(pb.ISSUE_SEVERITY_CRITICAL), _issue(pb.ISSUE_SEVERITY_HIGH), "downgrade"),
+    (_issue(pb.ISSUE_SEVERITY_HIGH), _issue(pb.ISSUE_SEVERITY_HIGH, pb.ISSUE_STATUS_RESOLVED), "resolve"),
+    (_issue(pb.ISSUE_SEVERITY_HIGH, pb.ISSUE_STATUS_RESOLVED), _issue(pb.ISSUE_SEVERITY_HIGH, pb.ISSUE_STATUS_CLOSED),
+     "close"),
+    (_issue(source_risk="r"), _issue(pb.ISSUE_SEVERITY_LOW, source_risk="r"), "downgrade"),
+    (_issue(), _issue(pb.ISSUE_SEVERITY_HIGH, pb.ISSUE_STATUS_CLOSED), "close"),  # raised and closed at once
+    (_issue(pb.ISSUE_SEVERITY_HIGH), _issue(pb.ISSUE_SEVERITY_CRITICAL, pb.ISSUE_STATUS_IN_PROGRESS), None),
+    (_issue(pb.ISSUE_SEVERITY_HIGH, pb.ISSUE_STATUS_CLOSED), _issue(pb.ISSUE_SEVERITY_HIGH), None),  # reopened
+    (_issue(), _issue(pb.ISSUE_SEVERITY_LOW, pb.ISSUE_STATUS_CLOSED), None),
+    (_issue(), _issue(), None),
+])
+def test_escalation_managed_change(before, after, managed):
+    assert rules.escalation_managed_change(before, after) == managed
+
+
 def test_issue_from_risk_takes_the_risk_s_facts_unless_given():
     risk = a_risk(title="Key supplier fails", effect="Go-live slips", owner="alice", inherent_level=pb.RISK_LEVEL_HIGH)
     issue = rules.issue_from_risk(risk, pb.Issue())

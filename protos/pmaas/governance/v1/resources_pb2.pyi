@@ -3,7 +3,9 @@ import datetime
 from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.type import date_pb2 as _date_pb2
+from google.type import dayofweek_pb2 as _dayofweek_pb2
 from google.type import money_pb2 as _money_pb2
+from google.type import timeofday_pb2 as _timeofday_pb2
 from pmaas.projects.v1 import resources_pb2 as _resources_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -508,7 +510,7 @@ class Delegation(_message.Message):
     def __init__(self, name: _Optional[str] = ..., delegator: _Optional[str] = ..., delegate: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ..., roles: _Optional[_Iterable[str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
 
 class ChangeTier(_message.Message):
-    __slots__ = ("id", "max_budget_delta", "max_schedule_delta_days", "scope_change_allowed", "candidates", "rule", "due_duration", "reminders", "on_timeout", "escalate_to")
+    __slots__ = ("id", "max_budget_delta", "max_schedule_delta_days", "scope_change_allowed", "candidates", "rule", "due_duration", "reminders", "on_timeout", "escalate_to", "business_time")
     ID_FIELD_NUMBER: _ClassVar[int]
     MAX_BUDGET_DELTA_FIELD_NUMBER: _ClassVar[int]
     MAX_SCHEDULE_DELTA_DAYS_FIELD_NUMBER: _ClassVar[int]
@@ -519,6 +521,7 @@ class ChangeTier(_message.Message):
     REMINDERS_FIELD_NUMBER: _ClassVar[int]
     ON_TIMEOUT_FIELD_NUMBER: _ClassVar[int]
     ESCALATE_TO_FIELD_NUMBER: _ClassVar[int]
+    BUSINESS_TIME_FIELD_NUMBER: _ClassVar[int]
     id: str
     max_budget_delta: _money_pb2.Money
     max_schedule_delta_days: int
@@ -529,7 +532,8 @@ class ChangeTier(_message.Message):
     reminders: _containers.RepeatedCompositeFieldContainer[_duration_pb2.Duration]
     on_timeout: TimeoutAction
     escalate_to: Candidates
-    def __init__(self, id: _Optional[str] = ..., max_budget_delta: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., max_schedule_delta_days: _Optional[int] = ..., scope_change_allowed: _Optional[bool] = ..., candidates: _Optional[_Union[Candidates, _Mapping]] = ..., rule: _Optional[_Union[ApprovalRule, _Mapping]] = ..., due_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., reminders: _Optional[_Iterable[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]]] = ..., on_timeout: _Optional[_Union[TimeoutAction, str]] = ..., escalate_to: _Optional[_Union[Candidates, _Mapping]] = ...) -> None: ...
+    business_time: bool
+    def __init__(self, id: _Optional[str] = ..., max_budget_delta: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., max_schedule_delta_days: _Optional[int] = ..., scope_change_allowed: _Optional[bool] = ..., candidates: _Optional[_Union[Candidates, _Mapping]] = ..., rule: _Optional[_Union[ApprovalRule, _Mapping]] = ..., due_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., reminders: _Optional[_Iterable[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]]] = ..., on_timeout: _Optional[_Union[TimeoutAction, str]] = ..., escalate_to: _Optional[_Union[Candidates, _Mapping]] = ..., business_time: _Optional[bool] = ...) -> None: ...
 
 class StandardChange(_message.Message):
     __slots__ = ("id", "title", "description", "max_budget_delta", "max_schedule_delta_days")
@@ -580,23 +584,45 @@ class GateCriteria(_message.Message):
     def __init__(self, methodology: _Optional[_Union[_resources_pb2.Methodology, str]] = ..., phase: _Optional[_Union[_resources_pb2.Phase, str]] = ..., criteria: _Optional[_Iterable[_Union[GateCriterion, _Mapping]]] = ...) -> None: ...
 
 class GateApproval(_message.Message):
-    __slots__ = ("candidates", "rule", "due_duration", "reminders", "on_timeout", "escalate_to")
+    __slots__ = ("candidates", "rule", "due_duration", "reminders", "on_timeout", "escalate_to", "business_time")
     CANDIDATES_FIELD_NUMBER: _ClassVar[int]
     RULE_FIELD_NUMBER: _ClassVar[int]
     DUE_DURATION_FIELD_NUMBER: _ClassVar[int]
     REMINDERS_FIELD_NUMBER: _ClassVar[int]
     ON_TIMEOUT_FIELD_NUMBER: _ClassVar[int]
     ESCALATE_TO_FIELD_NUMBER: _ClassVar[int]
+    BUSINESS_TIME_FIELD_NUMBER: _ClassVar[int]
     candidates: Candidates
     rule: ApprovalRule
     due_duration: _duration_pb2.Duration
     reminders: _containers.RepeatedCompositeFieldContainer[_duration_pb2.Duration]
     on_timeout: TimeoutAction
     escalate_to: Candidates
-    def __init__(self, candidates: _Optional[_Union[Candidates, _Mapping]] = ..., rule: _Optional[_Union[ApprovalRule, _Mapping]] = ..., due_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., reminders: _Optional[_Iterable[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]]] = ..., on_timeout: _Optional[_Union[TimeoutAction, str]] = ..., escalate_to: _Optional[_Union[Candidates, _Mapping]] = ...) -> None: ...
+    business_time: bool
+    def __init__(self, candidates: _Optional[_Union[Candidates, _Mapping]] = ..., rule: _Optional[_Union[ApprovalRule, _Mapping]] = ..., due_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., reminders: _Optional[_Iterable[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]]] = ..., on_timeout: _Optional[_Union[TimeoutAction, str]] = ..., escalate_to: _Optional[_Union[Candidates, _Mapping]] = ..., business_time: _Optional[bool] = ...) -> None: ...
+
+class BusinessCalendar(_message.Message):
+    __slots__ = ("time_zone", "working_days", "day_start", "day_end", "holidays", "holiday_country", "holiday_subdivision", "public_holidays")
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    WORKING_DAYS_FIELD_NUMBER: _ClassVar[int]
+    DAY_START_FIELD_NUMBER: _ClassVar[int]
+    DAY_END_FIELD_NUMBER: _ClassVar[int]
+    HOLIDAYS_FIELD_NUMBER: _ClassVar[int]
+    HOLIDAY_COUNTRY_FIELD_NUMBER: _ClassVar[int]
+    HOLIDAY_SUBDIVISION_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_HOLIDAYS_FIELD_NUMBER: _ClassVar[int]
+    time_zone: str
+    working_days: _containers.RepeatedScalarFieldContainer[_dayofweek_pb2.DayOfWeek]
+    day_start: _timeofday_pb2.TimeOfDay
+    day_end: _timeofday_pb2.TimeOfDay
+    holidays: _containers.RepeatedCompositeFieldContainer[_date_pb2.Date]
+    holiday_country: str
+    holiday_subdivision: str
+    public_holidays: _containers.RepeatedCompositeFieldContainer[_date_pb2.Date]
+    def __init__(self, time_zone: _Optional[str] = ..., working_days: _Optional[_Iterable[_Union[_dayofweek_pb2.DayOfWeek, str]]] = ..., day_start: _Optional[_Union[_timeofday_pb2.TimeOfDay, _Mapping]] = ..., day_end: _Optional[_Union[_timeofday_pb2.TimeOfDay, _Mapping]] = ..., holidays: _Optional[_Iterable[_Union[_date_pb2.Date, _Mapping]]] = ..., holiday_country: _Optional[str] = ..., holiday_subdivision: _Optional[str] = ..., public_holidays: _Optional[_Iterable[_Union[_date_pb2.Date, _Mapping]]] = ...) -> None: ...
 
 class GovernancePolicy(_message.Message):
-    __slots__ = ("name", "version", "pmo_type", "change_tiers", "emergency", "standard_catalogue", "blackout_windows", "gate_criteria", "gate_approval", "task_sla", "update_time", "etag")
+    __slots__ = ("name", "version", "pmo_type", "change_tiers", "emergency", "standard_catalogue", "blackout_windows", "gate_criteria", "gate_approval", "task_sla", "update_time", "etag", "calendar")
     NAME_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     PMO_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -609,6 +635,7 @@ class GovernancePolicy(_message.Message):
     TASK_SLA_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     ETAG_FIELD_NUMBER: _ClassVar[int]
+    CALENDAR_FIELD_NUMBER: _ClassVar[int]
     name: str
     version: int
     pmo_type: _resources_pb2.PmoType
@@ -621,4 +648,5 @@ class GovernancePolicy(_message.Message):
     task_sla: _duration_pb2.Duration
     update_time: _timestamp_pb2.Timestamp
     etag: str
-    def __init__(self, name: _Optional[str] = ..., version: _Optional[int] = ..., pmo_type: _Optional[_Union[_resources_pb2.PmoType, str]] = ..., change_tiers: _Optional[_Iterable[_Union[ChangeTier, _Mapping]]] = ..., emergency: _Optional[_Union[ChangeTier, _Mapping]] = ..., standard_catalogue: _Optional[_Iterable[_Union[StandardChange, _Mapping]]] = ..., blackout_windows: _Optional[_Iterable[_Union[BlackoutWindow, _Mapping]]] = ..., gate_criteria: _Optional[_Iterable[_Union[GateCriteria, _Mapping]]] = ..., gate_approval: _Optional[_Union[GateApproval, _Mapping]] = ..., task_sla: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+    calendar: BusinessCalendar
+    def __init__(self, name: _Optional[str] = ..., version: _Optional[int] = ..., pmo_type: _Optional[_Union[_resources_pb2.PmoType, str]] = ..., change_tiers: _Optional[_Iterable[_Union[ChangeTier, _Mapping]]] = ..., emergency: _Optional[_Union[ChangeTier, _Mapping]] = ..., standard_catalogue: _Optional[_Iterable[_Union[StandardChange, _Mapping]]] = ..., blackout_windows: _Optional[_Iterable[_Union[BlackoutWindow, _Mapping]]] = ..., gate_criteria: _Optional[_Iterable[_Union[GateCriteria, _Mapping]]] = ..., gate_approval: _Optional[_Union[GateApproval, _Mapping]] = ..., task_sla: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., calendar: _Optional[_Union[BusinessCalendar, _Mapping]] = ...) -> None: ...
