@@ -3,8 +3,11 @@ validation as field violations, update masks, etags and validate_only."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import grpc
 from google.protobuf import duration_pb2, field_mask_pb2
+from google.type import date_pb2, timeofday_pb2
 
 from pmaas.governance.v1 import governance_service_pb2 as api
 from pmaas.governance.v1 import resources_pb2 as pb
@@ -135,3 +138,52 @@ async def test_a_retried_update_records_one_version(governance_stub, as_role, or
     first = await pmo(governance_stub.UpdateGovernancePolicy, request)
     again = await pmo(governance_stub.UpdateGovernancePolicy, request)
     assert first == again and first.version == 1
+
+
+async def test_the_default_calendar_is_office_hours_in_utc_and_slas_count_working_days(governance_stub, as_role,
+                                                                                       org):
+    policy = await as_role("viewer")(governance_stub.GetGovernancePolicy,
+                                     api.GetGovernancePolicyRequest(name=_name(org)))
+    cal = policy.calendar
+    assert cal.time_zone == "UTC" and list(cal.working_days) == [1, 2, 3, 4, 5]  # google.type.DayOfWeek
+    assert (cal.day_start.hours, cal.day_end.hours) == (9, 17)
+    assert policy.change_tiers[0].business_time and policy.gate_approval.business_time
+    assert not policy.emergency.business_time  # emergencies are decided around the clock
+
+
+async def test_a_calendar_with_a_country_stores_its_public_holidays(governance_stub, as_role, org):
+    calendar = pb.BusinessCalendar(
+        time_zone="Europe/Berlin", working_days=[1, 2, 3, 4], day_start=timeofday_pb2.TimeOfDay(hours=8),
+        day_end=timeofday_pb2.TimeOfDay(hours=24), holidays=[date_pb2.Date(year=2027, month=5, day=7)],
+        holiday_country="de", holiday_subdivision="by")
+    updated = await as_role("pmo")(governance_stub.UpdateGovernancePolicy, _update(
+        pb.GovernancePolicy(name=_name(org), calendar=calendar), "calendar", request_id=rid()))
+    cal = updated.calendar
+    assert (cal.time_zone, list(cal.working_days), cal.day_start.hours, cal.day_end.hours) == \
+        ("Europe/Berlin", [1, 2, 3, 4], 8, 24)
+    assert (cal.holiday_country, cal.holiday_subdivision) == ("DE", "BY")
+    public = {(d.year, d.month, d.day) for d in cal.public_holidays}
+    year = dt.datetime.now(dt.UTC).year
+    assert {(year, 12, 25), (year + 5, 12, 25), (year, 1, 6)} <= public  # Epiphany is Bavarian
+    assert [(d.year, d.month, d.day) for d in cal.holidays] == [(2027, 5, 7)]
+
+
+async def test_an_unusable_calendar_is_refused_field_by_field(governance_stub, as_role, org):
+    pmo = as_role("pmo")
+    calendar = pb.BusinessCalendar(time_zone="Mars/Olympus", day_start=timeofday_pb2.TimeOfDay(hours=9, seconds=30),
+                                   holidays=[date_pb2.Date(year=2027, month=2, day=30)], holiday_country="XX")
+    bad = await fails(pmo(governance_stub.UpdateGovernancePolicy, _update(
+        pb.GovernancePolicy(name=_name(org), calendar=calendar), "calendar")))
+    assert bad.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert set(bad.fields) == {"governance_policy.calendar.day_start", "governance_policy.calendar.holidays[0]",
+                               "governance_policy.calendar.holiday_country"}
+    bad = await fails(pmo(governance_stub.UpdateGovernancePolicy, _update(pb.GovernancePolicy(
+        name=_name(org), calendar=pb.BusinessCalendar(time_zone="Mars/Olympus", holiday_country="DE",
+                                                      holiday_subdivision="ZZ")), "calendar")))
+    assert set(bad.fields) == {"governance_policy.calendar.holiday_subdivision"}
+    bad = await fails(pmo(governance_stub.UpdateGovernancePolicy, _update(pb.GovernancePolicy(
+        name=_name(org), calendar=pb.BusinessCalendar(time_zone="Mars/Olympus", day_start=timeofday_pb2.TimeOfDay(
+            hours=18))), "calendar")))
+    assert set(bad.fields) == {"governance_policy.calendar.time_zone", "governance_policy.calendar.day_end"}
+    unchanged = await pmo(governance_stub.GetGovernancePolicy, api.GetGovernancePolicyRequest(name=_name(org)))
+    assert unchanged.version == 0
