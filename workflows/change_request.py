@@ -299,7 +299,8 @@ ORG = SearchAttributeKey.for_keyword("PmaasOrg")
 PROJECT = SearchAttributeKey.for_keyword("PmaasProject")
 PROCESS_KIND = SearchAttributeKey.for_keyword("PmaasKind")
 
-# Retried until the services answer: only errors a retry cannot fix (non-retryable) end the process FAILED.
+# Retried until the services answer (the apply for at most ids.MUTATION_RETRY_HORIZON, well inside the time the
+# services keep its request ids): only errors a retry cannot fix (non-retryable) end the process FAILED.
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
                     maximum_interval=timedelta(seconds=30))
 READ_TIMEOUT = timedelta(seconds=30)
@@ -492,7 +493,8 @@ class ChangeRequestWorkflow(ApprovalHandlers):
                 milestones=[MilestoneUpdate(f"{project}/milestones/{m.milestone.rsplit('/', 1)[-1]}", m.new_due_date,
                                             ids.request_id(wf, f"apply/milestone/{m.milestone.rsplit('/', 1)[-1]}"))
                             for m in self.input.milestone_changes]),
-            result_type=ApplyResult, start_to_close_timeout=APPLY_TIMEOUT, retry_policy=RETRY)
+            result_type=ApplyResult, start_to_close_timeout=APPLY_TIMEOUT, retry_policy=RETRY,
+            schedule_to_close_timeout=ids.MUTATION_RETRY_HORIZON)
         self._view.baseline_revision = result.baseline_revision
         self._view.state = "APPLIED"
         self._event("APPLIED", f"{result.baseline} (revision {result.baseline_revision})"

@@ -5,9 +5,15 @@ service applies the change once."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 # Fixed forever: changing it would make retries of running workflows look like new requests.
 NAMESPACE = uuid.UUID("6f1d7c3e-52a4-4f0e-9a57-0c1f5b9d2e41")
+
+# The longest a mutating activity is retried with one request id (its schedule-to-close timeout): past it the
+# process fails rather than retry forever. The services keep request ids for PMAAS_IDEMPOTENCY_RETENTION_DAYS
+# (at least 8, default 30 days), longer than this, so a retry always finds the response of its first attempt.
+MUTATION_RETRY_HORIZON = timedelta(days=7)
 
 
 def request_id(workflow_id: str, step: str) -> str:

@@ -187,7 +187,9 @@ READ_TIMEOUT = timedelta(seconds=30)
 EVALUATE_TIMEOUT = timedelta(minutes=2)  # a few paginated reads over three services
 WRITE_TIMEOUT = timedelta(seconds=30)
 # Transient failures (UNAVAILABLE, DEADLINE_EXCEEDED, ...) retry until the services are back: a gate may
-# wait days anyway. What a retry cannot fix is a non-retryable ApplicationError and ends the gate FAILED.
+# wait days anyway; the writes (transition, cancel) for at most ids.MUTATION_RETRY_HORIZON, well inside the time
+# the services keep their request ids. What a retry cannot fix is a non-retryable ApplicationError and ends the
+# gate FAILED.
 SERVICE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
                             maximum_interval=timedelta(minutes=1), maximum_attempts=0)
 
@@ -425,7 +427,8 @@ class PhaseGateWorkflow(ApprovalHandlers):
             TransitionRequest(inp.org, inp.project, view.to_phase,
                               f"Phase gate {inp.id}: {task.outcome} by {person}", self._request_id("transition"),
                               person),
-            result_type=ProjectSnapshot, start_to_close_timeout=WRITE_TIMEOUT, retry_policy=SERVICE_RETRY)
+            result_type=ProjectSnapshot, start_to_close_timeout=WRITE_TIMEOUT, retry_policy=SERVICE_RETRY,
+            schedule_to_close_timeout=ids.MUTATION_RETRY_HORIZON)
         view.acted_for = person
         self._event("PHASE_TRANSITIONED", on_behalf_of=person,
                     detail=f"{view.from_phase} → {project.phase}")
@@ -479,7 +482,8 @@ class PhaseGateWorkflow(ApprovalHandlers):
             CANCEL_PROJECT,
             CancelRequest(inp.org, inp.project, f"Phase gate {inp.id}: KILL by {person}", self._request_id("cancel"),
                           person),
-            result_type=ProjectSnapshot, start_to_close_timeout=WRITE_TIMEOUT, retry_policy=SERVICE_RETRY)
+            result_type=ProjectSnapshot, start_to_close_timeout=WRITE_TIMEOUT, retry_policy=SERVICE_RETRY,
+            schedule_to_close_timeout=ids.MUTATION_RETRY_HORIZON)
         self._view.acted_for = person
         self._event("PROJECT_CANCELLED", on_behalf_of=person, detail=self._view.reasons)
         await self._finish("KILLED", "KILLED", self._view.reasons)

@@ -7,13 +7,14 @@ message naming it. Usage mistakes exit 2, failures 1.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import re
 from typing import Annotated
 
 import asyncpg
 import typer
 
-from services.platform import components, embedded
+from services.platform import components, db, embedded, mutations
 from services.platform import dev as dev_stack
 from services.platform.audit import ChainReport, verify_chain
 from services.platform.auth import PERSON_ROLES, TokenAuthority, dev_secret_path, parse_org_roles
@@ -47,12 +48,50 @@ def serve(component: Annotated[str, typer.Argument(help="one of: " + ", ".join(c
 
 @app.command()
 def migrate() -> None:
-    """Apply pending migrations of every schema."""
+    """Create or update the database roles (when an admin login is known), then apply pending migrations of every
+    schema as their owner."""
     settings = load_settings()
-    with embedded.postgres(settings) as url:
-        applied = asyncio.run(components.apply_migrations(url))
+    with embedded.postgres(settings) as database:
+        if database.one_role:
+            typer.echo("warning: migrations and services log in as the same role, which then owns the audit log "
+                       "and could alter it: set PMAAS_MIGRATION_DATABASE_URL to the schemas' owner", err=True)
+        try:
+            applied = asyncio.run(components.prepare(database))
+        except ValueError as exc:  # the roles' URLs contradict each other
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+    if database.admin:
+        typer.echo(f"roles: {db.Login.of(database.migration).user} owns the schemas, "
+                   f"{db.Login.of(database.runtime).user} runs the services")
     for schema, keys in applied.items():
         typer.echo(f"{schema}: applied {', '.join(keys)}" if keys else f"{schema}: up to date")
+
+
+@app.command()
+def prune() -> None:
+    """Delete request ids older than PMAAS_IDEMPOTENCY_RETENTION_DAYS from every schema now (each service also
+    does this every PMAAS_IDEMPOTENCY_PRUNE_INTERVAL_S)."""
+    settings = load_settings()
+    with embedded.postgres(settings) as database:
+        removed = asyncio.run(_prune(database.runtime, settings.idempotency_retention_days,
+                                     settings.idempotency_prune_batch))
+    for schema, count in removed.items():
+        typer.echo(f"{schema}: pruned {count} request id{'' if count == 1 else 's'} older than "
+                   f"{settings.idempotency_retention_days} days")
+
+
+async def _prune(url: str, days: int, batch: int) -> dict[str, int]:
+    removed = {}
+    for schema in components.schemas():
+        pool = await db.create_pool(url, schema=schema, min_size=1, max_size=1)
+        try:
+            removed[schema] = await mutations.prune_idempotency_keys(pool, older_than=dt.timedelta(days=days),
+                                                                     batch=batch)
+        except asyncpg.UndefinedTableError:
+            raise SystemExit(f"schema {schema!r} has no request ids yet: run `pmaas migrate` first") from None
+        finally:
+            await pool.close()
+    return removed
 
 
 @app.command()
@@ -94,8 +133,8 @@ def audit_verify(
     known = components.schemas()
     if schema not in known:
         raise typer.BadParameter(f"unknown schema {schema!r}; known: {', '.join(known)}", param_hint="--schema")
-    with embedded.postgres(load_settings()) as url:
-        report = asyncio.run(_verify(url, schema, org))
+    with embedded.postgres(load_settings()) as database:
+        report = asyncio.run(_verify(database.runtime, schema, org))
     where = f"{schema}: organizations/{org}"
     if not report.ok:
         typer.echo(f"{where}: chain BROKEN at event {report.first_broken_seq}: {report.problem}", err=True)

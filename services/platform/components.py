@@ -15,6 +15,7 @@ from types import ModuleType
 import asyncpg
 
 from services.platform import db
+from services.platform.embedded import Database
 
 # name -> module; `pmaas dev` starts them in this order.
 COMPONENTS: dict[str, str] = {
@@ -55,3 +56,12 @@ async def apply_migrations(dsn: str) -> dict[str, list[str]]:
         return {schema: await db.migrate(conn, schema, folder) for schema, folder in schemas().items()}
     finally:
         await conn.close()
+
+
+async def prepare(database: Database) -> dict[str, list[str]]:
+    """Create or update the owner and runtime roles when an admin login is known, then migrate every schema as
+    the owner; returns the migrations applied now, per schema."""
+    if database.admin:
+        await db.ensure_roles(database.admin, owner_url=database.migration, runtime_url=database.runtime,
+                              schemas=schemas())
+    return await apply_migrations(database.migration)

@@ -1,20 +1,30 @@
-"""asyncpg pool and the versioned plain-SQL migrations runner.
+"""asyncpg pool, the database roles and the versioned plain-SQL migrations runner.
 
 Each service keeps `migrations/NNNN_name.sql` beside its code and owns one
-schema. The platform's own migrations (audit chain, idempotency keys) are
-applied into every service schema first. `migrate()` applies the files not yet
-recorded in `<schema>.schema_migrations` in one transaction, under a
-transaction-level advisory lock so several processes starting at once apply
-each file exactly once.
+schema. The platform's own migrations (audit chain, idempotency keys, the
+runtime role's grants) are applied into every service schema first. `migrate()`
+applies the files not yet recorded in `<schema>.schema_migrations` in one
+transaction, under a transaction-level advisory lock so several processes
+starting at once apply each file exactly once.
+
+Two roles: migrations run as the schemas' owner; services connect as a member
+of RUNTIME_ROLE, which the migrations grant ordinary DML on every table but only
+SELECT and INSERT on the audit log. It owns nothing, so it cannot ALTER, DROP,
+TRUNCATE or disable the triggers of anything: the database cannot be told to
+forget by a service. Services never migrate; they wait for `pmaas migrate`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import re
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import asyncpg
 
@@ -24,6 +34,11 @@ _MIGRATION_FILE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql\Z")
 
 
 PLATFORM_MIGRATIONS = Path(__file__).parent / "migrations"
+# The role the platform migrations grant to (0003_runtime_role.sql); the services' login role is it or a member.
+RUNTIME_ROLE = "pmaas_runtime"
+# The embedded server's owner (dev, tests); an external server's is whoever PMAAS_MIGRATION_DATABASE_URL names.
+OWNER_ROLE = "pmaas_owner"
+MIGRATED_POLL_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -83,6 +98,130 @@ async def migrate(conn: asyncpg.Connection, schema: str, folder: Path) -> list[s
             applied_now.append(m.key)
             log.info("applied migration", extra={"schema": schema, "migration": m.name})
     return applied_now
+
+
+async def pending_migrations(conn: asyncpg.Connection, schema: str, folder: Path) -> list[str]:
+    """Keys of the migrations this code expects that `schema` has not recorded (newer ones it has are fine:
+    a rolling update runs old code against a newer schema)."""
+    expected = [m.key for m in load_migrations(PLATFORM_MIGRATIONS) + load_migrations(folder)]
+    if await conn.fetchval("SELECT to_regclass($1)", f'"{schema}".schema_migrations') is None:
+        return expected
+    done = {r["key"] for r in await conn.fetch(f'SELECT key FROM "{schema}".schema_migrations')}
+    return [key for key in expected if key not in done]
+
+
+async def wait_until_migrated(dsn: str, schema: str, folder: Path, timeout_s: float) -> None:
+    """Return once `pmaas migrate` has brought `schema` up to this code; RuntimeError naming what is missing
+    after `timeout_s`. Services never migrate: their role may not change a schema."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        conn = await asyncpg.connect(dsn, timeout=timeout_s)
+        try:
+            pending = await pending_migrations(conn, schema, folder)
+        finally:
+            await conn.close()
+        if not pending:
+            return
+        if time.monotonic() >= deadline:
+            raise RuntimeError(f"schema {schema!r} lacks migrations {', '.join(pending)} after {timeout_s:.0f}s: "
+                               "run `pmaas migrate` (as the schemas' owner, PMAAS_MIGRATION_DATABASE_URL)")
+        await asyncio.sleep(MIGRATED_POLL_S)
+
+
+@dataclass(frozen=True)
+class Login:
+    """The role and password a postgresql:// URL logs in with."""
+    user: str
+    password: str | None
+
+    @classmethod
+    def of(cls, url: str) -> Login:
+        parts = urlsplit(url)
+        if not parts.username:
+            raise ValueError(f"{_redacted(url)} names no user: write postgresql://USER:PASSWORD@HOST/DB")
+        return cls(unquote(parts.username), unquote(parts.password) if parts.password else None)
+
+
+def _redacted(url: str) -> str:
+    parts = urlsplit(url)
+    return url.replace(f":{parts.password}@", ":***@", 1) if parts.password else url
+
+
+async def ensure_roles(admin_dsn: str, *, owner_url: str, runtime_url: str, schemas: Iterable[str] = ()) -> None:
+    """Create or update, as an administrator, the owner that migrations run as and the runtime login the services
+    use (a member of RUNTIME_ROLE), with the passwords their URLs carry. Schemas created before these roles existed
+    (by another owner) are handed to the owner, so its migrations may change them. Idempotent: `pmaas migrate`
+    runs it every time it can (password rotation included)."""
+    owner, runtime = Login.of(owner_url), Login.of(runtime_url)
+    if owner.user == runtime.user:
+        raise ValueError(f"the migration and runtime URLs both log in as {owner.user!r}: the services' role "
+                         "must not own the schemas (set PMAAS_MIGRATION_DATABASE_URL to another role)")
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        async with conn.transaction():
+            # Roles are cluster-wide: serialize with any other `pmaas migrate` on this cluster.
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext('pmaas:roles'))")
+            await _create_login(conn, owner)
+            await _create_login(conn, runtime)
+            if runtime.user != RUNTIME_ROLE:
+                await _create_role(conn, RUNTIME_ROLE, "NOLOGIN")
+                await _execute(conn, "GRANT %I TO %I", RUNTIME_ROLE, runtime.user)
+            await _execute(conn, "GRANT CONNECT, CREATE ON DATABASE %I TO %I", await _database(conn), owner.user)
+            await _execute(conn, "GRANT CONNECT ON DATABASE %I TO %I", await _database(conn), runtime.user)
+            await _check_runtime(conn, runtime.user, owner.user)
+            for schema in schemas:
+                await _adopt(conn, schema, owner.user)
+    finally:
+        await conn.close()
+
+
+async def _execute(conn: asyncpg.Connection, template: str, *args: str) -> None:
+    """A utility statement with quoted identifiers (%I) and literals (%L): PostgreSQL quotes them, not us."""
+    placeholders = ", ".join(f"${i + 2}::text" for i in range(len(args)))
+    await conn.execute(await conn.fetchval(f"SELECT format($1, {placeholders})", template, *args))
+
+
+async def _database(conn: asyncpg.Connection) -> str:
+    return await conn.fetchval("SELECT current_database()")
+
+
+async def _create_role(conn: asyncpg.Connection, name: str, attributes: str) -> None:
+    if not await conn.fetchval("SELECT true FROM pg_roles WHERE rolname = $1", name):
+        await _execute(conn, f"CREATE ROLE %I {attributes}", name)
+
+
+async def _create_login(conn: asyncpg.Connection, login: Login) -> None:
+    await _create_role(conn, login.user, "LOGIN")
+    if login.password is not None:
+        await _execute(conn, "ALTER ROLE %I LOGIN PASSWORD %L", login.user, login.password)
+
+
+async def _check_runtime(conn: asyncpg.Connection, runtime: str, owner: str) -> None:
+    """Grants mean nothing to a superuser, a role that bypasses row security, or a member of the owner."""
+    row = await conn.fetchrow("SELECT rolsuper, rolbypassrls, pg_has_role($1, $2, 'MEMBER') AS owns "
+                              "FROM pg_roles WHERE rolname = $1", runtime, owner)
+    if row["rolsuper"] or row["rolbypassrls"] or row["owns"]:
+        raise ValueError(f"role {runtime!r} is a superuser, bypasses row security or is a member of {owner!r}: "
+                         "the services' role must hold none of these")
+
+
+async def _adopt(conn: asyncpg.Connection, schema: str, owner: str) -> None:
+    """Hand a schema made by another role (before the roles existed) to the owner, with its tables and functions
+    (a table's indexes, sequences and triggers follow it)."""
+    rows = await conn.fetch(
+        """SELECT 'SCHEMA' AS kind, format('%I', n.nspname) AS name FROM pg_namespace n
+            WHERE n.nspname = $1 AND pg_get_userbyid(n.nspowner) <> $2
+           UNION ALL
+           SELECT 'TABLE', format('%I.%I', n.nspname, c.relname)
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm') AND pg_get_userbyid(c.relowner) <> $2
+           UNION ALL
+           SELECT 'FUNCTION', format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid))
+             FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE n.nspname = $1 AND pg_get_userbyid(p.proowner) <> $2""",
+        schema, owner)
+    for row in rows:
+        await _execute(conn, f"ALTER {row['kind']} %s OWNER TO %I", row["name"], owner)
 
 
 async def _no_session_reset(conn: asyncpg.Connection) -> None:

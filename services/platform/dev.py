@@ -1,8 +1,10 @@
 """`pmaas dev` (what `make run` calls): the whole stack on one machine.
 
 It holds `<home>/dev.lock` for its lifetime, so two stacks never share data
-files. Then: embedded PostgreSQL, migrations, the Temporal dev server, and
-every component as its own `pmaas serve <name>` process, each in its own
+files. Then: embedded PostgreSQL, its two roles and the migrations (as the
+schemas' owner), the Temporal dev server, and every component as its own
+`pmaas serve <name>` process (as the runtime role: no component is given the
+owner's or the admin's login), each in its own
 session so a terminal Ctrl-C reaches only this process, which stops them in
 reverse order. A component that dies is reported, not restarted: the stack
 stops and the command fails.
@@ -36,6 +38,8 @@ TEMPORAL_STOP_TIMEOUT_S = 15.0
 DEV_TOKEN_TTL_S = 12 * 3600
 WATCH_INTERVAL_S = 0.5
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+# Logins that may change schemas or roles: the components never get them.
+_OWNER_LOGINS = frozenset({"PMAAS_MIGRATION_DATABASE_URL", "PMAAS_ADMIN_DATABASE_URL"})
 
 _output = threading.Lock()
 
@@ -80,8 +84,8 @@ def _run_stack(settings: Settings, cleanup: contextlib.ExitStack) -> int:
     if not settings.database_url and not embedded.postgres_running(settings):
         say(f"starting PostgreSQL in {embedded.pgdata(settings)}")
         cleanup.callback(say, "stopped postgresql")  # runs after the server started below stops
-    db_url = cleanup.enter_context(embedded.postgres(settings))
-    applied = asyncio.run(components.apply_migrations(db_url))
+    database = cleanup.enter_context(embedded.postgres(settings))
+    applied = asyncio.run(components.prepare(database))
     for schema, keys in applied.items():
         say(f"migrations of {schema}: " + (f"applied {', '.join(keys)}" if keys else "up to date"))
 
@@ -92,7 +96,8 @@ def _run_stack(settings: Settings, cleanup: contextlib.ExitStack) -> int:
     cleanup.callback(_stop, servers, TEMPORAL_STOP_TIMEOUT_S)
 
     say(f"starting {', '.join(components.COMPONENTS)}")
-    env = {**os.environ, "PMAAS_HOME": str(home), "PMAAS_DATABASE_URL": db_url,
+    env = {**{k: v for k, v in os.environ.items() if k not in _OWNER_LOGINS},
+           "PMAAS_HOME": str(home), "PMAAS_DATABASE_URL": database.runtime,
            "PMAAS_TEMPORAL_ADDRESS": temporal_address, "PYTHONUNBUFFERED": "1"}
     children = [_start(name, env) for name in components.COMPONENTS]
     cleanup.callback(_stop, children, settings.grace_period_s + 5)
@@ -105,7 +110,7 @@ def _run_stack(settings: Settings, cleanup: contextlib.ExitStack) -> int:
                 raise StartupError(f"{child.name}: {exc}") from None
 
     token = TokenAuthority(settings).issue("dev", {"demo": [r.value for r in PERSON_ROLES]}, DEV_TOKEN_TTL_S)
-    say(_endpoints(settings, db_url, temporal_address, token))
+    say(_endpoints(settings, database, temporal_address, token))
     return _watch(servers + children)
 
 
@@ -184,7 +189,7 @@ def _stop(children: list[Child], timeout_s: float) -> None:
         say(f"stopped {child.name} ({describe_exit(code)})")
 
 
-def _endpoints(settings: Settings, db_url: str, temporal_address: str, token: str) -> str:
+def _endpoints(settings: Settings, database: embedded.Database, temporal_address: str, token: str) -> str:
     host = _loopback(settings.host)
     rows = [(name, f"{host}:{settings.port_of(name)}  gRPC (health, reflection)"
              if name in components.GRPC_COMPONENTS else _running(name, settings))
@@ -192,7 +197,7 @@ def _endpoints(settings: Settings, db_url: str, temporal_address: str, token: st
     rows.append(("temporal", f"{temporal_address}  namespace {settings.temporal_namespace}"))
     if ui := embedded.temporal_ui_url(settings):
         rows.append(("temporal UI", ui))
-    rows.append(("postgresql", _redact(db_url)))
+    rows.append(("postgresql", f"{_redact(database.runtime)}  (migrations: {_redact(database.migration)})"))
     logs = "components: below, prefixed by name"
     if not settings.temporal_address:
         logs += f"; temporal: {settings.home_dir / 'logs' / 'temporal.log'}"

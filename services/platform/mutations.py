@@ -9,11 +9,18 @@ beside the change in the same transaction: a retry with the same id and the
 same request gets that response back and changes nothing; the same id with a
 different request is refused. A concurrent duplicate waits on the key's row
 lock and then replays, so it never writes twice.
+
+Keys are kept PMAAS_IDEMPOTENCY_RETENTION_DAYS (30), longer than any workflow
+retries a mutating activity (workflows/ids.py MUTATION_RETRY_HORIZON), then
+pruned by each service process (`prune_periodically`) or `pmaas prune`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import hashlib
+import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -28,6 +35,8 @@ from services.platform import audit, errors
 from services.platform.auth import principal
 
 M = TypeVar("M", bound=Message)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -150,3 +159,39 @@ async def _replay(conn: asyncpg.Connection, org_id: str, request_id: str, method
     response = response_type()
     response.ParseFromString(row["response"])
     return response
+
+
+# --- retention ----------------------------------------------------------------------------------
+
+
+async def prune_idempotency_keys(pool: asyncpg.Pool, *, older_than: dt.timedelta, batch: int) -> int:
+    """Delete the request ids stored more than `older_than` ago, oldest first, `batch` rows per statement and
+    transaction (short locks, no long burst of WAL); returns how many. Keys a replay holds are skipped."""
+    removed = 0
+    while True:
+        async with pool.acquire() as conn:
+            deleted = await conn.fetchval(
+                """WITH expired AS (SELECT org_id, request_id FROM idempotency_keys
+                                     WHERE create_time < now() - $1::interval
+                                     ORDER BY create_time LIMIT $2 FOR UPDATE SKIP LOCKED),
+                        deleted AS (DELETE FROM idempotency_keys k USING expired e
+                                     WHERE k.org_id = e.org_id AND k.request_id = e.request_id RETURNING 1)
+                   SELECT count(*) FROM deleted""",
+                older_than, batch)
+        removed += deleted
+        if deleted < batch:
+            return removed
+
+
+async def prune_periodically(pool: asyncpg.Pool, *, schema: str, retention: dt.timedelta, interval_s: float,
+                             batch: int) -> None:
+    """Prune now and every `interval_s` until cancelled. Replicas may overlap: SKIP LOCKED keeps them apart."""
+    while True:
+        try:
+            removed = await prune_idempotency_keys(pool, older_than=retention, batch=batch)
+            if removed:
+                log.info("pruned expired request ids", extra={"schema": schema, "removed": removed})
+        except Exception:  # the database restarting must not end the service; the next round tries again
+            log.warning("pruning request ids failed; retrying in %.0f s", interval_s, exc_info=True,
+                        extra={"schema": schema})
+        await asyncio.sleep(interval_s)

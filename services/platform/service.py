@@ -1,11 +1,16 @@
-"""Start and run one data-owning gRPC service: migrate, pool, serve, stop.
+"""Start and run one data-owning gRPC service: wait for its schema, pool, serve, stop.
 
 Each service's `server.py` declares a `ServiceSpec`; `start` is what tests and
-benchmarks use (port 0 picks a free port), `run` is `pmaas serve <name>`.
+benchmarks use (port 0 picks a free port), `run` is `pmaas serve <name>`. A
+service connects as the runtime role and never migrates (`pmaas migrate` does,
+as the schemas' owner); it prunes its expired request ids in the background.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,12 +19,15 @@ from pathlib import Path
 import asyncpg
 import grpc
 
-from services.platform import db, embedded, telemetry
+from services.platform import audit_service, db, embedded, mutations, telemetry
 from services.platform.auth import TokenAuthority
 from services.platform.grpc_server import ServiceRegistration, serve_until_signalled, start_server
 from services.platform.settings import Settings
 
 log = logging.getLogger(__name__)
+
+# How long a starting service waits for `pmaas migrate` (a Job that may run beside it) to bring its schema up.
+MIGRATED_TIMEOUT_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -43,13 +51,18 @@ class Running:
     pool: asyncpg.Pool
     health: object
     servicer: object
+    pruner: asyncio.Task | None = None
 
     async def stop(self, grace_s: float = 0) -> None:
         await self.server.stop(grace_s)
         await self.close()
 
     async def close(self) -> None:
-        """Release what the servicer holds (channels to other services), then the pool."""
+        """Stop pruning, release what the servicer holds (channels to other services), then the pool."""
+        if self.pruner is not None:
+            self.pruner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.pruner
         close = getattr(self.servicer, "close", None)
         if close is not None:
             await close()
@@ -58,17 +71,18 @@ class Running:
 
 async def start(spec: ServiceSpec, settings: Settings, dsn: str, address: str,
                 authority: TokenAuthority | None = None) -> Running:
-    conn = await asyncpg.connect(dsn)
-    try:
-        await db.migrate(conn, spec.schema, spec.migrations)
-    finally:
-        await conn.close()
+    await db.wait_until_migrated(dsn, spec.schema, spec.migrations, MIGRATED_TIMEOUT_S)
     pool = await db.create_pool(dsn, schema=spec.schema, min_size=settings.db_pool_min,
                                 max_size=settings.db_pool_max, statement_timeout_ms=settings.db_statement_timeout_ms)
     servicer = spec.make_servicer(pool, settings)
     registration = ServiceRegistration(spec.full_name, lambda server: spec.add_to_server(servicer, server))
-    server, port, health = await start_server([registration], authority or TokenAuthority(settings), address)
-    return Running(server, port, pool, health, servicer)
+    # Beside its own API, each service serves its schema's audit log (pmaas.audit.v1.AuditService).
+    server, port, health = await start_server([registration, audit_service.registration(pool)],
+                                              authority or TokenAuthority(settings), address)
+    pruner = asyncio.create_task(mutations.prune_periodically(
+        pool, schema=spec.schema, retention=dt.timedelta(days=settings.idempotency_retention_days),
+        interval_s=settings.idempotency_prune_interval_s, batch=settings.idempotency_prune_batch))
+    return Running(server, port, pool, health, servicer, pruner)
 
 
 async def run(spec: ServiceSpec, settings: Settings) -> None:

@@ -18,8 +18,17 @@ class Settings(BaseSettings):
 
     # Where embedded servers keep their data, the dev secret and the dev lock.
     home: Path = Path(".pmaas")
-    # External PostgreSQL; when empty the embedded server under `home` is used.
+    # External PostgreSQL, as the runtime role the services connect as (it cannot alter or forget the
+    # audit log); when empty the embedded server under `home` is used, as pmaas_runtime.
     database_url: str = ""
+    # The schemas' owner, which migrations (`pmaas migrate`, `pmaas dev`) run as; no service holds it.
+    # Empty: the embedded server's pmaas_owner, or PMAAS_DATABASE_URL when only that is set (one role
+    # for both, which then owns the audit log: a quick start, not production).
+    migration_database_url: str = ""
+    # A role that may create roles and grant on the database, for `pmaas migrate` to create or update
+    # the owner and runtime roles (with the passwords of the two URLs above). Empty: the embedded
+    # server's superuser, or no role management for an external server.
+    admin_database_url: str = ""
     # External Temporal (host:port); when empty the embedded dev server is used.
     temporal_address: str = ""
     temporal_namespace: str = "default"
@@ -54,6 +63,12 @@ class Settings(BaseSettings):
     db_pool_min: int = Field(1, ge=0, le=100)
     db_pool_max: int = Field(10, ge=1, le=500)
     db_statement_timeout_ms: int = Field(10_000, ge=100)
+    # AIP-155 request ids are kept this long, then pruned: longer than a workflow retries a mutating
+    # activity (workflows/ids.py MUTATION_RETRY_HORIZON, 7 days), so a retry always finds its response.
+    idempotency_retention_days: int = Field(30, ge=8, le=3650)
+    # Each service process prunes its schema's expired keys this often, this many rows per DELETE.
+    idempotency_prune_interval_s: float = Field(3600.0, ge=1, le=86_400)
+    idempotency_prune_batch: int = Field(1000, ge=1, le=100_000)
     grace_period_s: float = Field(10.0, ge=0, le=300)
     log_level: str = "INFO"
 
@@ -72,7 +87,7 @@ class Settings(BaseSettings):
             raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
         return value
 
-    @field_validator("database_url")
+    @field_validator("database_url", "migration_database_url", "admin_database_url")
     @classmethod
     def _postgres_url(cls, value: str) -> str:
         if value and not value.startswith(("postgres://", "postgresql://")):

@@ -122,10 +122,12 @@ def test_migrate_applies_once_then_nothing_and_stops_what_it_started(home):
 
     assert first.returncode == 0, first.stderr
     schemas = components.schemas()
+    platform = ", ".join(m.key for m in db.load_migrations(db.PLATFORM_MIGRATIONS))
     own = {s: ", ".join(f"{s}/{f.name[:4]}" for f in sorted(folder.glob("*.sql"))) for s, folder in schemas.items()}
-    assert first.stdout.splitlines() == [f"{s}: applied platform/0001, platform/0002, {own[s]}" for s in schemas]
+    roles = "roles: pmaas_owner owns the schemas, pmaas_runtime runs the services"
+    assert first.stdout.splitlines() == [roles, *(f"{s}: applied {platform}, {own[s]}" for s in schemas)]
     assert second.returncode == 0, second.stderr
-    assert second.stdout.splitlines() == [f"{s}: up to date" for s in schemas]
+    assert second.stdout.splitlines() == [roles, *(f"{s}: up to date" for s in schemas)]
     assert not embedded.postgres_running(Settings(home=home))
 
 

@@ -36,9 +36,10 @@ def clock(service_clock):
 
 
 @pytest.fixture(scope="session")
-async def risks_service(settings, database_url, authority, projects_service, service_clock):
+async def risks_service(settings, runtime_database_url, authority, projects_service, service_clock):
     risks_settings = settings.model_copy(update={"projects_target": f"127.0.0.1:{projects_service.port}"})
-    running = await risks_server.start(risks_settings, database_url, "127.0.0.1:0", authority, clock=service_clock)
+    running = await risks_server.start(risks_settings, runtime_database_url, "127.0.0.1:0", authority,
+                                       clock=service_clock)
     yield running
     await running.stop()
 
