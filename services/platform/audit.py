@@ -3,7 +3,8 @@
 Every event's hash is sha256(prev_hash + seq + "|" + canonical JSON of the
 event), so changing, removing or reordering any past event breaks every later
 link. The database computes it on append (`audit_append`, one round trip);
-this module computes it again to verify. The
+this module computes it again to verify, and holds the log's reads
+(`events_page` for AuditService.ListAuditEvents). The
 table refuses UPDATE, DELETE and TRUNCATE by trigger; `verify_chain` walks an
 organization's chain and names the first broken link. An event by the
 governance service principal names, beside its actor, the person it acted for
@@ -19,6 +20,8 @@ from datetime import UTC, datetime
 
 import asyncpg
 from google.protobuf.message import Message
+
+from services.platform import filters, pagination
 
 GENESIS = "0" * 64
 
@@ -105,3 +108,20 @@ async def verify_chain(conn: asyncpg.Connection, org_id: str) -> ChainReport:
                 return ChainReport(org_id, count, False, seq, "event content does not match its hash")
             prev, expected_seq = row["hash"], seq + 1
     return ChainReport(org_id, count, True)
+
+
+async def events_page(conn: asyncpg.Connection, org_id: str, filter_text: str, fields: dict[str, filters.Field],
+                      page: pagination.Page, *, newest_first: bool) -> list[asyncpg.Record]:
+    """Up to page.size + 1 events of an organization matching the filter, in chain order (or newest first),
+    after the page's keyset: `seq` is per organization, so the primary key (org_id, seq) serves both orders."""
+    args: list = [org_id]
+    where = "org_id = $1"
+    if page.after_seq:  # 0: the first page, in either order
+        args.append(page.after_seq)
+        where += f" AND seq {'<' if newest_first else '>'} $2"
+    compiled = filters.compile_filter(filter_text, fields, len(args) + 1)
+    args += compiled.args
+    args.append(page.size + 1)
+    return await conn.fetch(
+        f"SELECT * FROM audit_events WHERE {where} {compiled.sql} "
+        f"ORDER BY seq {'DESC' if newest_first else 'ASC'} LIMIT ${len(args)}", *args)

@@ -4,8 +4,9 @@
 
 Comparisons (=, !=, <, <=, >, >=) of one declared field with one literal,
 joined by AND. Values are quoted strings, integers, enum value names,
-true/false or dates as "YYYY-MM-DD". Anything else is INVALID_ARGUMENT on
-`filter` saying what was expected.
+true/false, dates as "YYYY-MM-DD" or timestamps in RFC 3339 with a time zone
+("2027-01-31T09:30:00Z"). Anything else is INVALID_ARGUMENT on `filter`
+saying what was expected.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ _TOKEN = re.compile(r'\s*(?:(?P<op>!=|<=|>=|=|<|>)|(?P<str>"(?:[^"\\]|\\.)*")|(?
 @dataclass(frozen=True)
 class Field:
     column: str
-    kind: str = "text"  # text | int | bool | date | enum
+    kind: str = "text"  # text | int | bool | date | timestamp | enum
     enum: EnumDescriptor | None = None
 
     def convert(self, raw: str, quoted: bool) -> Any:
@@ -43,6 +44,11 @@ class Field:
             return raw == "true"
         if self.kind == "date":
             return dt.date.fromisoformat(raw)
+        if self.kind == "timestamp":
+            value = dt.datetime.fromisoformat(raw)
+            if value.tzinfo is None:
+                raise ValueError("a timestamp needs its time zone, e.g. 2027-01-31T09:30:00Z")
+            return value
         if self.kind == "enum":
             assert self.enum is not None
             value = self.enum.values_by_name.get(raw)
