@@ -34,7 +34,7 @@ from temporalio.common import RetryPolicy, SearchAttributeKey
 from temporalio.exceptions import ApplicationError
 
 from workflows import calendar, ids
-from workflows.calendar import BusinessCalendar
+from workflows.calendar import BusinessCalendar, Sla, SlaClock
 
 
 class RuleKind(enum.StrEnum):
@@ -191,6 +191,7 @@ class TaskSpec:
     negative: list[str] = field(default_factory=lambda: ["REJECT", "REQUEST_CHANGES"])  # first wins ties
     business_time: bool = False  # due_after_s and reminders count `calendar`'s working hours only
     calendar: BusinessCalendar = field(default_factory=BusinessCalendar)
+    comment_required: list[str] = field(default_factory=list)  # choices refused without a comment
 
     def deadlines(self, start: datetime) -> tuple[datetime, list[datetime]]:
         """The due instant and the reminder instants of this task's SLA counted from `start`."""
@@ -231,6 +232,8 @@ class Task:
     quorum_met: bool = False  # the rule is met and only mandatory approvers are awaited
     version: int = 0
     closed: datetime | None = None
+    # The SLA clock of the task (None for tasks opened before clocks could pause: they never do).
+    clock: SlaClock | None = None
 
     @property
     def is_open(self) -> bool:
@@ -266,7 +269,13 @@ class Task:
         labels = [p for p in self.current_candidates().pending_labels() if p not in voted]
         return sorted({*labels, *mandatory})
 
+    @property
+    def paused(self) -> bool:
+        return self.clock is not None and self.clock.paused
+
     def sla_state(self, now: datetime) -> str:
+        if self.paused:
+            return "PAUSED"
         if now >= self.due_time:
             return "BREACHED"
         if self.reminder_times and now >= min(self.reminder_times):
@@ -371,9 +380,11 @@ def _may_decide(task: Task, subject: str, roles: list[str], acting: str) -> bool
     return any(r in candidates.roles for r in roles)
 
 
-def check_choice(task: Task, choice: str, conditions: list[Condition]) -> None:
+def check_choice(task: Task, choice: str, conditions: list[Condition], comment: str = "") -> None:
     if choice not in task.spec.choices:
         raise refuse(Refusal.INVALID_CHOICE, f"choice must be one of {', '.join(task.spec.choices)}")
+    if choice in task.spec.comment_required and not comment.strip():
+        raise refuse(Refusal.INVALID_ARGUMENT, f"{choice} needs a comment")
     if conditions and choice != "CONDITIONAL_GO":
         raise refuse(Refusal.INVALID_ARGUMENT, "conditions are given only with CONDITIONAL_GO")
     if choice == "CONDITIONAL_GO" and not conditions:
@@ -442,6 +453,7 @@ class ApprovalBook:
         self.ref: ProcessRef | None = None
         self._lock = asyncio.Lock()
         self._published: dict[str, int] = {}  # task id -> number of history events already audited
+        self._rearmed = 0  # bumped when a task's clock pauses or resumes: the running wait starts over
 
     # -- run side (timers live here) --
 
@@ -451,7 +463,8 @@ class ApprovalBook:
         task_id = ids.task_id(ref.workflow_id, spec.key)
         now = workflow.now()
         due, reminders = spec.deadlines(now)
-        task = Task(id=task_id, spec=spec, ref=ref, created=now, due_time=due, reminder_times=reminders)
+        task = Task(id=task_id, spec=spec, ref=ref, created=now, due_time=due, reminder_times=reminders,
+                    clock=SlaClock(Sla(spec.due_after_s, spec.business_time), running_since=now))
         task.history.append(TaskEvent(now, "OPENED", detail=spec.title))
         async with self._lock:
             self.tasks[task_id] = task
@@ -461,10 +474,13 @@ class ApprovalBook:
                 and not spec.rule.mandatory:
             raise ApplicationError(f"task {spec.key} has no candidates", non_retryable=True)
         while task.is_open:
-            wake = self._next_wake(task)
+            if task.paused:
+                await workflow.wait_condition(lambda: not task.is_open or not task.paused)
+                continue
+            wake, rearmed = self._next_wake(task), self._rearmed
             try:
-                await workflow.wait_condition(lambda: not task.is_open, timeout=max(
-                    (wake - workflow.now()).total_seconds(), 0.001))
+                await workflow.wait_condition(lambda seen=rearmed: not task.is_open or self._rearmed != seen,
+                                              timeout=max((wake - workflow.now()).total_seconds(), 0.001))
             except TimeoutError:
                 await self._on_timer(task)
         # The handler that closed the task is still publishing and notifying: let it finish first.
@@ -496,6 +512,8 @@ class ApprovalBook:
                 task.escalated = True
                 task.claimant = ""
                 task.due_time = task.spec.deadlines(now)[0]
+                if task.clock is not None:
+                    task.clock = SlaClock(task.clock.sla, running_since=now)
                 task.reminder_times = []
                 task.reminders_sent = 0
                 if task.state == TaskState.CLAIMED:
@@ -526,6 +544,38 @@ class ApprovalBook:
                     self._close(task, TaskState.CANCELLED, "CANCELLED", workflow.now(), reason)
                     await self._publish(task)
 
+    async def pause(self, key: str, actor: str, reason: str) -> None:
+        """Stop the SLA clock of the open task for `key` (e.g. while waiting on the client)."""
+        task = self._open(key)
+        if task is None or task.clock is None or task.paused:
+            return
+        async with self._lock:
+            now = workflow.now()
+            task.clock.pause(task.spec.calendar, now)
+            task.history.append(TaskEvent(now, "PAUSED", actor=actor, comment=reason))
+            self._rearmed += 1
+            await self._publish(task)
+
+    async def resume(self, key: str, actor: str, reason: str) -> None:
+        """Restart the clock where it stopped: due and reminder times move by the SLA time it was paused."""
+        task = self._open(key)
+        if task is None or not task.paused:
+            return
+        async with self._lock:
+            now = workflow.now()
+            clock, cal, spec = task.clock, task.spec.calendar, task.spec
+            clock.resume(now)
+            task.due_time = clock.due(cal)
+            task.reminder_times = sorted(clock.instant_at(cal, clock.sla.duration_s - s)
+                                         for s in spec.reminders_before_s if 0 < s < clock.sla.duration_s)
+            task.history.append(TaskEvent(now, "RESUMED", actor=actor, comment=reason,
+                                          detail=f"due {task.due_time.isoformat()}"))
+            self._rearmed += 1
+            await self._publish(task)
+
+    def _open(self, key: str) -> Task | None:
+        return next((t for t in self.tasks.values() if t.spec.key == key and t.is_open), None)
+
     # -- update side (validators are pure reads; handlers change state then publish) --
 
     def get(self, task_id: str) -> Task:
@@ -536,7 +586,7 @@ class ApprovalBook:
 
     def validate_decide(self, arg: DecideInput) -> None:
         task = self.get(arg.task_id)
-        check_choice(task, arg.choice, arg.conditions)
+        check_choice(task, arg.choice, arg.conditions, arg.comment)
         resolve_voter(task, arg.actor)
 
     async def decide(self, arg: DecideInput) -> Task:
@@ -675,7 +725,7 @@ class ApprovalBook:
         workflow.upsert_search_attributes([PENDING_APPROVERS.value_set(pending), due])
 
     async def _notify(self, task: Task, kind: str, message: str, step: str) -> None:
-        recipients = task.pending_approvers() if task.is_open else [task.spec.requester]
+        recipients = task.pending_approvers() if task.is_open else [r for r in [task.spec.requester] if r]
         note = Notification(org=task.ref.org, kind=kind, subject=task.ref.process, recipients=recipients,
                             message=message, idempotency_key=f"{task.ref.workflow_id}/{task.id}/{step}")
         await workflow.execute_activity(NOTIFY, note, start_to_close_timeout=ACTIVITY_TIMEOUT,

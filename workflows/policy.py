@@ -27,6 +27,7 @@ PMO_TYPES = ("STRATEGIC", "TACTICAL", "OPERATIONAL", "PROJECT")
 CRITERIA = ("no_open_high_risks", "budget_variance_within_tolerance", "milestones_complete",
             "status_report_fresh", "quality_audit_score")
 KNOWN_ROLES = ("admin", "pmo", "pm", "sponsor", "auditor", "finance", "member", "viewer")
+SEVERITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
 
 
 @dataclass
@@ -92,6 +93,22 @@ class GateApproval:
 
 
 @dataclass
+class EscalationLevel:
+    """One level of an escalation path: who owns it, and how long they have (business time)."""
+
+    name: str  # e.g. "L1 project manager"
+    owners: Candidates
+    acknowledge_s: float  # from reaching the level
+    resolve_s: float  # from reaching the level
+
+
+@dataclass
+class EscalationPath:
+    severity: str  # one of SEVERITIES
+    levels: list[EscalationLevel]
+
+
+@dataclass
 class GovernancePolicy:
     version: int
     pmo_type: str
@@ -105,6 +122,9 @@ class GovernancePolicy:
     task_sla_s: float = 3 * DAY
     # Policies stored before calendars existed decode with this default; their SLAs are wall-clock.
     calendar: BusinessCalendar = field(default_factory=BusinessCalendar)
+    # Issue escalation matrix by severity; stored policies without one get the defaults.
+    escalation_paths: list[EscalationPath] = field(default_factory=lambda: default_escalation_paths())
+    sla_warning_percent: int = 75  # people hear that an SLA is at risk once this share of it is used
 
 
 # --- defaults ---------------------------------------------------------------------------------
@@ -155,6 +175,29 @@ def default_policy(pmo_type: str = "TACTICAL") -> GovernancePolicy:
         gate_approval=gate,
         post_review=review,
     )
+
+
+def default_escalation_paths() -> list[EscalationPath]:
+    """The seeds' pathway: L1 project manager -> L2 PMO lead -> L3 client sponsor and provider senior
+    management (admin); CRITICAL issues get a quarter of HIGH's time at each level."""
+    def path(severity: str, scale: float) -> EscalationPath:
+        return EscalationPath(severity, [
+            EscalationLevel("L1 project manager", Candidates(roles=["pm"]), 4 * HOUR * scale, 2 * WORKDAY * scale),
+            EscalationLevel("L2 PMO lead", Candidates(roles=["pmo"]), 4 * HOUR * scale, 2 * WORKDAY * scale),
+            EscalationLevel("L3 sponsor and senior management", Candidates(roles=["sponsor", "admin"]),
+                            1 * WORKDAY * scale, 5 * WORKDAY * scale),
+        ])
+    return [path("HIGH", 1.0), path("CRITICAL", 0.25)]
+
+
+def escalation_path(policy: GovernancePolicy, severity: str) -> EscalationPath:
+    """The path for `severity`; a severity without its own path (LOW, MEDIUM raised by hand) takes the
+    path of the least severe one that has one."""
+    paths = {p.severity: p for p in policy.escalation_paths}
+    for s in SEVERITIES[SEVERITIES.index(severity):] + SEVERITIES[::-1]:
+        if s in paths:
+            return paths[s]
+    return default_escalation_paths()[0]
 
 
 def _default_criteria(phase: str) -> list[GateCriterion]:
@@ -258,6 +301,21 @@ def validate(policy: GovernancePolicy) -> list[tuple[str, str]]:
     for name, approval in (("gate_approval", policy.gate_approval), ("post_review", policy.post_review)):
         _check_approval(name, approval.candidates, approval.rule, approval.due_s, approval.on_timeout,
                         approval.escalate_to, out)
+    for i, p in enumerate(policy.escalation_paths):
+        if p.severity not in SEVERITIES:
+            out.append((f"escalation_paths[{i}].severity", f"must be one of {', '.join(SEVERITIES)}"))
+        if not p.levels:
+            out.append((f"escalation_paths[{i}].levels", "at least one level is required"))
+        for j, level in enumerate(p.levels):
+            at = f"escalation_paths[{i}].levels[{j}]"
+            _check_candidates(f"{at}.owners", level.owners, out)
+            for name, value in (("acknowledge_duration", level.acknowledge_s), ("resolve_duration", level.resolve_s)):
+                if not 0 < value <= MAX_SLA_S:
+                    out.append((f"{at}.{name}", "must be positive and at most 366 days"))
+    if len({p.severity for p in policy.escalation_paths}) != len(policy.escalation_paths):
+        out.append(("escalation_paths", "one path per severity"))
+    if not 0 <= policy.sla_warning_percent < 100:
+        out.append(("sla_warning_percent", "must be from 0 (no warning) to 99"))
     if not 0 < policy.task_sla_s <= MAX_SLA_S:
         out.append(("task_sla", "must be positive and at most 366 days"))
     out.extend(calendar.validate(policy.calendar))

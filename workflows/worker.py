@@ -31,11 +31,12 @@ from workflows.activities.governance import GovernanceActivities
 from workflows.activities.projects import ChangeActivities
 from workflows.activities.services import ServiceCalls
 from workflows.change_request import ChangeRequestWorkflow
+from workflows.escalation import EscalationWorkflow
 from workflows.phase_gate import PhaseGateWorkflow
 
 log = logging.getLogger(__name__)
 
-WORKFLOWS: Sequence[type] = (ChangeRequestWorkflow, PhaseGateWorkflow)
+WORKFLOWS: Sequence[type] = (ChangeRequestWorkflow, PhaseGateWorkflow, EscalationWorkflow)
 # Our pure, deterministic workflow modules (no I/O, no clock, no module state) come from the host instead
 # of being imported again in the sandbox for every workflow run: that re-import cost ~28 ms per run.
 SANDBOX = SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules(

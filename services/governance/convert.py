@@ -19,12 +19,15 @@ from temporalio.converter import value_to_type
 
 from pmaas.governance.v1 import resources_pb2 as pb
 from pmaas.projects.v1 import resources_pb2 as projects_pb
+from pmaas.risks.v1 import resources_pb2 as risks_pb
 from services.governance.store import CHANGE_REQUEST_PATTERN, PROJECT_PATTERN, TASK_PATTERN
 from services.platform.money import Amount
 from services.platform.resources import etag_of, to_date, to_timestamp
 from workflows import approvals as ap
 from workflows.change_request import KIND as CHANGE_REQUEST_KIND
 from workflows.change_request import ChangeRequestView, Impact, Route
+from workflows.escalation import KIND as ESCALATION_KIND
+from workflows.escalation import EscalationView
 from workflows.phase_gate import PhaseGateView
 
 T = TypeVar("T")
@@ -136,7 +139,7 @@ def task(row: asyncpg.Record, now: dt.datetime) -> pb.Task:
     else:
         message = task_message(load(ap.Task, row["data"]), row["pending_approvers"], row["version"],
                                row["update_time"])
-    if message.state in OPEN_TASK_STATES:
+    if message.state in OPEN_TASK_STATES and message.sla_state != pb.SLA_STATE_PAUSED:
         message.sla_state = sla_state(message, now)
     return message
 
@@ -263,8 +266,29 @@ def _merge_tasks(message: pb.ChangeRequest | pb.PhaseGate, task_ids: list[str]) 
     message.tasks.extend(task_name(org, t) for t in _tasks(published, task_ids))
 
 
+def escalation(view: EscalationView, version: int | None = None) -> pb.Escalation:
+    message = pb.Escalation(
+        name=view.name, title=view.title, description=view.description,
+        severity=enum_number(risks_pb.IssueSeverity, "ISSUE_SEVERITY_", view.severity),
+        source=enum_number(pb.EscalationSource, "ESCALATION_SOURCE_", view.source), subject=view.subject,
+        raised_by=view.raised_by, state=enum_number(pb.EscalationState, "ESCALATION_STATE_", view.state),
+        level=view.level, level_name=view.level_name, levels=view.levels, owners=view.owners,
+        acknowledged_by=view.acknowledged_by, acknowledge_due_time=to_timestamp(view.acknowledge_due),
+        resolve_due_time=to_timestamp(view.resolve_due), paused=view.paused,
+        breaches=[pb.EscalationBreach(level=b.level, clock=b.clock, time=to_timestamp(b.time)) for b in view.breaches],
+        notes=[pb.EscalationNote(author=n.author, text=n.text, time=to_timestamp(n.time)) for n in view.notes],
+        resolution=view.resolution, resolved_by=view.resolved_by, tasks=[task_name(view.org, t) for t in view.tasks],
+        policy_version=view.policy_version, workflow_id=view.workflow_id, create_time=to_timestamp(view.create_time),
+        update_time=to_timestamp(view.update_time), close_time=to_timestamp(view.close_time))
+    if version is not None:
+        message.etag = etag_of(view.name, version)
+    return message
+
+
 def process_message(kind: str, view: dict, version: int) -> bytes:
     """What sync_process stores beside the view: the API message, built once per publication."""
     if kind == CHANGE_REQUEST_KIND:
         return change_request(load(ChangeRequestView, view), version).SerializeToString()
+    if kind == ESCALATION_KIND:
+        return escalation(load(EscalationView, view), version).SerializeToString()
     return phase_gate(load(PhaseGateView, view), version).SerializeToString()

@@ -59,6 +59,7 @@ POLICY_PATTERN = Pattern("organizations/{organization}/governancePolicy")
 CLOSED_PROCESS_STATES = {
     "change_request": frozenset({"COMPLETED", "REJECTED", "CHANGES_REQUESTED", "WITHDRAWN", "FAILED"}),
     "phase_gate": frozenset({"PASSED", "RECYCLED", "KILLED", "FAILED"}),
+    "escalation": frozenset({"RESOLVED", "WITHDRAWN"}),
 }
 
 

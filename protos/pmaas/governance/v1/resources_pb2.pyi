@@ -7,6 +7,7 @@ from google.type import dayofweek_pb2 as _dayofweek_pb2
 from google.type import money_pb2 as _money_pb2
 from google.type import timeofday_pb2 as _timeofday_pb2
 from pmaas.projects.v1 import resources_pb2 as _resources_pb2
+from pmaas.risks.v1 import resources_pb2 as _resources_pb2_1
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -74,6 +75,21 @@ class GateDecision(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     GATE_DECISION_RECYCLE: _ClassVar[GateDecision]
     GATE_DECISION_KILL: _ClassVar[GateDecision]
 
+class EscalationState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ESCALATION_STATE_UNSPECIFIED: _ClassVar[EscalationState]
+    ESCALATION_STATE_OPEN: _ClassVar[EscalationState]
+    ESCALATION_STATE_ACKNOWLEDGED: _ClassVar[EscalationState]
+    ESCALATION_STATE_RESOLVED: _ClassVar[EscalationState]
+    ESCALATION_STATE_WITHDRAWN: _ClassVar[EscalationState]
+
+class EscalationSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ESCALATION_SOURCE_UNSPECIFIED: _ClassVar[EscalationSource]
+    ESCALATION_SOURCE_ISSUE: _ClassVar[EscalationSource]
+    ESCALATION_SOURCE_TASK_BREACH: _ClassVar[EscalationSource]
+    ESCALATION_SOURCE_MANUAL: _ClassVar[EscalationSource]
+
 class TaskKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     TASK_KIND_UNSPECIFIED: _ClassVar[TaskKind]
@@ -81,6 +97,7 @@ class TaskKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TASK_KIND_POST_IMPLEMENTATION_REVIEW: _ClassVar[TaskKind]
     TASK_KIND_PHASE_GATE: _ClassVar[TaskKind]
     TASK_KIND_GATE_CONDITION: _ClassVar[TaskKind]
+    TASK_KIND_ESCALATION: _ClassVar[TaskKind]
 
 class TaskState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -97,6 +114,7 @@ class SlaState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SLA_STATE_ON_TRACK: _ClassVar[SlaState]
     SLA_STATE_WARNING: _ClassVar[SlaState]
     SLA_STATE_BREACHED: _ClassVar[SlaState]
+    SLA_STATE_PAUSED: _ClassVar[SlaState]
 
 class TimeoutAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -144,11 +162,21 @@ GATE_DECISION_CONDITIONAL_GO: GateDecision
 GATE_DECISION_HOLD: GateDecision
 GATE_DECISION_RECYCLE: GateDecision
 GATE_DECISION_KILL: GateDecision
+ESCALATION_STATE_UNSPECIFIED: EscalationState
+ESCALATION_STATE_OPEN: EscalationState
+ESCALATION_STATE_ACKNOWLEDGED: EscalationState
+ESCALATION_STATE_RESOLVED: EscalationState
+ESCALATION_STATE_WITHDRAWN: EscalationState
+ESCALATION_SOURCE_UNSPECIFIED: EscalationSource
+ESCALATION_SOURCE_ISSUE: EscalationSource
+ESCALATION_SOURCE_TASK_BREACH: EscalationSource
+ESCALATION_SOURCE_MANUAL: EscalationSource
 TASK_KIND_UNSPECIFIED: TaskKind
 TASK_KIND_CHANGE_APPROVAL: TaskKind
 TASK_KIND_POST_IMPLEMENTATION_REVIEW: TaskKind
 TASK_KIND_PHASE_GATE: TaskKind
 TASK_KIND_GATE_CONDITION: TaskKind
+TASK_KIND_ESCALATION: TaskKind
 TASK_STATE_UNSPECIFIED: TaskState
 TASK_STATE_OPEN: TaskState
 TASK_STATE_CLAIMED: TaskState
@@ -159,6 +187,7 @@ SLA_STATE_UNSPECIFIED: SlaState
 SLA_STATE_ON_TRACK: SlaState
 SLA_STATE_WARNING: SlaState
 SLA_STATE_BREACHED: SlaState
+SLA_STATE_PAUSED: SlaState
 TIMEOUT_ACTION_UNSPECIFIED: TimeoutAction
 TIMEOUT_ACTION_ESCALATE: TimeoutAction
 TIMEOUT_ACTION_AUTO_REJECT: TimeoutAction
@@ -329,6 +358,84 @@ class ApprovalRoute(_message.Message):
     due_duration: _duration_pb2.Duration
     auto_approved: bool
     def __init__(self, tier: _Optional[str] = ..., rule: _Optional[_Union[ApprovalRule, _Mapping]] = ..., candidates: _Optional[_Union[Candidates, _Mapping]] = ..., mandatory_approvers: _Optional[_Iterable[str]] = ..., due_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., auto_approved: _Optional[bool] = ...) -> None: ...
+
+class EscalationBreach(_message.Message):
+    __slots__ = ("level", "clock", "time")
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    CLOCK_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    level: int
+    clock: str
+    time: _timestamp_pb2.Timestamp
+    def __init__(self, level: _Optional[int] = ..., clock: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class EscalationNote(_message.Message):
+    __slots__ = ("author", "text", "time")
+    AUTHOR_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    author: str
+    text: str
+    time: _timestamp_pb2.Timestamp
+    def __init__(self, author: _Optional[str] = ..., text: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class Escalation(_message.Message):
+    __slots__ = ("name", "title", "description", "severity", "source", "subject", "raised_by", "state", "level", "level_name", "levels", "owners", "acknowledged_by", "acknowledge_due_time", "resolve_due_time", "paused", "breaches", "notes", "resolution", "resolved_by", "tasks", "policy_version", "workflow_id", "create_time", "update_time", "close_time", "etag")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    SEVERITY_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    RAISED_BY_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_NAME_FIELD_NUMBER: _ClassVar[int]
+    LEVELS_FIELD_NUMBER: _ClassVar[int]
+    OWNERS_FIELD_NUMBER: _ClassVar[int]
+    ACKNOWLEDGED_BY_FIELD_NUMBER: _ClassVar[int]
+    ACKNOWLEDGE_DUE_TIME_FIELD_NUMBER: _ClassVar[int]
+    RESOLVE_DUE_TIME_FIELD_NUMBER: _ClassVar[int]
+    PAUSED_FIELD_NUMBER: _ClassVar[int]
+    BREACHES_FIELD_NUMBER: _ClassVar[int]
+    NOTES_FIELD_NUMBER: _ClassVar[int]
+    RESOLUTION_FIELD_NUMBER: _ClassVar[int]
+    RESOLVED_BY_FIELD_NUMBER: _ClassVar[int]
+    TASKS_FIELD_NUMBER: _ClassVar[int]
+    POLICY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    CLOSE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    title: str
+    description: str
+    severity: _resources_pb2_1.IssueSeverity
+    source: EscalationSource
+    subject: str
+    raised_by: str
+    state: EscalationState
+    level: int
+    level_name: str
+    levels: int
+    owners: _containers.RepeatedScalarFieldContainer[str]
+    acknowledged_by: str
+    acknowledge_due_time: _timestamp_pb2.Timestamp
+    resolve_due_time: _timestamp_pb2.Timestamp
+    paused: bool
+    breaches: _containers.RepeatedCompositeFieldContainer[EscalationBreach]
+    notes: _containers.RepeatedCompositeFieldContainer[EscalationNote]
+    resolution: str
+    resolved_by: str
+    tasks: _containers.RepeatedScalarFieldContainer[str]
+    policy_version: int
+    workflow_id: str
+    create_time: _timestamp_pb2.Timestamp
+    update_time: _timestamp_pb2.Timestamp
+    close_time: _timestamp_pb2.Timestamp
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., severity: _Optional[_Union[_resources_pb2_1.IssueSeverity, str]] = ..., source: _Optional[_Union[EscalationSource, str]] = ..., subject: _Optional[str] = ..., raised_by: _Optional[str] = ..., state: _Optional[_Union[EscalationState, str]] = ..., level: _Optional[int] = ..., level_name: _Optional[str] = ..., levels: _Optional[int] = ..., owners: _Optional[_Iterable[str]] = ..., acknowledged_by: _Optional[str] = ..., acknowledge_due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolve_due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., paused: _Optional[bool] = ..., breaches: _Optional[_Iterable[_Union[EscalationBreach, _Mapping]]] = ..., notes: _Optional[_Iterable[_Union[EscalationNote, _Mapping]]] = ..., resolution: _Optional[str] = ..., resolved_by: _Optional[str] = ..., tasks: _Optional[_Iterable[str]] = ..., policy_version: _Optional[int] = ..., workflow_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., close_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
 
 class PhaseGate(_message.Message):
     __slots__ = ("name", "from_phase", "to_phase", "state", "requester", "criteria", "decision", "conditions", "reasons", "policy_version", "tasks", "workflow_id", "create_time", "update_time", "etag")

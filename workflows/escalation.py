@@ -1,0 +1,401 @@
+"""EscalationWorkflow: an issue (or a breached task, or a person's concern) climbs the organization's
+escalation path until someone owns and resolves it.
+
+    OPEN (level 1: acknowledge task) → ACKNOWLEDGED (level 1: resolve task) → RESOLVED
+    a breach of either SLA at a level → ESCALATED to the next level, whose owners get a new task;
+    a breach at the top level is recorded and the top level is asked again with fresh SLAs;
+    WITHDRAWN when the escalated issue is closed elsewhere (RisksService) or by a pmo/admin.
+
+- The path comes from the policy's escalation matrix for the severity (workflows/policy.py): each level
+  names its owners and how long they have to acknowledge and to resolve, in business time on the
+  policy's calendar (workflows/calendar.py). Both clocks start when the level is reached.
+- Acknowledging and resolving are decisions on approval tasks (workflows/approvals.py), so they are
+  in the owners' inbox, can be claimed, reassigned by a pmo and decided through a delegation, and a
+  refused attempt is audited like any other. Each task is offered to the owners of the current level
+  *and every level above it*: only they may act. RESOLVE needs a resolution (the comment) and may be
+  chosen on the acknowledge task too (acknowledged and resolved at once).
+- Reminders fire when the policy's warning share of an SLA is used; a breach is recorded, notified and
+  moves the escalation up. Both clocks can be paused while waiting on the client, and resume where
+  they stopped.
+- Every change is published to the governance read model (sync_process) before an update returns.
+"""
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from temporalio import workflow
+
+from workflows import ids
+from workflows.approvals import (
+    ACTIVITY_RETRY,
+    ACTIVITY_TIMEOUT,
+    NOTIFY,
+    Actor,
+    ApprovalBook,
+    ApprovalHandlers,
+    ApprovalRule,
+    Candidates,
+    Notification,
+    ProcessJournal,
+    ProcessRef,
+    Refusal,
+    RuleKind,
+    TaskSpec,
+    TimeoutAction,
+    refuse,
+)
+from workflows.calendar import Sla, SlaClock
+
+with workflow.unsafe.imports_passed_through():
+    # As in change_request.py: the policy carries plain `datetime`s and is pure and deterministic.
+    import workflows.policy as policy  # noqa: F401  (the module form is what the passthrough needs)
+    from workflows.policy import EscalationLevel, EscalationPath, GovernancePolicy, escalation_path
+
+KIND = "escalation"
+ID_PREFIX = "escalation"
+SOURCES = ("ISSUE", "TASK_BREACH", "MANUAL")
+ACKNOWLEDGE, RESOLVE, BREACHED = "ACKNOWLEDGE", "RESOLVE", "BREACHED"
+WITHDRAWING_ROLES = frozenset({"pmo", "admin"})
+OPEN_STATES = ("OPEN", "ACKNOWLEDGED")
+
+
+@dataclass
+class EscalationInput:
+    org: str
+    project: str  # project id
+    id: str  # escalation id (derived from the issue event, the breached task, or the raiser's request id)
+    severity: str  # LOW MEDIUM HIGH CRITICAL
+    title: str
+    source: str  # one of SOURCES
+    subject: str  # resource name of what is escalated (an issue, a task); "" when raised by hand about nothing else
+    raised_by: Actor
+    policy: GovernancePolicy
+    description: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"organizations/{self.org}/projects/{self.project}/escalations/{self.id}"
+
+
+@dataclass
+class Breach:
+    level: int  # 1-based
+    clock: str  # ACKNOWLEDGE or RESOLVE
+    time: datetime
+
+
+@dataclass
+class Note:
+    author: str
+    text: str
+    time: datetime
+
+
+@dataclass
+class EscalationView:
+    name: str
+    org: str
+    project: str
+    id: str
+    severity: str
+    title: str
+    description: str
+    source: str
+    subject: str
+    raised_by: str
+    state: str  # OPEN ACKNOWLEDGED RESOLVED WITHDRAWN
+    level: int  # 1-based
+    level_name: str
+    levels: int  # how many the path has
+    owners: list[str]  # who may act now: the current level's owners and those above ("role:pmo", "alice")
+    policy_version: int
+    workflow_id: str
+    acknowledged_by: str = ""
+    acknowledge_due: datetime | None = None  # None once acknowledged, or while paused
+    resolve_due: datetime | None = None  # None while paused
+    paused: bool = False
+    breaches: list[Breach] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    resolution: str = ""
+    resolved_by: str = ""
+    tasks: list[str] = field(default_factory=list)
+    create_time: datetime | None = None
+    update_time: datetime | None = None
+    close_time: datetime | None = None
+
+
+@dataclass
+class NoteInput:
+    actor: Actor
+    text: str
+
+
+@dataclass
+class ClockInput:
+    actor: Actor
+    reason: str
+
+
+# --- pure rules -------------------------------------------------------------------------------
+
+
+def owners_from(path: EscalationPath, level: int) -> Candidates:
+    """Who may act at `level` (0-based): its owners and the owners of every level above it."""
+    above = path.levels[level:]
+    return Candidates(roles=sorted({r for lv in above for r in lv.owners.roles}),
+                      people=sorted({p for lv in above for p in lv.owners.people}))
+
+
+def may_act(path: EscalationPath, level: int, actor: Actor) -> bool:
+    return owners_from(path, level).offers(actor.subject, actor.roles)
+
+
+def warning_before_s(duration_s: float, warning_percent: int) -> list[float]:
+    """The reminder offset (before the due time) at which `warning_percent` of an SLA is used."""
+    if not 0 < warning_percent < 100:
+        return []
+    return [duration_s * (100 - warning_percent) / 100]
+
+
+# --- the workflow -----------------------------------------------------------------------------
+
+
+@workflow.defn
+class EscalationWorkflow(ApprovalHandlers):
+    @workflow.init
+    def __init__(self, input: EscalationInput) -> None:
+        self.approvals = ApprovalBook()
+        self.input = input
+        self.path = escalation_path(input.policy, input.severity)
+        info = workflow.info()
+        now = workflow.now()
+        first = self.path.levels[0]
+        self._view = EscalationView(
+            name=input.name, org=input.org, project=input.project, id=input.id, severity=input.severity,
+            title=input.title, description=input.description, source=input.source, subject=input.subject,
+            raised_by=input.raised_by.subject, state="OPEN", level=1, level_name=first.name,
+            levels=len(self.path.levels), owners=owners_from(self.path, 0).pending_labels(),
+            policy_version=input.policy.version, workflow_id=info.workflow_id, create_time=now, update_time=now)
+        self._ref = ProcessRef(org=input.org, project=input.project, process=input.name,
+                               workflow_id=info.workflow_id, policy_version=input.policy.version)
+        self._journal = ProcessJournal(KIND, self._ref, input.id, input.raised_by.subject)
+        self._level = 0
+        self._round = 0  # tasks opened so far (task keys stay unique across levels and top-level repeats)
+        self._task_key = ""  # the open task
+        self._resolve_clock: SlaClock | None = None
+        self._ended = False
+
+    # -- run --
+
+    @workflow.run
+    async def run(self, input: EscalationInput) -> EscalationView:
+        self._event("RAISED", actor=input.raised_by.subject,
+                    detail=f"{input.severity} via {input.source}" + (f": {input.subject}" if input.subject else ""))
+        await self._publish()
+        await self._notify("ESCALATION_RAISED", f"escalated to you ({self._view.level_name}): {input.title}",
+                           "raised")
+        while not self._ended:
+            outcome = await self._work_level()
+            if outcome != BREACHED or self._ended:
+                break
+            if self._level + 1 < len(self.path.levels):
+                self._level += 1
+                self._event("ESCALATED", detail=f"to {self.path.levels[self._level].name}")
+            else:
+                self._event("TOP_LEVEL_BREACHED", detail=f"{self._current.name} asked again")
+            self._enter_level()
+            await self._publish()
+            await self._notify("ESCALATION_ESCALATED", f"escalated to you ({self._view.level_name}): {input.title}",
+                               f"escalated-{self._round}")
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._view
+
+    @property
+    def _current(self) -> EscalationLevel:
+        return self.path.levels[self._level]
+
+    def _enter_level(self) -> None:
+        v = self._view
+        v.level, v.level_name = self._level + 1, self._current.name
+        v.owners = owners_from(self.path, self._level).pending_labels()
+        v.state, v.acknowledged_by = "OPEN", ""
+        self._resolve_clock = None
+
+    async def _work_level(self) -> str:
+        """Acknowledge, then resolve, at the current level: RESOLVE, BREACHED or CANCELLED (withdrawn)."""
+        level, pol = self._current, self.input.policy
+        now = workflow.now()
+        self._resolve_clock = SlaClock(Sla(level.resolve_s, business=True), running_since=now,
+                                       warn_percent=pol.sla_warning_percent)
+        ack = await self._ask(ACKNOWLEDGE, level.acknowledge_s,
+                              f"Acknowledge escalation ({level.name}): {self.input.title}")
+        if ack.outcome == ACKNOWLEDGE:
+            self._view.state, self._view.acknowledged_by = "ACKNOWLEDGED", ack.votes[-1].voter
+            self._event("ACKNOWLEDGED", actor=ack.votes[-1].actor, on_behalf_of=ack.votes[-1].on_behalf_of,
+                        comment=ack.votes[-1].comment)
+            await self._publish()
+            remaining = level.resolve_s - self._resolve_clock.used(pol.calendar, workflow.now())
+            if remaining <= 0:
+                return await self._breach(RESOLVE)
+            done = await self._ask(RESOLVE, remaining, f"Resolve escalation ({level.name}): {self.input.title}")
+        else:
+            done = ack
+        if done.outcome == RESOLVE:
+            vote = done.votes[-1]
+            await self._end("RESOLVED", vote.comment, vote.voter, on_behalf_of=vote.on_behalf_of, actor=vote.actor)
+            return RESOLVE
+        if done.outcome == BREACHED:
+            return await self._breach(ACKNOWLEDGE if done.spec.choices[0] == ACKNOWLEDGE else RESOLVE)
+        return "CANCELLED"
+
+    async def _ask(self, step: str, due_s: float, title: str):
+        self._round += 1
+        self._task_key = f"L{self._level + 1}-{step.lower()}-{self._round}"
+        pol = self.input.policy
+        choices = [ACKNOWLEDGE, RESOLVE] if step == ACKNOWLEDGE else [RESOLVE]
+        spec = TaskSpec(
+            key=self._task_key, kind="ESCALATION", title=title,
+            requester="",  # not a request for oneself: whoever raised it may own a level too
+            candidates=owners_from(self.path, self._level), rule=ApprovalRule(kind=RuleKind.ANY),
+            due_after_s=due_s, reminders_before_s=warning_before_s(due_s, pol.sla_warning_percent),
+            on_timeout=TimeoutAction.AUTO_REJECT, summary=self.input.description or self.input.title,
+            evidence={"severity": self.input.severity, "source": self.input.source, "subject": self.input.subject,
+                      "level": self._current.name},
+            choices=choices, positive=choices, negative=[BREACHED], comment_required=[RESOLVE],
+            business_time=True, calendar=pol.calendar)
+        task_id = self._task_id(self._task_key)
+        running = asyncio.create_task(self.approvals.run(spec, self._ref))
+        await workflow.wait_condition(lambda: task_id in self.approvals.tasks)
+        await self._publish()  # the view names the new task and its due times
+        task = await running
+        self._task_key = ""
+        return task
+
+    def _task_id(self, key: str) -> str:
+        return ids.task_id(self._ref.workflow_id, key)
+
+    async def _breach(self, clock: str) -> str:
+        now = workflow.now()
+        self._view.breaches.append(Breach(level=self._level + 1, clock=clock, time=now))
+        self._event("BREACHED", detail=f"{self._current.name}: not {clock.lower()}d in time")
+        await self._publish()
+        await self._notify("ESCALATION_BREACHED", f"SLA breached ({self._current.name}, {clock.lower()}): "
+                           f"{self.input.title}", f"breach-{len(self._view.breaches)}")
+        return BREACHED
+
+    async def _end(self, state: str, resolution: str, by: str, *, on_behalf_of: str = "", actor: str = "") -> None:
+        if self._ended:
+            return
+        self._ended = True
+        v = self._view
+        v.state, v.resolution, v.resolved_by = state, resolution, by
+        v.close_time = workflow.now()
+        self._event(state, actor=actor or by, on_behalf_of=on_behalf_of, comment=resolution)
+        await self._publish()
+        await self._notify(f"ESCALATION_{state}", f"{self.input.title}: {state.lower()}",
+                           "end", recipients=[self.input.raised_by.subject])
+
+    # -- publication and notification --
+
+    def _event(self, kind: str, actor: str = "", on_behalf_of: str = "", detail: str = "", comment: str = "") -> None:
+        self._journal.record(kind, actor=actor, on_behalf_of=on_behalf_of, detail=detail, comment=comment)
+
+    async def _publish(self) -> None:
+        """The view, with due times as the clocks stand now, to the read model (SYNC_PROCESS), in order."""
+        v, cal = self._view, self.input.policy.calendar
+        v.tasks = list(self.approvals.tasks)
+        open_task = self.approvals.tasks.get(self._task_id(self._task_key)) if self._task_key else None
+        clock = self._resolve_clock
+        v.paused = clock is not None and clock.paused
+        v.resolve_due = clock.due(cal) if clock is not None and not self._ended else None
+        acknowledging = open_task is not None and open_task.is_open and open_task.spec.choices[0] == ACKNOWLEDGE
+        v.acknowledge_due = open_task.due_time if acknowledging and not v.paused else None
+        await self._journal.publish(v, timeout=ACTIVITY_TIMEOUT, retry=ACTIVITY_RETRY)
+
+    async def _notify(self, kind: str, message: str, step: str, recipients: list[str] | None = None) -> None:
+        await workflow.execute_activity(NOTIFY, Notification(
+            org=self.input.org, kind=kind, subject=self.input.name,
+            recipients=recipients if recipients is not None else list(self._view.owners), message=message,
+            idempotency_key=f"{self._ref.workflow_id}/{step}"),
+            start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY)
+
+    # -- messages --
+
+    @workflow.query
+    def view(self) -> EscalationView:
+        return self._view
+
+    def _check_owner(self, actor: Actor) -> None:
+        if self._ended:
+            raise refuse(Refusal.TASK_CLOSED, f"the escalation is {self._view.state.lower()}")
+        if not may_act(self.path, self._level, actor):
+            raise refuse(Refusal.NOT_A_CANDIDATE, f"only {', '.join(self._view.owners)} act on this escalation "
+                         f"now ({self._current.name} and above)")
+
+    @workflow.update
+    async def add_note(self, arg: NoteInput) -> EscalationView:
+        self._view.notes.append(Note(author=arg.actor.subject, text=arg.text.strip(), time=workflow.now()))
+        self._event("NOTE", actor=arg.actor.subject, comment=arg.text.strip())
+        await self._publish()
+        return self._view
+
+    @add_note.validator
+    def _validate_note(self, arg: NoteInput) -> None:
+        if arg.actor.subject != self.input.raised_by.subject:
+            self._check_owner(arg.actor)
+        elif self._ended:
+            raise refuse(Refusal.TASK_CLOSED, f"the escalation is {self._view.state.lower()}")
+        if not arg.text.strip():
+            raise refuse(Refusal.INVALID_ARGUMENT, "a note needs text")
+
+    @workflow.update
+    async def pause(self, arg: ClockInput) -> EscalationView:
+        """Stop both SLA clocks of the level, e.g. while waiting on the client."""
+        if self._resolve_clock is not None and not self._resolve_clock.paused:
+            self._resolve_clock.pause(self.input.policy.calendar, workflow.now())
+            self._event("PAUSED", actor=arg.actor.subject, comment=arg.reason)
+            if self._task_key:
+                await self.approvals.pause(self._task_key, arg.actor.subject, arg.reason)
+            await self._publish()
+        return self._view
+
+    @pause.validator
+    def _validate_pause(self, arg: ClockInput) -> None:
+        self._check_owner(arg.actor)
+        if not arg.reason.strip():
+            raise refuse(Refusal.INVALID_ARGUMENT, "say why the clock stops (e.g. waiting on the client)")
+
+    @workflow.update
+    async def resume(self, arg: ClockInput) -> EscalationView:
+        if self._resolve_clock is not None and self._resolve_clock.paused:
+            self._resolve_clock.resume(workflow.now())
+            self._event("RESUMED", actor=arg.actor.subject, comment=arg.reason)
+            if self._task_key:
+                await self.approvals.resume(self._task_key, arg.actor.subject, arg.reason)
+            await self._publish()
+        return self._view
+
+    @resume.validator
+    def _validate_resume(self, arg: ClockInput) -> None:
+        self._check_owner(arg.actor)
+
+    @workflow.update
+    async def withdraw(self, arg: ClockInput) -> EscalationView:
+        """The escalated issue was closed elsewhere (RisksService), or a pmo/admin ends the escalation."""
+        if not self._ended:
+            key = self._task_key
+            await self._end("WITHDRAWN", arg.reason.strip(), arg.actor.subject)
+            if key:
+                await self.approvals.cancel(key, f"escalation withdrawn: {arg.reason.strip()}")
+        return self._view
+
+    @withdraw.validator
+    def _validate_withdraw(self, arg: ClockInput) -> None:
+        if self._ended:
+            raise refuse(Refusal.TASK_CLOSED, f"the escalation is {self._view.state.lower()}")
+        if not (WITHDRAWING_ROLES & set(arg.actor.roles) or "governance" in arg.actor.roles):
+            raise refuse(Refusal.NOT_ALLOWED, "only a pmo or an admin withdraws an escalation")
+        if not arg.reason.strip():
+            raise refuse(Refusal.INVALID_ARGUMENT, "a withdrawal needs a reason")
+
