@@ -221,6 +221,15 @@ def escalation_trigger(previous: int | None, severity: int) -> int | None:
     return pb.ESCALATION_TRIGGER_REGRADED if severity > previous else None
 
 
+def escalation_ended(before: Mapping[str, Any], after: Mapping[str, Any] | None) -> bool:
+    """Whether a change ends the escalation an issue set off: it was HIGH or CRITICAL and is now deleted
+    (`after` None), resolved or closed, or re-graded below HIGH."""
+    if before["severity"] < pb.ISSUE_SEVERITY_HIGH or before["status"] in _DONE:
+        return False
+    return after is None or after["status"] in _DONE or after["severity"] < pb.ISSUE_SEVERITY_HIGH
+
+
+_DONE = (pb.ISSUE_STATUS_RESOLVED, pb.ISSUE_STATUS_CLOSED)
 _FINISHING = {pb.ISSUE_STATUS_RESOLVED: "resolve", pb.ISSUE_STATUS_CLOSED: "close"}
 
 

@@ -112,9 +112,9 @@ class RisksServicer(ResourceHandlers, risks_service_pb2_grpc.RisksServiceService
             return org, await self._project_ids(scope, org, parts["portfolio"], context)
         return org, None
 
-    async def _escalate(self, tx: Tx, row: asyncpg.Record, previous: int | None) -> None:
-        """Append the escalation event a severity change sets off, if any."""
-        trigger = rules.escalation_trigger(previous, row["severity"])
+    async def _escalate(self, tx: Tx, row: asyncpg.Record, previous: int | None, *, ended: bool = False) -> None:
+        """Append the escalation event a severity change sets off (or, `ended`, the end of one), if any."""
+        trigger = pb.ESCALATION_TRIGGER_ENDED if ended else rules.escalation_trigger(previous, row["severity"])
         if trigger is None:
             return
         await store.append_event(tx.conn, tx.org_id, {
@@ -362,7 +362,9 @@ class RisksServicer(ResourceHandlers, risks_service_pb2_grpc.RisksServiceService
             if not changed:
                 return before
             new_row = await tables.update(tx.conn, ISSUES, key, changed)
-            if "severity" in changed:
+            if rules.escalation_ended(row, new_row):
+                await self._escalate(tx, new_row, row["severity"], ended=True)
+            elif "severity" in changed:
                 await self._escalate(tx, new_row, row["severity"])
             after = store.issue(new_row)
             tx.record("UpdateIssue", name, before, after, fields=sorted(paths))
@@ -372,8 +374,14 @@ class RisksServicer(ResourceHandlers, risks_service_pb2_grpc.RisksServiceService
 
     async def DeleteIssue(self, request: api.DeleteIssueRequest, context) -> empty_pb2.Empty:
         org = ISSUES.key_of(request.name)[0]
+
+        async def end_escalation(tx: Tx, key: list, row: asyncpg.Record) -> None:
+            if rules.escalation_ended(row, None):
+                await self._escalate(tx, row, row["severity"], ended=True)
+
         return await self.delete_resource(ISSUES, request, "DeleteIssue", P.ISSUE_WRITE, lambda row: (
-            self._require_escalation_path(org, request.name, rules.escalation_managed_change(row, None))))
+            self._require_escalation_path(org, request.name, rules.escalation_managed_change(row, None))),
+            check=end_escalation)
 
     async def ListIssueEvents(self, request: api.ListIssueEventsRequest, context) -> api.ListIssueEventsResponse:
         (org,) = ORG_PATTERN.parse(request.parent, "parent").values()

@@ -7,8 +7,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workflows.calendar import (BusinessCalendar, Sla, SlaClock, SlaState, due_instant, elapsed, public_holidays,
-                                validate)
+from workflows.calendar import (
+    BusinessCalendar,
+    Sla,
+    SlaClock,
+    SlaState,
+    due_instant,
+    elapsed,
+    public_holidays,
+    validate,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

@@ -132,7 +132,29 @@ async def test_regrading_up_to_high_escalates_but_low_to_medium_does_not(risks_s
     await regrade(risks_stub, as_role("pmo"), issue, MEDIUM)  # a downgrade: the escalation path's (pmo)
     got = await events(risks_stub, pm, org)
     assert [(e.trigger, e.previous_severity, e.severity) for e in got.events] == [
-        (pb.ESCALATION_TRIGGER_REGRADED, MEDIUM, HIGH), (pb.ESCALATION_TRIGGER_REGRADED, HIGH, CRITICAL)]
+        (pb.ESCALATION_TRIGGER_REGRADED, MEDIUM, HIGH), (pb.ESCALATION_TRIGGER_REGRADED, HIGH, CRITICAL),
+        (pb.ESCALATION_TRIGGER_ENDED, CRITICAL, MEDIUM)]  # below HIGH: the escalation ends
+
+
+async def test_resolving_closing_or_deleting_an_escalated_issue_ends_its_escalation(risks_stub, pm, as_role, org,
+                                                                                     project):
+    pmo = as_role("pmo")  # the escalation path: only it resolves, closes or deletes an escalated issue
+    resolved = await create_issue(risks_stub, pm, project, "resolved", severity=HIGH)
+    closed = await create_issue(risks_stub, pm, project, "closed", severity=CRITICAL)
+    deleted = await create_issue(risks_stub, pm, project, "deleted", severity=HIGH)
+    quiet = await create_issue(risks_stub, pm, project, "quiet", severity=MEDIUM)
+    for issue, status in ((resolved, pb.ISSUE_STATUS_RESOLVED), (closed, pb.ISSUE_STATUS_CLOSED),
+                          (quiet, pb.ISSUE_STATUS_RESOLVED)):
+        await pmo(risks_stub.UpdateIssue, api.UpdateIssueRequest(
+            issue=pb.Issue(name=issue.name, status=status, resolution="done"),
+            update_mask=field_mask_pb2.FieldMask(paths=["status", "resolution"]), request_id=rid()))
+    await pmo(risks_stub.DeleteIssue, api.DeleteIssueRequest(name=deleted.name))
+    await pmo(risks_stub.UpdateIssue, api.UpdateIssueRequest(  # already resolved: nothing ends twice
+        issue=pb.Issue(name=resolved.name, status=pb.ISSUE_STATUS_CLOSED),
+        update_mask=field_mask_pb2.FieldMask(paths=["status"]), request_id=rid()))
+    got = await events(risks_stub, pm, org)
+    ended = [(e.issue, e.severity) for e in got.events if e.trigger == pb.ESCALATION_TRIGGER_ENDED]
+    assert ended == [(resolved.name, HIGH), (closed.name, CRITICAL), (deleted.name, HIGH)]
 
 
 async def test_a_poller_resumes_from_the_token_and_sees_only_new_events(risks_stub, pm, org, project):

@@ -66,6 +66,7 @@ class EscalationTrigger(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ESCALATION_TRIGGER_UNSPECIFIED: _ClassVar[EscalationTrigger]
     ESCALATION_TRIGGER_RAISED: _ClassVar[EscalationTrigger]
     ESCALATION_TRIGGER_REGRADED: _ClassVar[EscalationTrigger]
+    ESCALATION_TRIGGER_ENDED: _ClassVar[EscalationTrigger]
 RISK_LEVEL_UNSPECIFIED: RiskLevel
 RISK_LEVEL_LOW: RiskLevel
 RISK_LEVEL_MEDIUM: RiskLevel
@@ -101,6 +102,7 @@ ISSUE_STATUS_CLOSED: IssueStatus
 ESCALATION_TRIGGER_UNSPECIFIED: EscalationTrigger
 ESCALATION_TRIGGER_RAISED: EscalationTrigger
 ESCALATION_TRIGGER_REGRADED: EscalationTrigger
+ESCALATION_TRIGGER_ENDED: EscalationTrigger
 
 class Action(_message.Message):
     __slots__ = ("description", "owner", "due_date", "state")
