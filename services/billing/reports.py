@@ -12,7 +12,6 @@ this engagement only).
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
 
@@ -22,7 +21,7 @@ from pmaas.billing.v1 import resources_pb2 as pb
 from pmaas.projects.v1 import resources_pb2 as projects_pb
 from services.billing import rules, store
 from services.billing.invoicing import rate_missing
-from services.platform import errors, money, tables
+from services.platform import clients, errors, money, tables
 from services.platform.money import Amount
 from services.platform.resources import Pattern, to_date
 
@@ -98,36 +97,42 @@ def to_report(subject: str, as_of: dt.date, f: rules.Figures, percent_complete: 
 GetProject = Callable[[str], Awaitable[projects_pb.Project]]
 
 
-async def project_report(conn: asyncpg.Connection, get_project: GetProject, org: str, project_id: str,
+async def project_report(pool: asyncpg.Pool, get_project: GetProject, org: str, project_id: str,
                          as_of: dt.date) -> pb.FinancialReport:
-    """One project over every engagement that holds it (all must bill in the project's currency)."""
+    """One project over every engagement that holds it (all must bill in the project's currency). The project is
+    read before a connection is taken: none is held while another service answers."""
     project = await get_project(store.project_name(org, project_id))
     currency = project.budget.currency_code
-    engagements = await conn.fetch(
-        "SELECT * FROM engagements WHERE org_id = $1 AND $2 = ANY(project_ids) ORDER BY seq", org, project_id)
-    time_cost = expense_cost = 0
-    for engagement in engagements:
-        if engagement["currency"] != currency:
-            raise errors.failed_precondition(
-                "CURRENCY_MISMATCH", f"{project.name} is budgeted in {currency}; engagement "
-                f"{store.engagement_name(org, engagement['id'])} bills in {engagement['currency']}")
-        t, x = await costs(conn, engagement, project_id, as_of)
-        time_cost, expense_cost = time_cost + t, expense_cost + x
+    async with pool.acquire() as conn:
+        engagements = await conn.fetch(
+            "SELECT * FROM engagements WHERE org_id = $1 AND $2 = ANY(project_ids) ORDER BY seq", org, project_id)
+        time_cost = expense_cost = 0
+        for engagement in engagements:
+            if engagement["currency"] != currency:
+                raise errors.failed_precondition(
+                    "CURRENCY_MISMATCH", f"{project.name} is budgeted in {currency}; engagement "
+                    f"{store.engagement_name(org, engagement['id'])} bills in {engagement['currency']}")
+            t, x = await costs(conn, engagement, project_id, as_of)
+            time_cost, expense_cost = time_cost + t, expense_cost + x
     figures = project_figures(project, currency, as_of, time_cost, expense_cost)
     return to_report(project.name, as_of, figures, project.percent_complete, _date(project.planned_start_date),
                      currency)
 
 
-async def engagement_report(conn: asyncpg.Connection, get_project: GetProject, org: str, engagement_id: str,
+async def engagement_report(pool: asyncpg.Pool, get_project: GetProject, org: str, engagement_id: str,
                             as_of: dt.date) -> pb.FinancialReport:
-    """The sum of the engagement's projects, each with the costs booked to this engagement."""
+    """The sum of the engagement's projects, each with the costs booked to this engagement. The projects are read
+    (a bounded fan-out) between two uses of a connection, never while holding one."""
     name = store.engagement_name(org, engagement_id)
-    engagement = await tables.require(conn, store.ENGAGEMENTS, [org, engagement_id], name)
+    async with pool.acquire() as conn:
+        engagement = await tables.require(conn, store.ENGAGEMENTS, [org, engagement_id], name)
     currency = engagement["currency"]
-    projects = await asyncio.gather(*(get_project(store.project_name(org, p)) for p in engagement["project_ids"]))
+    projects = await clients.fan_out(get_project(store.project_name(org, p)) for p in engagement["project_ids"])
+    async with pool.acquire() as conn:
+        project_costs = [await costs(conn, engagement, p, as_of) for p in engagement["project_ids"]]
     total, parts, starts = rules.ZERO, [], []
-    for project_id, project in zip(engagement["project_ids"], projects, strict=True):
-        figures = project_figures(project, currency, as_of, *await costs(conn, engagement, project_id, as_of))
+    for project, spent in zip(projects, project_costs, strict=True):
+        figures = project_figures(project, currency, as_of, *spent)
         start = _date(project.planned_start_date)
         starts += [start] if start else []
         parts.append(to_report(project.name, as_of, figures, project.percent_complete, start, currency))

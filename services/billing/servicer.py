@@ -9,7 +9,6 @@ checked with ProjectsService as the caller, never read from its tables.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 from collections.abc import Callable
@@ -95,13 +94,13 @@ class BillingServicer(ResourceHandlers, billing_service_pb2_grpc.BillingServiceS
         """Every project and scheduled milestone must exist (ProjectsService says so). The projects are pinned
         (AttachProjectReference), so none is deleted between this check and our write, nor after it; that also
         covers the time and expenses booked to them, which go only to an engagement's own projects."""
-        await asyncio.gather(
+        await clients.fan_out([
             *(self._referenced(self.projects.AttachProjectReference, projects_api.AttachProjectReferenceRequest(
                 name=name, holder="billing", kind="engagement"), f"engagement.projects[{i}]", context)
               for i, name in enumerate(e.projects)),
             *(self._referenced(self.projects.GetMilestone, projects_api.GetMilestoneRequest(name=mf.milestone),
                                f"engagement.milestone_fees[{i}].milestone", context)
-              for i, mf in enumerate(e.milestone_fees)))
+              for i, mf in enumerate(e.milestone_fees))])
 
     # --- engagements --------------------------------------------------------
 
@@ -426,8 +425,8 @@ class BillingServicer(ResourceHandlers, billing_service_pb2_grpc.BillingServiceS
         if engagement["billing_model"] not in (pb.BILLING_MODEL_MILESTONE, pb.BILLING_MODEL_FIXED_FEE):
             return {}
         names = [f["milestone"] for f in json.loads(engagement["milestone_fees"])]
-        milestones = await asyncio.gather(*(clients.call(self.projects.GetMilestone, projects_api.GetMilestoneRequest(
-            name=n), context, self.timeout_s) for n in names))
+        milestones = await clients.fan_out(clients.call(self.projects.GetMilestone, projects_api.GetMilestoneRequest(
+            name=n), context, self.timeout_s) for n in names)
         return {m.name: dt.date(m.completion_date.year, m.completion_date.month, m.completion_date.day)
                 for m in milestones if m.state == projects_pb.MILESTONE_STATE_ACHIEVED and m.completion_date.year}
 
@@ -645,10 +644,7 @@ class BillingServicer(ResourceHandlers, billing_service_pb2_grpc.BillingServiceS
                     return projects_pb.Project(name=name)
                 raise
 
-        async with self.pool.acquire() as conn:
-            if scope == "projects":
-                report = await reports.project_report(conn, get_project, org, scope_id, as_of)
-            else:
-                report = await reports.engagement_report(conn, get_project, org, scope_id, as_of)
-        return report
+        if scope == "projects":
+            return await reports.project_report(self.pool, get_project, org, scope_id, as_of)
+        return await reports.engagement_report(self.pool, get_project, org, scope_id, as_of)
 
