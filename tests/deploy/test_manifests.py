@@ -9,11 +9,13 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
 
 from services.platform.components import COMPONENTS, GRPC_COMPONENTS
+from services.platform.db import RUNTIME_ROLE
 from services.platform.settings import Settings
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
@@ -237,6 +239,47 @@ def test_k8s_production_settings(k8s, defaults):
     database = k8s_object(k8s, "Secret", "pmaas-database")["stringData"]
     assert database["PMAAS_DATABASE_URL"].startswith("postgresql://")
     assert "public.pem" in k8s_object(k8s, "Secret", "pmaas-jwt")["stringData"]
+
+
+# --- database roles ---------------------------------------------------------------
+
+OWNER_LOGINS = {"PMAAS_MIGRATION_DATABASE_URL", "PMAAS_ADMIN_DATABASE_URL"}
+
+
+def login_of(url: str) -> str:
+    return urlsplit(url).username or ""
+
+
+def secrets_read_by(doc: dict) -> set[str]:
+    pod = doc.get("spec", {}).get("template", {}).get("spec", {})
+    return {source["secretRef"]["name"] for c in pod.get("containers", []) + pod.get("initContainers", [])
+            for source in c.get("envFrom", []) if "secretRef" in source}
+
+
+@pytest.mark.parametrize("name", sorted(COMPONENTS))
+def test_compose_components_log_in_as_the_runtime_role_only(compose, name):
+    env = compose_env(compose["services"][name])
+    assert login_of(env["PMAAS_DATABASE_URL"]) == RUNTIME_ROLE
+    assert not OWNER_LOGINS & env.keys(), f"{name} must not hold the owner's or the admin's login"
+
+
+def test_compose_migrate_creates_the_roles_and_migrates_as_the_owner(compose):
+    env = compose_env(compose["services"]["migrate"])
+    owner = login_of(env["PMAAS_MIGRATION_DATABASE_URL"])
+    assert owner and owner != RUNTIME_ROLE
+    assert login_of(env["PMAAS_ADMIN_DATABASE_URL"]) == compose["services"]["postgres"]["environment"]["POSTGRES_USER"]
+    assert login_of(env["PMAAS_DATABASE_URL"]) == RUNTIME_ROLE, "migrate sets the runtime role's password from it"
+
+
+def test_k8s_only_the_migrate_job_holds_the_owner_and_admin_logins(k8s):
+    runtime = k8s_object(k8s, "Secret", "pmaas-database")["stringData"]
+    migrate = k8s_object(k8s, "Secret", "pmaas-database-migrate")["stringData"]
+    assert runtime.keys() == {"PMAAS_DATABASE_URL"} and login_of(runtime["PMAAS_DATABASE_URL"]) == RUNTIME_ROLE
+    assert migrate.keys() == OWNER_LOGINS
+    assert login_of(migrate["PMAAS_MIGRATION_DATABASE_URL"]) not in ("", RUNTIME_ROLE)
+    holders = {f"{d['kind']} {d['metadata']['name']}" for d in k8s if "pmaas-database-migrate" in secrets_read_by(d)}
+    assert holders == {"Job pmaas-migrate"}
+    assert all("pmaas-database" in secrets_read_by(k8s_object(k8s, "Deployment", name)) for name in COMPONENTS)
 
 
 # --- settings names ---------------------------------------------------------------
