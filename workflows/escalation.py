@@ -22,9 +22,11 @@ escalation path until someone owns and resolves it.
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
 
 from workflows import ids
 from workflows.approvals import (
@@ -123,6 +125,31 @@ class EscalationView:
     create_time: datetime | None = None
     update_time: datetime | None = None
     close_time: datetime | None = None
+
+
+@dataclass
+class IssueChange:
+    """What IssueFeedWorkflow tells an escalation about its issue (a signal: the issue's truth wins)."""
+
+    kind: str  # REGRADED or ENDED
+    severity: str
+    actor: str
+
+
+# --- activity contract (workflows/activities/escalations.py) -----------------------------------
+
+RESOLVE_ISSUE = "resolve_issue"
+SERVICE_TIMEOUT = timedelta(seconds=30)
+SERVICE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
+                            maximum_interval=timedelta(minutes=1), maximum_attempts=0)
+
+
+@dataclass
+class ResolveIssue:
+    issue: str  # resource name
+    resolution: str
+    on_behalf_of: str  # who resolved the escalation
+    request_id: str  # ids.request_id(workflow_id, "resolve-issue")
 
 
 @dataclass
@@ -244,6 +271,8 @@ class EscalationWorkflow(ApprovalHandlers):
         if done.outcome == RESOLVE:
             vote = done.votes[-1]
             await self._end("RESOLVED", vote.comment, vote.voter, on_behalf_of=vote.on_behalf_of, actor=vote.actor)
+            if self.input.source == "ISSUE" and self.input.subject:
+                await self._resolve_issue(vote.comment, vote.voter)
             return RESOLVE
         if done.outcome == BREACHED:
             return await self._breach(ACKNOWLEDGE if done.spec.choices[0] == ACKNOWLEDGE else RESOLVE)
@@ -283,6 +312,18 @@ class EscalationWorkflow(ApprovalHandlers):
         await self._notify("ESCALATION_BREACHED", f"SLA breached ({self._current.name}, {clock.lower()}): "
                            f"{self.input.title}", f"breach-{len(self._view.breaches)}")
         return BREACHED
+
+    async def _resolve_issue(self, resolution: str, resolver: str) -> None:
+        """One truth: the issue is resolved too, as the governance principal for the resolver."""
+        try:
+            await workflow.execute_activity(RESOLVE_ISSUE, ResolveIssue(
+                issue=self.input.subject, resolution=resolution, on_behalf_of=resolver,
+                request_id=ids.request_id(self._ref.workflow_id, "resolve-issue")),
+                start_to_close_timeout=SERVICE_TIMEOUT, retry_policy=SERVICE_RETRY)
+            self._event("ISSUE_RESOLVED", actor=resolver, detail=self.input.subject)
+        except ActivityError as exc:  # e.g. deleted meanwhile: the escalation stays resolved, the reason is kept
+            self._event("ISSUE_NOT_RESOLVED", detail=f"{self.input.subject}: {exc.cause or exc}")
+        await self._publish()
 
     async def _end(self, state: str, resolution: str, by: str, *, on_behalf_of: str = "", actor: str = "") -> None:
         if self._ended:
@@ -332,6 +373,23 @@ class EscalationWorkflow(ApprovalHandlers):
         if not may_act(self.path, self._level, actor):
             raise refuse(Refusal.NOT_A_CANDIDATE, f"only {', '.join(self._view.owners)} act on this escalation "
                          f"now ({self._current.name} and above)")
+
+    @workflow.signal
+    async def issue_changed(self, change: IssueChange) -> None:
+        """The escalated issue was re-graded (noted) or ended in RisksService (the escalation is withdrawn)."""
+        if self._ended:
+            return
+        if change.kind == "ENDED":
+            key = self._task_key
+            await self._end("WITHDRAWN", f"the issue was resolved, closed or de-escalated in RisksService "
+                            f"by {change.actor}", change.actor)
+            if key:
+                await self.approvals.cancel(key, "the issue ended in RisksService")
+            return
+        text = f"the issue was re-graded to {change.severity} by {change.actor}"
+        self._view.notes.append(Note(author=change.actor, text=text, time=workflow.now()))
+        self._event("REGRADED", actor=change.actor, detail=change.severity)
+        await self._publish()
 
     @workflow.update
     async def add_note(self, arg: NoteInput) -> EscalationView:

@@ -1,7 +1,8 @@
 """The Temporal worker: `pmaas serve worker`.
 
-Runs the governance workflows (change requests, phase gates) and their activities on
-settings.temporal_task_queue. Activities call the services as the governance service principal
+Runs the governance workflows (change requests, phase gates, escalations and each organization's
+issue feed) and their activities on settings.temporal_task_queue; every FEED_CHECK_S it starts the
+issue feed of any organization that has none. Activities call the services as the governance service principal
 (its own token, naming the person in each call) and write the governance read model through a
 pool on the governance schema, as the runtime role (it waits for `pmaas migrate`, as the services do).
 Stops gracefully on SIGTERM/SIGINT: no new tasks are polled, activities in flight
@@ -11,6 +12,7 @@ get `grace_period_s`, then the channels and the pool are closed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import Sequence
@@ -18,25 +20,30 @@ from datetime import timedelta
 
 import asyncpg
 from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from pmaas.projects.v1 import projects_service_pb2 as projects_api
 from services.governance import server as governance_server
 from services.governance import temporal
 from services.platform import db, embedded, service, telemetry
 from services.platform.auth import TokenAuthority, service_token
 from services.platform.settings import Settings
+from workflows import issue_feed
+from workflows.activities.escalations import EscalationActivities
 from workflows.activities.gates import GateActivities
 from workflows.activities.governance import GovernanceActivities
 from workflows.activities.projects import ChangeActivities
 from workflows.activities.services import ServiceCalls
 from workflows.change_request import ChangeRequestWorkflow
 from workflows.escalation import EscalationWorkflow
+from workflows.issue_feed import FeedInput, IssueFeedWorkflow
 from workflows.phase_gate import PhaseGateWorkflow
 
 log = logging.getLogger(__name__)
 
-WORKFLOWS: Sequence[type] = (ChangeRequestWorkflow, PhaseGateWorkflow, EscalationWorkflow)
+WORKFLOWS: Sequence[type] = (ChangeRequestWorkflow, PhaseGateWorkflow, EscalationWorkflow, IssueFeedWorkflow)
 # Our pure, deterministic workflow modules (no I/O, no clock, no module state) come from the host instead
 # of being imported again in the sandbox for every workflow run: that re-import cost ~28 ms per run.
 SANDBOX = SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules(
@@ -46,9 +53,39 @@ SANDBOX = SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_
 def build(client: Client, task_queue: str, pool: asyncpg.Pool, calls: ServiceCalls,
           grace_period: timedelta = timedelta(seconds=10)) -> Worker:
     """The worker with every governance workflow and activity (tests build it the same way)."""
-    activities = [*GovernanceActivities(pool).all(), *ChangeActivities(calls).all(), *GateActivities(calls).all()]
+    activities = [*GovernanceActivities(pool).all(), *ChangeActivities(calls).all(), *GateActivities(calls).all(),
+                  *EscalationActivities(calls).all()]
     return Worker(client, task_queue=task_queue, workflows=list(WORKFLOWS), activities=activities,
                   graceful_shutdown_timeout=grace_period, workflow_runner=SANDBOX)
+
+
+FEED_CHECK_S = 60.0  # how often the worker makes sure every organization has its issue feed
+
+
+async def ensure_issue_feeds(client: Client, calls: ServiceCalls, task_queue: str) -> list[str]:
+    """Start the issue feed of every organization that has none (idempotent: an existing one is kept)."""
+    orgs, token = [], ""
+    while True:
+        page = await calls.call(calls.projects.ListOrganizations,
+                                projects_api.ListOrganizationsRequest(page_size=1000, page_token=token))
+        orgs += [o.name.removeprefix("organizations/") for o in page.organizations]
+        token = page.next_page_token
+        if not token:
+            break
+    for org in orgs:
+        await client.start_workflow(IssueFeedWorkflow.run, FeedInput(org=org), id=issue_feed.workflow_id(org),
+                                    task_queue=task_queue, id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING)
+    return orgs
+
+
+async def keep_issue_feeds(client: Client, calls: ServiceCalls, task_queue: str, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            await ensure_issue_feeds(client, calls, task_queue)
+        except Exception:  # the services or Temporal may be restarting: try again next round
+            log.warning("could not ensure the issue feeds", exc_info=True)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), FEED_CHECK_S)
 
 
 async def run(settings: Settings) -> None:
@@ -70,11 +107,13 @@ async def run(settings: Settings) -> None:
             return
         worker = build(client, settings.temporal_task_queue, pool, calls, timedelta(seconds=settings.grace_period_s))
         running = asyncio.create_task(worker.run())
+        feeds = asyncio.create_task(keep_issue_feeds(client, calls, settings.temporal_task_queue, stop))
         log.info("worker polling", extra={"task_queue": settings.temporal_task_queue,
                                           "temporal": temporal.address(settings)})
         stopping = asyncio.create_task(stop.wait())
         await asyncio.wait([running, stopping], return_when=asyncio.FIRST_COMPLETED)
         stopping.cancel()
+        feeds.cancel()
         if running.done():
             running.result()  # the worker failed on its own: raise why
         log.info("stopping: finishing the tasks in flight", extra={"grace_period_s": settings.grace_period_s})

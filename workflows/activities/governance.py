@@ -30,6 +30,8 @@ from workflows.approvals import (
     ProcessSync,
     TaskSync,
 )
+from workflows.issue_feed import CURRENT_POLICY
+from workflows.policy import GovernancePolicy, default_policy
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +68,23 @@ class GovernanceActivities:
                                                    "recipients": note.recipients})
         return new
 
+    @activity.defn(name=CURRENT_POLICY)
+    async def current_policy(self, org: str) -> GovernancePolicy:
+        """The organization's current policy for processes started by the worker itself (escalations from
+        the issue feed). Without a stored version: the defaults, whose escalation paths, calendar and
+        warning share do not depend on the PMO type (only change tiers do, which escalations never read)."""
+        async with self.pool.acquire() as conn:
+            row = await store.current_policy(conn, org)
+        if row is None:
+            return default_policy()
+        policy = convert.load(GovernancePolicy, row["body"])
+        policy.version = row["version"]
+        return policy
+
     @activity.defn(name=OPEN_PROCESSES)
     async def open_processes(self, query: OpenProcessesQuery) -> list[str]:
         async with self.pool.acquire() as conn:
             return await store.open_processes(conn, query.org, query.kind, query.project, query.exclude_id)
 
     def all(self) -> list:
-        return [self.sync_task, self.sync_process, self.notify, self.open_processes]
+        return [self.sync_task, self.sync_process, self.notify, self.open_processes, self.current_policy]
