@@ -16,6 +16,14 @@ from google.rpc import error_details_pb2, status_pb2
 
 DOMAIN = "pmaas.dev"
 
+# A status reaches the caller in trailing metadata, which gRPC clients cap at 8 KiB by default; past it the
+# caller gets RESOURCE_EXHAUSTED "Stream removed" and learns nothing. The status goes there twice (grpc-message,
+# percent-encoded: up to 3 bytes a byte; grpc-status-details-bin, base64), so its parts are bounded: a request
+# with thousands of bad items, or a huge value quoted back, still gets a readable INVALID_ARGUMENT.
+MESSAGE_MAX_BYTES = 1024
+TEXT_MAX_BYTES = 256  # a field path, a violation's description, an ErrorInfo metadata value
+DETAILS_MAX_BYTES = 3072  # the serialized status, message included
+
 
 @dataclass
 class ApiError(Exception):
@@ -29,17 +37,33 @@ class ApiError(Exception):
         return f"{self.code.name} {self.reason}: {self.message}"
 
     def to_status(self) -> status_pb2.Status:
-        info = error_details_pb2.ErrorInfo(reason=self.reason, domain=DOMAIN, metadata=self.metadata)
+        """The google.rpc.Status, within the bounds above: violations that do not fit are counted, not listed."""
+        info = error_details_pb2.ErrorInfo(reason=self.reason, domain=DOMAIN,
+                                           metadata={k: clipped(v, TEXT_MAX_BYTES) for k, v in self.metadata.items()})
         details = [_pack(info)]
+        message = clipped(self.message, MESSAGE_MAX_BYTES)
         if self.violations:
-            bad = error_details_pb2.BadRequest(
-                field_violations=[
-                    error_details_pb2.BadRequest.FieldViolation(field=f, description=d)
-                    for f, d in self.violations
-                ]
-            )
-            details.append(_pack(bad))
-        return status_pb2.Status(code=self.code.value[0], message=self.message, details=details)
+            room = DETAILS_MAX_BYTES - len(message.encode()) - info.ByteSize()
+            listed = []
+            for f, d in self.violations:
+                violation = error_details_pb2.BadRequest.FieldViolation(
+                    field=clipped(f, TEXT_MAX_BYTES), description=clipped(d, TEXT_MAX_BYTES))
+                room -= violation.ByteSize() + 8  # its framing in BadRequest, Any and Status
+                if room < 0:
+                    break
+                listed.append(violation)
+            if unlisted := len(self.violations) - len(listed):
+                message = clipped(self.message, MESSAGE_MAX_BYTES - 64) + f" ({unlisted} more violations not listed)"
+            details.append(_pack(error_details_pb2.BadRequest(field_violations=listed)))
+        return status_pb2.Status(code=self.code.value[0], message=message, details=details)
+
+
+def clipped(text: str, max_bytes: int) -> str:
+    """`text` cut to at most `max_bytes` of UTF-8 (on a character boundary), marked with an ellipsis if cut."""
+    data = text.encode()
+    if len(data) <= max_bytes:
+        return text
+    return data[: max_bytes - 3].decode(errors="ignore") + "\u2026"
 
 
 def _pack(message) -> any_pb2.Any:

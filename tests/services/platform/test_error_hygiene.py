@@ -92,3 +92,34 @@ async def test_a_dependency_s_reason_survives_a_service_to_service_call(billing_
     assert (failure.code, failure.reason) == (grpc.StatusCode.NOT_FOUND, "RESOURCE_NOT_FOUND")
     assert failure.metadata == {"dependency_status": "NOT_FOUND", "dependency_reason": "RESOURCE_NOT_FOUND"}
     assert missing in failure.message
+
+
+# --- refusals fit the caller's metadata limit (gRPC clients take 8 KiB of trailing metadata by default) ----
+
+
+def test_a_status_fits_the_clients_metadata_limit_whatever_it_carries():
+    wide = "\U0001f642" * 10_000  # 4 bytes each in UTF-8, 3 escapes a byte in grpc-message
+    api_error = errors.ApiError(grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT", wide,
+                                [(f"items[{i}]{wide}", wide) for i in range(5_000)], {"resource": wide})
+    status = api_error.to_status()
+    grpc_message = 3 * len(status.message.encode())
+    details_bin = 4 * (status.ByteSize() + 2) // 3
+    assert grpc_message + details_bin < 8 * 1024
+    assert status.message.endswith("violations not listed)")
+
+
+async def test_a_refusal_of_a_thousand_bad_items_reaches_the_caller_with_the_first_ones_listed(
+        projects_stub, as_role, org):
+    failure = await fails(as_role("pmo")(projects_stub.CreateProject, api.CreateProjectRequest(
+        parent=f"organizations/{org}", project_id="many", request_id=rid(), project=pb.Project(
+            code="MANY-1", display_name="Many", methodology=pb.METHODOLOGY_AGILE, objectives=["\x07"] * 1001))))
+    assert (failure.code, failure.reason) == (grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT")
+    assert "project.objectives" in failure.fields and "project.objectives[0]" in failure.fields
+    assert "more violations not listed" in failure.message
+
+
+async def test_a_huge_value_quoted_back_in_a_refusal_is_cut_short(projects_stub, as_role, org):
+    name = f"organizations/{'A' * 1_000_000}/projects/apollo"
+    failure = await fails(as_role("viewer")(projects_stub.GetProject, api.GetProjectRequest(name=name)))
+    assert (failure.code, failure.reason) == (grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT")
+    assert set(failure.fields) == {"name"} and failure.fields["name"].endswith("\u2026")
