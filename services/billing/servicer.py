@@ -155,10 +155,13 @@ class BillingServicer(ResourceHandlers, billing_service_pb2_grpc.BillingServiceS
                 raise errors.bad_field("engagement.closed_through",
                                        f"a closed period is not reopened: must be on or after {old.isoformat()}")
             await self._check_engagement_change(tx.conn, key, row, columns)
-            columns["milestone_fees"] = json.dumps(columns["milestone_fees"])
-            changed = {c: val for c, val in columns.items() if row[c] != val}
+            # jsonb comes back in its own key order and spacing: the fees compare as values, never as text.
+            stored = {**row, "milestone_fees": json.loads(row["milestone_fees"])}
+            changed = {c: val for c, val in columns.items() if stored[c] != val}
             if not changed:
                 return before
+            if "milestone_fees" in changed:
+                changed["milestone_fees"] = json.dumps(changed["milestone_fees"])
             after = store.engagement(await tables.update(tx.conn, ENGAGEMENTS, key, changed))
             tx.record("UpdateEngagement", name, before, after, fields=sorted(paths))
             return after

@@ -7,7 +7,9 @@ from google.protobuf import field_mask_pb2
 
 from pmaas.billing.v1 import billing_service_pb2 as api
 from pmaas.billing.v1 import resources_pb2 as pb
-from tests.services.billing.support import EUR, D, create_engagement
+from pmaas.projects.v1 import projects_service_pb2 as projects_api
+from pmaas.projects.v1 import resources_pb2 as projects_pb
+from tests.services.billing.support import EUR, D, audit_count, create_engagement
 from tests.support import Caller, fails, rid
 
 
@@ -114,3 +116,20 @@ async def test_get_missing_bad_name_and_bad_page_token(billing_stub, as_role, or
     token = await fails(viewer(billing_stub.ListEngagements, api.ListEngagementsRequest(
         parent=f"organizations/{org}", page_token="garbage")))
     assert token.fields.keys() == {"page_token"}
+
+
+async def test_a_no_op_update_of_an_engagement_with_milestone_fees_keeps_its_etag_and_records_nothing(
+        billing_stub, projects_stub, as_role, org, project, db):
+    finance = as_role("finance")
+    milestone = await as_role("pm")(projects_stub.CreateMilestone, projects_api.CreateMilestoneRequest(
+        parent=project, milestone_id="go-live", milestone=projects_pb.Milestone(display_name="Go-live",
+                                                                                due_date=D(2027, 3, 31))))
+    created = await create_engagement(
+        billing_stub, finance, org, [project], billing_model=pb.BILLING_MODEL_MILESTONE,
+        milestone_fees=[pb.MilestoneFee(milestone=milestone.name, amount=EUR(5_000, 500_000_000))])
+    events = await audit_count(db, org)
+    # What GetEngagement returned, sent back whole: nothing changes.
+    same = await finance(billing_stub.UpdateEngagement, api.UpdateEngagementRequest(
+        engagement=created, update_mask=field_mask_pb2.FieldMask(paths=["*"]), request_id=rid()))
+    assert same == created
+    assert await audit_count(db, org) == events
