@@ -31,6 +31,7 @@ from workflows.escalation import EscalationView
 from workflows.phase_gate import PhaseGateView
 
 T = TypeVar("T")
+M = TypeVar("M", pb.ChangeRequest, pb.PhaseGate, pb.Escalation)
 
 
 # --- small pieces ---------------------------------------------------------------------------------
@@ -214,14 +215,20 @@ def _tasks(published: list[str], in_read_model: list[str]) -> list[str]:
     return [*in_read_model, *(t for t in published if t not in in_read_model)]
 
 
-def change_request_row(row: asyncpg.Record, task_ids: list[str]) -> pb.ChangeRequest:
+def _process_row(row: asyncpg.Record, task_ids: list[str], view_type: type, build, message_type: type[M]) -> M:
+    """A process's read-model row as its API message: stored beside the view, or built from the view (the
+    version-0 row a submit writes has none); its tasks as the task read model knows them."""
     if row["api"] is None:
-        view = load(ChangeRequestView, row["view"])
+        view = load(view_type, row["view"])
         view.tasks = _tasks(view.tasks, task_ids)
-        return change_request(view, row["version"])
-    message = pb.ChangeRequest.FromString(row["api"])
+        return build(view, row["version"])
+    message = message_type.FromString(row["api"])
     _merge_tasks(message, task_ids)
     return message
+
+
+def change_request_row(row: asyncpg.Record, task_ids: list[str]) -> pb.ChangeRequest:
+    return _process_row(row, task_ids, ChangeRequestView, change_request, pb.ChangeRequest)
 
 
 def change_request_name(org: str, cr_id: str) -> str:
@@ -250,16 +257,10 @@ def phase_gate(view: PhaseGateView, version: int | None = None) -> pb.PhaseGate:
 
 
 def phase_gate_row(row: asyncpg.Record, task_ids: list[str]) -> pb.PhaseGate:
-    if row["api"] is None:
-        view = load(PhaseGateView, row["view"])
-        view.tasks = _tasks(view.tasks, task_ids)
-        return phase_gate(view, row["version"])
-    message = pb.PhaseGate.FromString(row["api"])
-    _merge_tasks(message, task_ids)
-    return message
+    return _process_row(row, task_ids, PhaseGateView, phase_gate, pb.PhaseGate)
 
 
-def _merge_tasks(message: pb.ChangeRequest | pb.PhaseGate, task_ids: list[str]) -> None:
+def _merge_tasks(message: pb.ChangeRequest | pb.PhaseGate | pb.Escalation, task_ids: list[str]) -> None:
     org = message.name.split("/")[1]
     published = [name.rsplit("/", 1)[1] for name in message.tasks]
     del message.tasks[:]
@@ -283,6 +284,10 @@ def escalation(view: EscalationView, version: int | None = None) -> pb.Escalatio
     if version is not None:
         message.etag = etag_of(view.name, version)
     return message
+
+
+def escalation_row(row: asyncpg.Record, task_ids: list[str]) -> pb.Escalation:
+    return _process_row(row, task_ids, EscalationView, escalation, pb.Escalation)
 
 
 def process_message(kind: str, view: dict, version: int) -> bytes:

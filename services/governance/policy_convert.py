@@ -15,18 +15,20 @@ from google.type import timeofday_pb2
 
 from pmaas.governance.v1 import resources_pb2 as pb
 from pmaas.projects.v1 import resources_pb2 as projects_pb
+from pmaas.risks.v1 import resources_pb2 as risks_pb
 from services.governance.convert import candidates, enum_name, enum_number, iso_date, money, project_name, rule, seconds
 from services.governance.store import PROJECT_PATTERN
 from services.platform import errors
 from services.platform import money as money_lib
 from services.platform.errors import Violations
-from services.platform.resources import to_timestamp
+from services.platform.resources import check_text, to_timestamp
 from workflows import approvals as ap
 from workflows import calendar as cal
 from workflows import policy as pol
 
 UPDATABLE = {"pmo_type", "change_tiers", "emergency", "standard_catalogue", "blackout_windows", "gate_criteria",
-             "gate_approval", "task_sla", "calendar"}
+             "gate_approval", "task_sla", "calendar", "escalation_paths", "sla_warning_percent"}
+LEVEL_NAME_MAX = 200
 # Public holidays are expanded for these years around the year a policy is saved (see workflows/calendar.py).
 HOLIDAY_YEARS_BEFORE, HOLIDAY_YEARS_AFTER = 1, 5
 
@@ -60,6 +62,14 @@ def _calendar(c: cal.BusinessCalendar) -> pb.BusinessCalendar:
         holiday_subdivision=c.holiday_subdivision, public_holidays=[iso_date(d) for d in c.public_holidays])
 
 
+def _escalation_path(p: pol.EscalationPath) -> pb.EscalationPath:
+    return pb.EscalationPath(
+        severity=enum_number(risks_pb.IssueSeverity, "ISSUE_SEVERITY_", p.severity),
+        levels=[pb.EscalationLevel(name=lv.name, owners=candidates(lv.owners),
+                                   acknowledge_duration=seconds(lv.acknowledge_s),
+                                   resolve_duration=seconds(lv.resolve_s)) for lv in p.levels])
+
+
 def to_proto(p: pol.GovernancePolicy, org: str, currency: str, update_time: dt.datetime | None,
              etag: str) -> pb.GovernancePolicy:
     g = p.gate_approval
@@ -85,7 +95,8 @@ def to_proto(p: pol.GovernancePolicy, org: str, currency: str, update_time: dt.d
             on_timeout=enum_number(pb.TimeoutAction, "TIMEOUT_ACTION_", g.on_timeout),
             escalate_to=candidates(g.escalate_to), business_time=g.business_time),
         task_sla=seconds(p.task_sla_s), update_time=to_timestamp(update_time), etag=etag,
-        calendar=_calendar(p.calendar))
+        calendar=_calendar(p.calendar), escalation_paths=[_escalation_path(e) for e in p.escalation_paths],
+        sla_warning_percent=p.sla_warning_percent)
 
 
 # --- API -> dataclasses -------------------------------------------------------------------------
@@ -193,6 +204,18 @@ class _Reader:
             return dt.datetime.min.replace(tzinfo=dt.UTC)
         return getattr(msg, field).ToDatetime(tzinfo=dt.UTC)
 
+    def escalation_path(self, p: pb.EscalationPath, path: str) -> pol.EscalationPath:
+        levels = []
+        for j, lv in enumerate(p.levels):
+            at = f"{path}.levels[{j}]"
+            check_text(lv.name, self.path(f"{at}.name"), self.v, max_len=LEVEL_NAME_MAX, required=True)
+            levels.append(pol.EscalationLevel(
+                name=lv.name, owners=self.candidates(lv.owners),
+                acknowledge_s=self.seconds(lv.acknowledge_duration, f"{at}.acknowledge_duration"),
+                resolve_s=self.seconds(lv.resolve_duration, f"{at}.resolve_duration")))
+        return pol.EscalationPath(severity=enum_name(risks_pb.IssueSeverity, "ISSUE_SEVERITY_", p.severity),
+                                  levels=levels)
+
     def project(self, name: str, path: str) -> str:
         if not name:
             return ""
@@ -240,7 +263,9 @@ def from_proto(msg: pb.GovernancePolicy, org: str, currency: str, base: pol.Gove
             business_time=g.business_time),
         post_review=base.post_review,
         task_sla_s=r.seconds(msg.task_sla, "task_sla"),
-        calendar=r.calendar(msg.calendar, today))
+        calendar=r.calendar(msg.calendar, today),
+        escalation_paths=[r.escalation_path(e, f"escalation_paths[{i}]") for i, e in enumerate(msg.escalation_paths)],
+        sla_warning_percent=msg.sla_warning_percent)
 
 
 def violations_of(p: pol.GovernancePolicy) -> list[tuple[str, str]]:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from pmaas.governance.v1 import governance_service_pb2_grpc
 from services.governance.delegations import DelegationHandlers
+from services.governance.escalations import EscalationHandlers
 from services.governance.policies import PolicyHandlers
 from services.governance.processes import ProcessHandlers
 from services.governance.tasks import TaskHandlers
 
 
-class GovernanceServicer(ProcessHandlers, TaskHandlers, DelegationHandlers, PolicyHandlers,
+class GovernanceServicer(EscalationHandlers, ProcessHandlers, TaskHandlers, DelegationHandlers, PolicyHandlers,
                          governance_service_pb2_grpc.GovernanceServiceServicer):
     pass

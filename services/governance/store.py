@@ -17,6 +17,7 @@ import asyncpg
 from temporalio.converter import AdvancedJSONEncoder
 
 from pmaas.governance.v1 import resources_pb2 as pb
+from pmaas.risks.v1 import resources_pb2 as risks_pb
 from services.platform import audit, errors, filters, pagination
 from services.platform.auth import SERVICE_SUBJECT
 from services.platform.filters import Field
@@ -54,6 +55,7 @@ DELEGATION_PATTERN = Pattern("organizations/{organization}/delegations/{delegati
 CHANGE_REQUEST_PATTERN = DerivedPattern("organizations/{organization}/changeRequests/{change_request}")
 PHASE_GATE_PATTERN = DerivedPattern("organizations/{organization}/projects/{project}/phaseGates/{phase_gate}")
 POLICY_PATTERN = Pattern("organizations/{organization}/governancePolicy")
+ESCALATION_PATTERN = DerivedPattern("organizations/{organization}/projects/{project}/escalations/{escalation}")
 
 # Process states after which nothing more happens (the `open` column is their negation).
 CLOSED_PROCESS_STATES = {
@@ -109,6 +111,15 @@ CHANGE_REQUEST_FILTERS = {
 PHASE_GATE_FILTERS = {
     "state": _enum("state", pb.PhaseGateState.DESCRIPTOR, "PHASE_GATE_STATE_"),
     "requester": Field("requester"),
+}
+# An escalation's severity, source and level are in its view only (the row's `requester` is the raiser).
+ESCALATION_FILTERS = {
+    "project": ProjectRef("project"),
+    "state": _enum("state", pb.EscalationState.DESCRIPTOR, "ESCALATION_STATE_"),
+    "severity": _enum("(view->>'severity')", risks_pb.IssueSeverity.DESCRIPTOR, "ISSUE_SEVERITY_"),
+    "source": _enum("(view->>'source')", pb.EscalationSource.DESCRIPTOR, "ESCALATION_SOURCE_"),
+    "level": Field("((view->>'level')::int)", "int"),
+    "raised_by": Field("requester"),
 }
 
 
@@ -310,10 +321,12 @@ async def get_process(conn: asyncpg.Connection, org: str, kind: str, process_id:
 
 
 async def list_processes(conn: asyncpg.Connection, org: str, kind: str, project: str | None, filter_text: str,
-                         fields: dict[str, Field], page: pagination.Page) -> list[asyncpg.Record]:
+                         fields: dict[str, Field], page: pagination.Page,
+                         newest_first: bool = False) -> list[asyncpg.Record]:
     """One keyset page (by seq) of one kind of process, optionally of one project."""
     args: list[Any] = [org, kind, page.after_seq]
-    where = "org_id = $1 AND kind = $2 AND seq > $3"
+    # Newest first, the first page has no bound (after_seq 0); each next one starts below the last seq seen.
+    where = "org_id = $1 AND kind = $2 AND " + ("($3 = 0 OR seq < $3)" if newest_first else "seq > $3")
     if project is not None:
         args.append(project)
         where += f" AND project = ${len(args)}"
@@ -321,7 +334,46 @@ async def list_processes(conn: asyncpg.Connection, org: str, kind: str, project:
     args += compiled.args
     args.append(page.size + 1)
     return await conn.fetch(
-        f"SELECT * FROM processes WHERE {where} {compiled.sql} ORDER BY seq LIMIT ${len(args)}", *args)
+        f"SELECT * FROM processes WHERE {where} {compiled.sql} ORDER BY seq {'DESC' if newest_first else ''} "
+        f"LIMIT ${len(args)}", *args)
+
+
+async def newest_task(conn: asyncpg.Connection, org: str, process: str) -> asyncpg.Record | None:
+    """The id and state of the process's newest task (an escalation's open task, if it has one, is its newest)."""
+    return await conn.fetchrow(
+        """SELECT id, state FROM tasks WHERE org_id = $1 AND process = $2 ORDER BY create_time DESC, id DESC
+           LIMIT 1""", org, process)
+
+
+# Escalations raised, and open, are counted by the escalation's own create_time (the view's), which the
+# version-0 row and every publication of the workflow carry alike.
+_RAISED = "(view->>'create_time')::timestamptz"
+
+
+async def open_escalations_by_level(conn: asyncpg.Connection, org: str, kind: str,
+                                    now: dt.datetime) -> list[asyncpg.Record]:
+    """Open escalations per current level, by age since raised: < 1 day, 1-3 days, 3-7 days, 7 days or more."""
+    return await conn.fetch(
+        f"""SELECT level, count(*) AS total,
+                   count(*) FILTER (WHERE age < interval '1 day') AS under_one_day,
+                   count(*) FILTER (WHERE age >= interval '1 day' AND age < interval '3 days') AS one_to_three_days,
+                   count(*) FILTER (WHERE age >= interval '3 days' AND age < interval '7 days') AS three_to_seven_days,
+                   count(*) FILTER (WHERE age >= interval '7 days') AS over_seven_days
+            FROM (SELECT (view->>'level')::int AS level, $3::timestamptz - {_RAISED} AS age
+                  FROM processes WHERE org_id = $1 AND kind = $2 AND open) AS o
+            GROUP BY level ORDER BY level""", org, kind, now)
+
+
+async def escalation_breaches(conn: asyncpg.Connection, org: str, kind: str, start: dt.datetime | None,
+                              end: dt.datetime | None) -> list[asyncpg.Record]:
+    """Per project: escalations raised in [start, end) (None: open-ended), and those with a breach."""
+    return await conn.fetch(
+        f"""SELECT project, count(*) AS raised,
+                   count(*) FILTER (WHERE jsonb_array_length(view->'breaches') > 0) AS breached
+            FROM processes
+            WHERE org_id = $1 AND kind = $2 AND ($3::timestamptz IS NULL OR {_RAISED} >= $3)
+              AND ($4::timestamptz IS NULL OR {_RAISED} < $4)
+            GROUP BY project ORDER BY project""", org, kind, start, end)
 
 
 async def open_processes(conn: asyncpg.Connection, org: str, kind: str, project: str, exclude_id: str) -> list[str]:

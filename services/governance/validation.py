@@ -6,8 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from pmaas.governance.v1 import resources_pb2 as pb
+from pmaas.risks.v1 import resources_pb2 as risks_pb
 from services.governance.convert import enum_name
-from services.governance.store import PROJECT_PATTERN
+from services.governance.store import PROJECT_PATTERN, TASK_PATTERN
 from services.platform import errors, money
 from services.platform.auth import subject_problem
 from services.platform.errors import Violations
@@ -94,6 +95,39 @@ def change_request(cr: pb.ChangeRequest, org: str, v: Violations) -> ChangeReque
                       "milestone_changes")
     return ChangeRequestFields(project, change_type, budget_micros, currency,
                                new_end.isoformat() if new_end else "", changes)
+
+
+ESCALATION_INPUT = ("title", "description", "severity", "subject")  # the rest of an Escalation is output only
+
+
+def escalation(e: pb.Escalation, org: str, project: str, v: Violations) -> str:
+    """An escalation raised on `project`, checked; returns its severity as the workflow names it ("HIGH")."""
+    f = "escalation"
+    check_text(e.title, f"{f}.title", v, max_len=TITLE_MAX, required=True)
+    check_text(e.description, f"{f}.description", v, max_len=TEXT_MAX, multiline=True)
+    check_enum(e.severity, risks_pb.IssueSeverity.DESCRIPTOR, f"{f}.severity", v, required=True)
+    if e.subject:
+        pattern, whose = (TASK_PATTERN, f"a task of organizations/{org}") if "/tasks/" in e.subject else \
+            (ISSUE, f"an issue of organizations/{org}/projects/{project}")
+        parts = _parse(pattern, e.subject, f"{f}.subject", v)
+        if parts is not None and (parts["organization"], parts.get("project", project)) != (org, project):
+            v.add(f"{f}.subject", f"must be {whose}")
+    rest = pb.Escalation()
+    rest.CopyFrom(e)
+    for name in ESCALATION_INPUT:
+        rest.ClearField(name)
+    if rest.ByteSize():
+        v.add(f, f"only {', '.join(ESCALATION_INPUT)} are set by the caller; the rest is output only")
+    return enum_name(risks_pb.IssueSeverity, "ISSUE_SEVERITY_", e.severity)
+
+
+def period(request, v: Violations) -> tuple[dt.date | None, dt.date | None]:
+    """`start_date` and `end_date` of `request`, both optional and inclusive."""
+    start = from_date(request, "start_date", v)
+    end = from_date(request, "end_date", v)
+    if start is not None and end is not None and end < start:
+        v.add("end_date", "must not be before start_date")
+    return start, end
 
 
 def comment(value: str, field: str, v: Violations) -> None:

@@ -18,6 +18,7 @@ def every_call(org: str) -> dict[str, object]:
     parent = f"organizations/{org}"
     project = f"{parent}/projects/apollo"
     task = f"{parent}/tasks/t1"
+    escalation = f"{project}/escalations/e1"
     return {
         "SubmitChangeRequest": api.SubmitChangeRequestRequest(parent=parent, change_request=a_change(project),
                                                               request_id=rid()),
@@ -40,6 +41,18 @@ def every_call(org: str) -> dict[str, object]:
         "GetGovernancePolicy": api.GetGovernancePolicyRequest(name=f"{parent}/governancePolicy"),
         "UpdateGovernancePolicy": api.UpdateGovernancePolicyRequest(
             governance_policy=pb.GovernancePolicy(name=f"{parent}/governancePolicy", task_sla={"seconds": 60})),
+        "RaiseEscalation": api.RaiseEscalationRequest(parent=project, escalation=pb.Escalation(
+            title="Vendor down", severity=3), request_id=rid()),
+        "GetEscalation": api.GetEscalationRequest(name=escalation),
+        "ListEscalations": api.ListEscalationsRequest(parent=parent),
+        "AcknowledgeEscalation": api.AcknowledgeEscalationRequest(name=escalation),
+        "ResolveEscalation": api.ResolveEscalationRequest(name=escalation, resolution="fixed"),
+        "ReassignEscalation": api.ReassignEscalationRequest(name=escalation, assignee="sam"),
+        "AddEscalationNote": api.AddEscalationNoteRequest(name=escalation, text="note"),
+        "PauseEscalation": api.PauseEscalationRequest(name=escalation, reason="waiting"),
+        "ResumeEscalation": api.ResumeEscalationRequest(name=escalation),
+        "WithdrawEscalation": api.WithdrawEscalationRequest(name=escalation, reason="duplicate"),
+        "GetEscalationReport": api.GetEscalationReportRequest(parent=parent),
     }
 
 
@@ -65,7 +78,9 @@ async def test_another_organizations_admin_is_refused(governance_stub, method, a
     ("SubmitChangeRequest", "viewer"), ("SubmitChangeRequest", "finance"), ("RequestPhaseGate", "sponsor"),
     ("RequestPhaseGate", "member"), ("DecideTask", "viewer"), ("ClaimTask", "viewer"), ("ReassignTask", "pm"),
     ("SetDelegation", "viewer"), ("UpdateGovernancePolicy", "pm"), ("WithdrawChangeRequest", "viewer"),
-    ("ResumePhaseGate", "viewer"),
+    ("ResumePhaseGate", "viewer"), ("RaiseEscalation", "viewer"), ("RaiseEscalation", "sponsor"),
+    ("AcknowledgeEscalation", "viewer"), ("ReassignEscalation", "pm"), ("WithdrawEscalation", "pm"),
+    ("WithdrawEscalation", "member"),
 ])
 async def test_roles_without_the_permission_are_refused(governance_stub, method, role, as_role, org):
     failure = await fails(as_role(role)(getattr(governance_stub, method), every_call(org)[method]))

@@ -28,7 +28,7 @@ if _version_not_supported:
 
 
 class GovernanceServiceStub:
-    """Governance processes: change requests and phase gates run as long-lived
+    """Governance processes: change requests, phase gates and escalations run as long-lived
     processes that ask people for decisions through tasks, under the
     organization's versioned governance policy. Every call needs
     `authorization: Bearer <JWT>`; every mutation takes a `request_id` and is
@@ -138,10 +138,65 @@ class GovernanceServiceStub:
                 request_serializer=pmaas_dot_governance_dot_v1_dot_governance__service__pb2.UpdateGovernancePolicyRequest.SerializeToString,
                 response_deserializer=pmaas_dot_governance_dot_v1_dot_resources__pb2.GovernancePolicy.FromString,
                 _registered_method=True)
+        self.RaiseEscalation = channel.unary_unary(
+                '/pmaas.governance.v1.GovernanceService/RaiseEscalation',
+                request_serializer=pmaas_dot_governance_dot_v1_dot_governance__service__pb2.RaiseEscalationRequest.SerializeToString,
+                response_deserializer=pmaas_dot_governance_dot_v1_dot_resources__pb2.Escalation.FromString,
+                _registered_method=True)
+        self.GetEscalation = channel.unary_unary(
+                '/pmaas.governance.v1.GovernanceService/GetEscalation',
+                request_serializer=pmaas_dot_governance_dot_v1_dot_governance__service__pb2.GetEscalationRequest.SerializeToString,
+                response_deserializer=pmaas_dot_governance_dot_v1_dot_resources__pb2.Escalation.FromString,
+                _registered_method=True)
+        self.ListEscalations = channel.unary_unary(
+                '/pmaas.governance.v1.GovernanceService/ListEscalations',
+                request_serializer=pmaas_dot_governance_dot_v1_dot_governance__service__pb2.ListEscalationsRequest.SerializeToString,
+                response_deserializer=pmaas_dot_governance_dot_v1_dot_governance__service__pb2.ListEscalationsResponse.FromString,
+                _registered_method=True)
+        self.AcknowledgeEscalation = channel.unary_unary(
+                '/pmaas.governance.v1.GovernanceService/AcknowledgeEscalation',
+                request_serializer=pmaas_dot_governance_dot_v1_dot_governance__service__pb2.AcknowledgeEscalationRequest.SerializeToString,
+                response_deserializer=pmaas_dot_governance_dot_v1_dot_resources__pb2.Escalation.FromString,
+                _registered_method=True)
+        self.ResolveEscalation = channel.unary_unary(
+                '/pmaas.governance.v1.GovernanceService/ResolveEscalation',
+                request_serializer=pmaas_dot_governance_dot_v1_dot_governance__service__pb2.ResolveEscalationRequest.SerializeToString,
+                response_deserializer=pmaas_dot_governance_dot_v1_dot_resources__pb2.Escalation.FromString,
+                _registered_method=True)
+        self.ReassignEscalation = channel.unary_unary(
+                '/pmaas.governance.v1.GovernanceService/ReassignEscalation',
+                request_serializer=pmaas_dot_governance_dot_v1_dot_governance__service__pb2.ReassignEscalationRequest.SerializeToString,
+                response_deserializer=pmaas_dot_governance_dot_v1_dot_resources__pb2.Escalation.FromString,
+                _registered_method=True)
+        self.AddEscalationNote = channel.unary_unary(
+                '/pmaas.governance.v1.GovernanceService/AddEscalationNote',
+                request_serializer=pmaas_dot_governance_dot_v1_dot_governance__service__pb2.AddEscalationNoteRequest.SerializeToString,
+                response_deserializer=pmaas_dot_governance_dot_v1_dot_resources__pb2.Escalation.FromString,
+                _registered_method=True)
+        self.PauseEscalation = channel.unary_unary(
+                '/pmaas.governance.v1.GovernanceService/PauseEscalation',
+                request_serializer=pmaas_dot_governance_dot_v1_dot_governance__service__pb2.PauseEscalationRequest.SerializeToString,
+                response_deserializer=pmaas_dot_governance_dot_v1_dot_resources__pb2.Escalation.FromString,
+                _registered_method=True)
+        self.ResumeEscalation = channel.unary_unary(
+                '/pmaas.governance.v1.GovernanceService/ResumeEscalation',
+                request_serializer=pmaas_dot_governance_dot_v1_dot_governance__service__pb2.ResumeEscalationRequest.SerializeToString,
+                response_deserializer=pmaas_dot_governance_dot_v1_dot_resources__pb2.Escalation.FromString,
+                _registered_method=True)
+        self.WithdrawEscalation = channel.unary_unary(
+                '/pmaas.governance.v1.GovernanceService/WithdrawEscalation',
+                request_serializer=pmaas_dot_governance_dot_v1_dot_governance__service__pb2.WithdrawEscalationRequest.SerializeToString,
+                response_deserializer=pmaas_dot_governance_dot_v1_dot_resources__pb2.Escalation.FromString,
+                _registered_method=True)
+        self.GetEscalationReport = channel.unary_unary(
+                '/pmaas.governance.v1.GovernanceService/GetEscalationReport',
+                request_serializer=pmaas_dot_governance_dot_v1_dot_governance__service__pb2.GetEscalationReportRequest.SerializeToString,
+                response_deserializer=pmaas_dot_governance_dot_v1_dot_resources__pb2.EscalationReport.FromString,
+                _registered_method=True)
 
 
 class GovernanceServiceServicer:
-    """Governance processes: change requests and phase gates run as long-lived
+    """Governance processes: change requests, phase gates and escalations run as long-lived
     processes that ask people for decisions through tasks, under the
     organization's versioned governance policy. Every call needs
     `authorization: Bearer <JWT>`; every mutation takes a `request_id` and is
@@ -281,6 +336,88 @@ class GovernanceServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RaiseEscalation(self, request, context):
+        """Raises an escalation on a project by hand (ESCALATION_SOURCE_MANUAL): it
+        climbs the policy's escalation path for its severity until someone
+        resolves it. Anyone who may write the organization's issues (pm, pmo,
+        member, admin); the caller is the raiser.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetEscalation(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListEscalations(self, request, context):
+        """Newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AcknowledgeEscalation(self, request, context):
+        """Decides the open task ACKNOWLEDGE: only an owner of the current level or
+        one above. Returns once the escalation shows it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResolveEscalation(self, request, context):
+        """Decides the open task RESOLVE with the resolution: only an owner of the
+        current level or one above, also before acknowledging.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReassignEscalation(self, request, context):
+        """By a pmo: hands the open task to another person.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddEscalationNote(self, request, context):
+        """By the raiser or an owner of the current level or above.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PauseEscalation(self, request, context):
+        """Stops both SLA clocks of the current level (e.g. waiting on the client):
+        by an owner of the current level or above.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResumeEscalation(self, request, context):
+        """Restarts the clocks where they stopped.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WithdrawEscalation(self, request, context):
+        """By a pmo or admin: ends the escalation without a resolution.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetEscalationReport(self, request, context):
+        """Open escalations by level and age, and SLA breach rates of a period.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_GovernanceServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -379,6 +516,61 @@ def add_GovernanceServiceServicer_to_server(servicer, server):
                     request_deserializer=pmaas_dot_governance_dot_v1_dot_governance__service__pb2.UpdateGovernancePolicyRequest.FromString,
                     response_serializer=pmaas_dot_governance_dot_v1_dot_resources__pb2.GovernancePolicy.SerializeToString,
             ),
+            'RaiseEscalation': grpc.unary_unary_rpc_method_handler(
+                    servicer.RaiseEscalation,
+                    request_deserializer=pmaas_dot_governance_dot_v1_dot_governance__service__pb2.RaiseEscalationRequest.FromString,
+                    response_serializer=pmaas_dot_governance_dot_v1_dot_resources__pb2.Escalation.SerializeToString,
+            ),
+            'GetEscalation': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetEscalation,
+                    request_deserializer=pmaas_dot_governance_dot_v1_dot_governance__service__pb2.GetEscalationRequest.FromString,
+                    response_serializer=pmaas_dot_governance_dot_v1_dot_resources__pb2.Escalation.SerializeToString,
+            ),
+            'ListEscalations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListEscalations,
+                    request_deserializer=pmaas_dot_governance_dot_v1_dot_governance__service__pb2.ListEscalationsRequest.FromString,
+                    response_serializer=pmaas_dot_governance_dot_v1_dot_governance__service__pb2.ListEscalationsResponse.SerializeToString,
+            ),
+            'AcknowledgeEscalation': grpc.unary_unary_rpc_method_handler(
+                    servicer.AcknowledgeEscalation,
+                    request_deserializer=pmaas_dot_governance_dot_v1_dot_governance__service__pb2.AcknowledgeEscalationRequest.FromString,
+                    response_serializer=pmaas_dot_governance_dot_v1_dot_resources__pb2.Escalation.SerializeToString,
+            ),
+            'ResolveEscalation': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolveEscalation,
+                    request_deserializer=pmaas_dot_governance_dot_v1_dot_governance__service__pb2.ResolveEscalationRequest.FromString,
+                    response_serializer=pmaas_dot_governance_dot_v1_dot_resources__pb2.Escalation.SerializeToString,
+            ),
+            'ReassignEscalation': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReassignEscalation,
+                    request_deserializer=pmaas_dot_governance_dot_v1_dot_governance__service__pb2.ReassignEscalationRequest.FromString,
+                    response_serializer=pmaas_dot_governance_dot_v1_dot_resources__pb2.Escalation.SerializeToString,
+            ),
+            'AddEscalationNote': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddEscalationNote,
+                    request_deserializer=pmaas_dot_governance_dot_v1_dot_governance__service__pb2.AddEscalationNoteRequest.FromString,
+                    response_serializer=pmaas_dot_governance_dot_v1_dot_resources__pb2.Escalation.SerializeToString,
+            ),
+            'PauseEscalation': grpc.unary_unary_rpc_method_handler(
+                    servicer.PauseEscalation,
+                    request_deserializer=pmaas_dot_governance_dot_v1_dot_governance__service__pb2.PauseEscalationRequest.FromString,
+                    response_serializer=pmaas_dot_governance_dot_v1_dot_resources__pb2.Escalation.SerializeToString,
+            ),
+            'ResumeEscalation': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResumeEscalation,
+                    request_deserializer=pmaas_dot_governance_dot_v1_dot_governance__service__pb2.ResumeEscalationRequest.FromString,
+                    response_serializer=pmaas_dot_governance_dot_v1_dot_resources__pb2.Escalation.SerializeToString,
+            ),
+            'WithdrawEscalation': grpc.unary_unary_rpc_method_handler(
+                    servicer.WithdrawEscalation,
+                    request_deserializer=pmaas_dot_governance_dot_v1_dot_governance__service__pb2.WithdrawEscalationRequest.FromString,
+                    response_serializer=pmaas_dot_governance_dot_v1_dot_resources__pb2.Escalation.SerializeToString,
+            ),
+            'GetEscalationReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetEscalationReport,
+                    request_deserializer=pmaas_dot_governance_dot_v1_dot_governance__service__pb2.GetEscalationReportRequest.FromString,
+                    response_serializer=pmaas_dot_governance_dot_v1_dot_resources__pb2.EscalationReport.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'pmaas.governance.v1.GovernanceService', rpc_method_handlers)
@@ -388,7 +580,7 @@ def add_GovernanceServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class GovernanceService:
-    """Governance processes: change requests and phase gates run as long-lived
+    """Governance processes: change requests, phase gates and escalations run as long-lived
     processes that ask people for decisions through tasks, under the
     organization's versioned governance policy. Every call needs
     `authorization: Bearer <JWT>`; every mutation takes a `request_id` and is
@@ -900,6 +1092,303 @@ class GovernanceService:
             '/pmaas.governance.v1.GovernanceService/UpdateGovernancePolicy',
             pmaas_dot_governance_dot_v1_dot_governance__service__pb2.UpdateGovernancePolicyRequest.SerializeToString,
             pmaas_dot_governance_dot_v1_dot_resources__pb2.GovernancePolicy.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RaiseEscalation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pmaas.governance.v1.GovernanceService/RaiseEscalation',
+            pmaas_dot_governance_dot_v1_dot_governance__service__pb2.RaiseEscalationRequest.SerializeToString,
+            pmaas_dot_governance_dot_v1_dot_resources__pb2.Escalation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetEscalation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pmaas.governance.v1.GovernanceService/GetEscalation',
+            pmaas_dot_governance_dot_v1_dot_governance__service__pb2.GetEscalationRequest.SerializeToString,
+            pmaas_dot_governance_dot_v1_dot_resources__pb2.Escalation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListEscalations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pmaas.governance.v1.GovernanceService/ListEscalations',
+            pmaas_dot_governance_dot_v1_dot_governance__service__pb2.ListEscalationsRequest.SerializeToString,
+            pmaas_dot_governance_dot_v1_dot_governance__service__pb2.ListEscalationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AcknowledgeEscalation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pmaas.governance.v1.GovernanceService/AcknowledgeEscalation',
+            pmaas_dot_governance_dot_v1_dot_governance__service__pb2.AcknowledgeEscalationRequest.SerializeToString,
+            pmaas_dot_governance_dot_v1_dot_resources__pb2.Escalation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolveEscalation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pmaas.governance.v1.GovernanceService/ResolveEscalation',
+            pmaas_dot_governance_dot_v1_dot_governance__service__pb2.ResolveEscalationRequest.SerializeToString,
+            pmaas_dot_governance_dot_v1_dot_resources__pb2.Escalation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReassignEscalation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pmaas.governance.v1.GovernanceService/ReassignEscalation',
+            pmaas_dot_governance_dot_v1_dot_governance__service__pb2.ReassignEscalationRequest.SerializeToString,
+            pmaas_dot_governance_dot_v1_dot_resources__pb2.Escalation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddEscalationNote(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pmaas.governance.v1.GovernanceService/AddEscalationNote',
+            pmaas_dot_governance_dot_v1_dot_governance__service__pb2.AddEscalationNoteRequest.SerializeToString,
+            pmaas_dot_governance_dot_v1_dot_resources__pb2.Escalation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PauseEscalation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pmaas.governance.v1.GovernanceService/PauseEscalation',
+            pmaas_dot_governance_dot_v1_dot_governance__service__pb2.PauseEscalationRequest.SerializeToString,
+            pmaas_dot_governance_dot_v1_dot_resources__pb2.Escalation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResumeEscalation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pmaas.governance.v1.GovernanceService/ResumeEscalation',
+            pmaas_dot_governance_dot_v1_dot_governance__service__pb2.ResumeEscalationRequest.SerializeToString,
+            pmaas_dot_governance_dot_v1_dot_resources__pb2.Escalation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WithdrawEscalation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pmaas.governance.v1.GovernanceService/WithdrawEscalation',
+            pmaas_dot_governance_dot_v1_dot_governance__service__pb2.WithdrawEscalationRequest.SerializeToString,
+            pmaas_dot_governance_dot_v1_dot_resources__pb2.Escalation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetEscalationReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pmaas.governance.v1.GovernanceService/GetEscalationReport',
+            pmaas_dot_governance_dot_v1_dot_governance__service__pb2.GetEscalationReportRequest.SerializeToString,
+            pmaas_dot_governance_dot_v1_dot_resources__pb2.EscalationReport.FromString,
             options,
             channel_credentials,
             insecure,

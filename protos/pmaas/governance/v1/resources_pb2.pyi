@@ -729,7 +729,7 @@ class BusinessCalendar(_message.Message):
     def __init__(self, time_zone: _Optional[str] = ..., working_days: _Optional[_Iterable[_Union[_dayofweek_pb2.DayOfWeek, str]]] = ..., day_start: _Optional[_Union[_timeofday_pb2.TimeOfDay, _Mapping]] = ..., day_end: _Optional[_Union[_timeofday_pb2.TimeOfDay, _Mapping]] = ..., holidays: _Optional[_Iterable[_Union[_date_pb2.Date, _Mapping]]] = ..., holiday_country: _Optional[str] = ..., holiday_subdivision: _Optional[str] = ..., public_holidays: _Optional[_Iterable[_Union[_date_pb2.Date, _Mapping]]] = ...) -> None: ...
 
 class GovernancePolicy(_message.Message):
-    __slots__ = ("name", "version", "pmo_type", "change_tiers", "emergency", "standard_catalogue", "blackout_windows", "gate_criteria", "gate_approval", "task_sla", "update_time", "etag", "calendar")
+    __slots__ = ("name", "version", "pmo_type", "change_tiers", "emergency", "standard_catalogue", "blackout_windows", "gate_criteria", "gate_approval", "task_sla", "update_time", "etag", "calendar", "escalation_paths", "sla_warning_percent")
     NAME_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     PMO_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -743,6 +743,8 @@ class GovernancePolicy(_message.Message):
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     ETAG_FIELD_NUMBER: _ClassVar[int]
     CALENDAR_FIELD_NUMBER: _ClassVar[int]
+    ESCALATION_PATHS_FIELD_NUMBER: _ClassVar[int]
+    SLA_WARNING_PERCENT_FIELD_NUMBER: _ClassVar[int]
     name: str
     version: int
     pmo_type: _resources_pb2.PmoType
@@ -756,4 +758,72 @@ class GovernancePolicy(_message.Message):
     update_time: _timestamp_pb2.Timestamp
     etag: str
     calendar: BusinessCalendar
-    def __init__(self, name: _Optional[str] = ..., version: _Optional[int] = ..., pmo_type: _Optional[_Union[_resources_pb2.PmoType, str]] = ..., change_tiers: _Optional[_Iterable[_Union[ChangeTier, _Mapping]]] = ..., emergency: _Optional[_Union[ChangeTier, _Mapping]] = ..., standard_catalogue: _Optional[_Iterable[_Union[StandardChange, _Mapping]]] = ..., blackout_windows: _Optional[_Iterable[_Union[BlackoutWindow, _Mapping]]] = ..., gate_criteria: _Optional[_Iterable[_Union[GateCriteria, _Mapping]]] = ..., gate_approval: _Optional[_Union[GateApproval, _Mapping]] = ..., task_sla: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., calendar: _Optional[_Union[BusinessCalendar, _Mapping]] = ...) -> None: ...
+    escalation_paths: _containers.RepeatedCompositeFieldContainer[EscalationPath]
+    sla_warning_percent: int
+    def __init__(self, name: _Optional[str] = ..., version: _Optional[int] = ..., pmo_type: _Optional[_Union[_resources_pb2.PmoType, str]] = ..., change_tiers: _Optional[_Iterable[_Union[ChangeTier, _Mapping]]] = ..., emergency: _Optional[_Union[ChangeTier, _Mapping]] = ..., standard_catalogue: _Optional[_Iterable[_Union[StandardChange, _Mapping]]] = ..., blackout_windows: _Optional[_Iterable[_Union[BlackoutWindow, _Mapping]]] = ..., gate_criteria: _Optional[_Iterable[_Union[GateCriteria, _Mapping]]] = ..., gate_approval: _Optional[_Union[GateApproval, _Mapping]] = ..., task_sla: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., calendar: _Optional[_Union[BusinessCalendar, _Mapping]] = ..., escalation_paths: _Optional[_Iterable[_Union[EscalationPath, _Mapping]]] = ..., sla_warning_percent: _Optional[int] = ...) -> None: ...
+
+class EscalationLevel(_message.Message):
+    __slots__ = ("name", "owners", "acknowledge_duration", "resolve_duration")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    OWNERS_FIELD_NUMBER: _ClassVar[int]
+    ACKNOWLEDGE_DURATION_FIELD_NUMBER: _ClassVar[int]
+    RESOLVE_DURATION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    owners: Candidates
+    acknowledge_duration: _duration_pb2.Duration
+    resolve_duration: _duration_pb2.Duration
+    def __init__(self, name: _Optional[str] = ..., owners: _Optional[_Union[Candidates, _Mapping]] = ..., acknowledge_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., resolve_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class EscalationPath(_message.Message):
+    __slots__ = ("severity", "levels")
+    SEVERITY_FIELD_NUMBER: _ClassVar[int]
+    LEVELS_FIELD_NUMBER: _ClassVar[int]
+    severity: _resources_pb2_1.IssueSeverity
+    levels: _containers.RepeatedCompositeFieldContainer[EscalationLevel]
+    def __init__(self, severity: _Optional[_Union[_resources_pb2_1.IssueSeverity, str]] = ..., levels: _Optional[_Iterable[_Union[EscalationLevel, _Mapping]]] = ...) -> None: ...
+
+class OpenEscalations(_message.Message):
+    __slots__ = ("level", "total", "under_one_day", "one_to_three_days", "three_to_seven_days", "over_seven_days")
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    UNDER_ONE_DAY_FIELD_NUMBER: _ClassVar[int]
+    ONE_TO_THREE_DAYS_FIELD_NUMBER: _ClassVar[int]
+    THREE_TO_SEVEN_DAYS_FIELD_NUMBER: _ClassVar[int]
+    OVER_SEVEN_DAYS_FIELD_NUMBER: _ClassVar[int]
+    level: int
+    total: int
+    under_one_day: int
+    one_to_three_days: int
+    three_to_seven_days: int
+    over_seven_days: int
+    def __init__(self, level: _Optional[int] = ..., total: _Optional[int] = ..., under_one_day: _Optional[int] = ..., one_to_three_days: _Optional[int] = ..., three_to_seven_days: _Optional[int] = ..., over_seven_days: _Optional[int] = ...) -> None: ...
+
+class EscalationBreachRate(_message.Message):
+    __slots__ = ("project", "raised", "breached", "breach_rate")
+    PROJECT_FIELD_NUMBER: _ClassVar[int]
+    RAISED_FIELD_NUMBER: _ClassVar[int]
+    BREACHED_FIELD_NUMBER: _ClassVar[int]
+    BREACH_RATE_FIELD_NUMBER: _ClassVar[int]
+    project: str
+    raised: int
+    breached: int
+    breach_rate: str
+    def __init__(self, project: _Optional[str] = ..., raised: _Optional[int] = ..., breached: _Optional[int] = ..., breach_rate: _Optional[str] = ...) -> None: ...
+
+class EscalationReport(_message.Message):
+    __slots__ = ("parent", "start_date", "end_date", "open_by_level", "breach_rate", "projects", "report_time")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    START_DATE_FIELD_NUMBER: _ClassVar[int]
+    END_DATE_FIELD_NUMBER: _ClassVar[int]
+    OPEN_BY_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    BREACH_RATE_FIELD_NUMBER: _ClassVar[int]
+    PROJECTS_FIELD_NUMBER: _ClassVar[int]
+    REPORT_TIME_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    start_date: _date_pb2.Date
+    end_date: _date_pb2.Date
+    open_by_level: _containers.RepeatedCompositeFieldContainer[OpenEscalations]
+    breach_rate: EscalationBreachRate
+    projects: _containers.RepeatedCompositeFieldContainer[EscalationBreachRate]
+    report_time: _timestamp_pb2.Timestamp
+    def __init__(self, parent: _Optional[str] = ..., start_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., end_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., open_by_level: _Optional[_Iterable[_Union[OpenEscalations, _Mapping]]] = ..., breach_rate: _Optional[_Union[EscalationBreachRate, _Mapping]] = ..., projects: _Optional[_Iterable[_Union[EscalationBreachRate, _Mapping]]] = ..., report_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
