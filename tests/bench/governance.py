@@ -127,7 +127,8 @@ class Stack:
             log(f"starting {name}")
             self.children.append(subprocess.Popen([pmaas, "serve", name], env=env, stdout=subprocess.DEVNULL))
             await self._ready(ports[name], name)
-        self.children.append(subprocess.Popen([pmaas, "serve", "worker"], env=env, stdout=subprocess.DEVNULL))
+        self.worker = subprocess.Popen([pmaas, "serve", "worker"], env=env, stdout=subprocess.DEVNULL)
+        self.children.append(self.worker)  # `worker`: its pid is what the escalation bench measures (RSS)
         self.bare_queue = queue + "-bare"
         self.children.append(subprocess.Popen(
             [sys.executable, "-m", "tests.bench.bare_workflow", env["PMAAS_TEMPORAL_ADDRESS"], self.bare_queue],

@@ -1,0 +1,283 @@
+"""Escalation bench (`make bench`): N open escalations with pending timers, then all N breached at one
+instant, against the bare workflow rate measured in the same run on the same servers (issue 7).
+
+1. Memory: the governance worker's RSS (`pmaas serve worker`, a process of its own) idle after a warm-up,
+   with N escalations open (each waiting on its acknowledge timer), and at its peak during the wave.
+2. The wave: every escalation's first-level acknowledge SLA ends at the same instant. From it until all N
+   are at level 2 with that level's acknowledge task open in the read model (governance.processes, polled
+   every 100 ms): total time, escalations/s, and each escalation's lag (its row's update_time, written with
+   that publication, minus the instant).
+3. The bare rate: N BareWorkflows (one activity + one update) started, updated and awaited at the same
+   concurrency as the escalations were started. Target: escalations/s in the wave >= 0.5 x bare workflows/s,
+   since a breach runs several activities and opens a new task where the bare workflow runs one activity
+   (the count is read from one escalation's history and printed).
+
+One instant for all: on a 24/7 calendar each clock would start when its task opens, spreading the due times
+over the time it took to start N escalations. So the policy's calendar works every day from minute M (UTC) to
+midnight, with M after all N have opened: every clock starts at M and all N are due at M + ACK_S exactly
+(checked against the due times in the read model before the wave). Warnings are off (sla_warning_percent 0),
+so no reminder wave precedes the breach wave, and every other SLA is a day long, so nothing else fires.
+
+Escalations are started as RaiseEscalation starts them (source MANUAL, ids from workflows.ids, the same
+search attributes), directly with the Temporal client: the bench measures the worker, not the API.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import sys
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+
+import psutil
+from temporalio.api.enums.v1 import EventType
+
+from services.governance import temporal
+from tests.bench.governance import Stack, bare_one, closed_loop, table
+from tests.bench.harness import log, percentile
+from workflows import escalation as esc
+from workflows import ids
+from workflows.approvals import Actor
+from workflows.calendar import MINUTES_PER_DAY, WALL_CLOCK, BusinessCalendar
+from workflows.policy import DAY, EscalationPath, GovernancePolicy, default_escalation_paths, default_policy, validate
+
+ORG = "bench-esc"
+WARMUP_ORG = "bench-esc-warmup"  # its own org: the wave's counts and audit chain see only the wave
+PROJECT = "wave"
+SEVERITY = "HIGH"
+WORKFLOW = "EscalationWorkflow"  # by name, as the GovernanceService starts it
+RAISER = Actor("bench-pm", ["pm"])
+ACK_S = 1.0  # the first level's acknowledge SLA, counted from the calendar's opening minute
+POLL_S = 0.1
+TARGET = 0.5
+MB = 1024 * 1024
+
+# An escalation is at `level` with that level's acknowledge task open once its view says both (one row each).
+COUNT_AT_LEVEL = """SELECT count(*) FROM processes WHERE org_id = $1 AND kind = $2 AND view->>'level' = $3
+                    AND view->>'acknowledge_due' IS NOT NULL"""
+OPEN_DUE_TIMES = "SELECT min(due_time), max(due_time), count(*) FROM tasks WHERE org_id = $1 AND state = 'OPEN'"
+LEVEL_UPDATE_TIMES = "SELECT update_time FROM processes WHERE org_id = $1 AND kind = $2 AND view->>'level' = $3"
+
+
+def bench_policy(calendar: BusinessCalendar, ack_s: float) -> GovernancePolicy:
+    """The default policy with one HIGH path: level 1 acknowledges within `ack_s`, every other SLA is a day;
+    no warnings."""
+    levels = next(p for p in default_escalation_paths() if p.severity == SEVERITY).levels
+    for level in levels:
+        level.acknowledge_s, level.resolve_s = DAY, DAY
+    levels[0].acknowledge_s = ack_s
+    policy = default_policy()
+    policy.version, policy.calendar, policy.sla_warning_percent = 1, calendar, 0
+    policy.escalation_paths = [EscalationPath(SEVERITY, levels)]
+    if problems := validate(policy):
+        raise ValueError(f"bench policy unusable: {problems}")
+    return policy
+
+
+def opening_calendar(opening: dt.datetime) -> BusinessCalendar:
+    """Every day from `opening`'s minute (UTC) to midnight: a clock started earlier that day starts at it."""
+    return BusinessCalendar(time_zone="UTC", working_days=list(range(7)),
+                            day_start_min=opening.hour * 60 + opening.minute, day_end_min=MINUTES_PER_DAY)
+
+
+def next_minute(t: dt.datetime) -> dt.datetime:
+    floor = t.replace(second=0, microsecond=0)
+    return floor if floor == t else floor + dt.timedelta(minutes=1)
+
+
+def rss(stack: Stack) -> int:
+    return psutil.Process(stack.worker.pid).memory_info().rss
+
+
+def cpu_s(stack: Stack) -> float:
+    t = psutil.Process(stack.worker.pid).cpu_times()
+    return t.user + t.system
+
+
+async def start_escalations(stack: Stack, org: str, policy: GovernancePolicy, count: int,
+                            concurrency: int) -> list[str]:
+    """`count` escalations raised by hand, `concurrency` starts in flight; their workflow ids."""
+    started: list[str] = []
+
+    async def one(i: int) -> None:
+        esc_id = ids.resource_id(org, esc.KIND, str(uuid.uuid4()))  # as from a RaiseEscalation request id
+        workflow_id = ids.workflow_id(esc.ID_PREFIX, org, esc_id)
+        raised = esc.EscalationInput(org=org, project=PROJECT, id=esc_id, severity=SEVERITY,
+                                     title=f"Bench escalation {i}", source="MANUAL", subject="", raised_by=RAISER,
+                                     policy=policy)
+        await temporal.start(stack.env.client, WORKFLOW, raised, workflow_id=workflow_id,
+                             task_queue=stack.settings.temporal_task_queue,
+                             attributes=temporal.search_attributes(org, PROJECT, esc.KIND),
+                             timeout_s=temporal.START_TIMEOUT_S)
+        started.append(workflow_id)
+
+    await closed_loop(one, count, concurrency)
+    return started
+
+
+async def wait_at_level(stack: Stack, org: str, level: int, count: int, timeout_s: float, on_poll=None) -> None:
+    """Until `count` escalations of `org` are at `level` with its acknowledge task open (one SELECT a poll)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        reached = await stack.pool.fetchval(COUNT_AT_LEVEL, org, esc.KIND, str(level))
+        if on_poll is not None:
+            on_poll()
+        if reached >= count:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{reached}/{count} escalations of {org} at level {level} after {timeout_s:.0f} s")
+        await asyncio.sleep(POLL_S)
+
+
+async def terminate(stack: Stack, workflow_ids: list[str], concurrency: int) -> None:
+    async def one(i: int) -> None:
+        await stack.env.client.get_workflow_handle(workflow_ids[i]).terminate(reason="bench over")
+
+    await closed_loop(one, len(workflow_ids), concurrency)
+
+
+async def activities_per_breach(stack: Stack, workflow_id: str) -> Counter[str]:
+    """Activities the escalation scheduled after its acknowledge timer fired (the breach and level 2's task),
+    by activity type."""
+    history = await stack.env.client.get_workflow_handle(workflow_id).fetch_history()
+    kinds = [e.event_type for e in history.events]
+    fired = kinds.index(EventType.EVENT_TYPE_TIMER_FIRED)
+    return Counter(e.activity_task_scheduled_event_attributes.activity_type.name for e in history.events[fired:]
+                   if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+
+
+async def sleep_until(when: dt.datetime) -> None:
+    await asyncio.sleep(max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds()))
+
+
+async def plan_opening(seconds_needed: float) -> dt.datetime:
+    """The first whole minute (UTC) at least `seconds_needed` away whose breach falls on the same day as now:
+    a clock started before midnight would otherwise already be inside the previous day's working span."""
+    while True:
+        now = dt.datetime.now(dt.UTC)
+        opening = next_minute(now + dt.timedelta(seconds=seconds_needed))
+        if opening.date() == now.date() and opening.hour * 60 + opening.minute < MINUTES_PER_DAY - 1:
+            return opening
+        midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+        log(f"the wave would cross midnight UTC: waiting until {midnight:%H:%M:%S}")
+        await sleep_until(midnight + dt.timedelta(seconds=1))
+
+
+@dataclass
+class Result:
+    n: int
+    concurrency: int
+    idle_rss: int  # bytes
+    open_rss: int
+    peak_rss: int
+    wave_s: float  # breach instant to all N seen at level 2
+    wave_cpu_s: float  # the worker's CPU seconds meanwhile
+    lags_s: list[float]  # ascending
+    activities: Counter[str]  # scheduled by one escalation after its breach, by type
+    bare_rate: float  # bare workflows/s
+
+
+async def run(stack: Stack, args: argparse.Namespace) -> Result:
+    n, c = args.escalations, args.concurrency
+    warm = min(n, args.warmup)
+    log(f"warm-up: {warm} escalations (24/7 calendar, nothing due) and {c} bare workflows")
+    t0 = time.monotonic()
+    warmed = await start_escalations(stack, WARMUP_ORG, bench_policy(WALL_CLOCK, DAY), warm, c)
+    await wait_at_level(stack, WARMUP_ORG, 1, warm, args.open_timeout)
+    open_s_each = (time.monotonic() - t0) / warm
+    await terminate(stack, warmed, c)
+    await closed_loop(lambda i: bare_one(stack, i), c, c)
+    await asyncio.sleep(2)  # let the worker drop the terminated runs from its cache
+    idle = rss(stack)
+
+    log(f"bare baseline: {n} bare workflows, {c} in flight")
+    bare = await closed_loop(lambda i: bare_one(stack, i), n, c)
+
+    # Opening: after all N have opened (twice the warm-up's pace, plus a margin), on a whole minute.
+    opening = await plan_opening(2 * open_s_each * n + args.margin)
+    breach = opening + dt.timedelta(seconds=ACK_S)
+    log(f"starting {n} escalations, {c} in flight; all due at {breach:%H:%M:%S.%f} UTC")
+    wave_ids = await start_escalations(stack, ORG, bench_policy(opening_calendar(opening), ACK_S), n, c)
+    await wait_at_level(stack, ORG, 1, n, args.open_timeout)
+    if dt.datetime.now(dt.UTC) >= opening:
+        raise RuntimeError(f"not all {n} escalations were open before {opening:%H:%M:%S} UTC: raise --margin")
+    low, high, tasks = await stack.pool.fetchrow(OPEN_DUE_TIMES, ORG)
+    if (low, high, tasks) != (breach, breach, n):
+        raise RuntimeError(f"expected {n} open tasks due at {breach}, found {tasks} due {low} .. {high}")
+    log(f"all {n} open, their acknowledge tasks due at one instant, {breach - dt.datetime.now(dt.UTC)} from now")
+    await sleep_until(breach - dt.timedelta(seconds=1))
+    loaded = rss(stack)
+
+    await sleep_until(breach)
+    log("the wave: every acknowledge SLA breached now")
+    peak, cpu_before = [loaded], cpu_s(stack)
+    await wait_at_level(stack, ORG, 2, n, args.wave_timeout, on_poll=lambda: peak.append(rss(stack)))
+    wave_s = (dt.datetime.now(dt.UTC) - breach).total_seconds()
+    wave_cpu_s = cpu_s(stack) - cpu_before
+    rows = await stack.pool.fetch(LEVEL_UPDATE_TIMES, ORG, esc.KIND, "2")
+    lags = sorted((r["update_time"] - breach).total_seconds() for r in rows)
+    await asyncio.sleep(1)  # level 2's TASK_OPENED notifications may still be on their way
+    activities = await activities_per_breach(stack, wave_ids[0])
+    log(f"terminating {n} escalations")
+    await terminate(stack, wave_ids, c)
+    return Result(n=n, concurrency=c, idle_rss=idle, open_rss=loaded, peak_rss=max(peak), wave_s=wave_s,
+                  wave_cpu_s=wave_cpu_s, lags_s=lags, activities=activities, bare_rate=bare.rate)
+
+
+def report(r: Result) -> None:
+    n, lags, activities = r.n, r.lags_s, r.activities.total()
+    rate = n / r.wave_s
+    ratio = rate / r.bare_rate
+    rows = [
+        ["escalations open", f"{n}"],
+        ["worker RSS idle (after warm-up)", f"{r.idle_rss / MB:.1f} MB"],
+        [f"worker RSS, {n} open with pending timers", f"{r.open_rss / MB:.1f} MB"],
+        ["per open escalation", f"{(r.open_rss - r.idle_rss) / n / 1024:.1f} KB"],
+        ["worker RSS peak in the wave", f"{r.peak_rss / MB:.1f} MB"],
+        [f"wave: breach to all {n} at level 2", f"{r.wave_s:.2f} s"],
+        ["wave: escalations/s", f"{rate:.1f}"],
+        ["lag per escalation p50 / p99", f"{percentile(lags, 50):.2f} / {percentile(lags, 99):.2f} s"],
+        ["worker CPU in the wave (share of one core)", f"{r.wave_cpu_s:.1f} s ({r.wave_cpu_s / r.wave_s:.0%})"],
+        ["activities per breach (one history)",
+         f"{activities}: " + ", ".join(f"{k} {v}" for k, v in sorted(r.activities.items()))],
+        ["activities/s in the wave", f"{rate * activities:.1f}"],
+        [f"bare workflows/s ({r.concurrency} in flight)", f"{r.bare_rate:.1f}"],
+        ["escalations/s / bare workflows/s", f"{ratio:.2f}"],
+    ]
+    print(f"\nEscalations: {n} open, all acknowledge SLAs breached at one instant")
+    print(table(["measure", "value"], rows))
+    print(f"wave escalations/s / bare workflows/s = {ratio:.2f} (target >= {TARGET:.2f}: a breach runs "
+          f"{activities} activities and opens a task, a bare workflow one activity and one update): "
+          f"{'met' if ratio >= TARGET else 'NOT met'}")
+    print("at level 2 = the view shows level 2 with its acknowledge task open (read model polled every "
+          f"{POLL_S * 1000:.0f} ms); lag = that row's update_time minus the breach instant")
+
+
+async def main(args: argparse.Namespace) -> int:
+    stack = Stack()
+    await stack.start(args)
+    try:
+        result = await run(stack, args)
+    finally:
+        await stack.stop()
+    report(result)
+    return 0
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--escalations", type=int, default=1_000, help="open escalations breached in the wave")
+    parser.add_argument("--concurrency", type=int, default=20, help="starts (and bare workflows) in flight")
+    parser.add_argument("--warmup", type=int, default=50, help="escalations opened first to pace the start")
+    parser.add_argument("--margin", type=float, default=20.0, help="seconds added before the opening minute")
+    parser.add_argument("--open-timeout", type=float, default=900.0, help="seconds for all to open")
+    parser.add_argument("--wave-timeout", type=float, default=600.0, help="seconds for all to reach level 2")
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(parse(sys.argv[1:]))))
