@@ -1,6 +1,6 @@
 """The GovernanceService process: `pmaas serve governance`.
 
-Like every service it migrates its schema, opens a pool and serves gRPC (services/platform/service.py);
+Like every service it waits for its migrated schema, opens a pool and serves gRPC (services/platform/service.py);
 it also holds a Temporal client, connected before serving so a missing Temporal fails the start
 rather than the first call.
 """
