@@ -95,6 +95,30 @@ async def test_tables_of_later_migrations_are_granted_and_the_audit_log_stays_ap
     assert [r["label"] for r in labels] == ["b"]
 
 
+async def test_a_schema_made_before_the_roles_is_handed_to_the_owner_which_then_migrates_it(
+        database_url, runtime_database_url, tmp_path):
+    schema = "m" + uuid.uuid4().hex[:10]
+    folder = tmp_path / "svc" / "migrations"
+    folder.mkdir(parents=True)
+    (folder / "0001_things.sql").write_text("CREATE TABLE things (id bigserial PRIMARY KEY);")
+    admin = await asyncpg.connect(database_url)
+    try:
+        await db.migrate(admin, schema, folder)  # as the superuser, as before the roles existed
+    finally:
+        await admin.close()
+    (folder / "0002_label.sql").write_text("ALTER TABLE things ADD COLUMN label text;")
+    owner_url = embedded.as_role(database_url, db.OWNER_ROLE)
+
+    await db.ensure_roles(database_url, owner_url=owner_url, runtime_url=runtime_database_url, schemas=[schema])
+    owner = await asyncpg.connect(owner_url)
+    try:
+        applied = await db.migrate(owner, schema, folder)
+    finally:
+        await owner.close()
+
+    assert applied == ["svc/0002"]
+
+
 async def test_the_runtime_role_may_not_be_the_owner(database_url):
     owner = embedded.as_role(database_url, db.OWNER_ROLE)
 
