@@ -156,6 +156,17 @@ async def time_skipping_env():
 
 
 @pytest.fixture
+async def own_time_skipping_env():
+    """A time-skipping test server of the test's own, for scenarios where a workflow starts a child and signals
+    it: the test server stops skipping time after that (temporalio/sdk-java#1618), which would stall every later
+    test on a shared server. The shared one's tests leave late tasks unescalated for that reason."""
+    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=_venv_binary("temporal-test-server"))
+    await _register_search_attributes(env)
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture
 def task_queue() -> str:
     """A fresh task queue per test, so one test's worker never picks up another's workflows."""
     return "test-" + uuid.uuid4().hex[:12]

@@ -26,12 +26,13 @@ Temporal calls, so they are unit-tested directly.
 import asyncio
 import dataclasses
 import enum
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, FailureError
 
 from workflows import calendar, ids
 from workflows.calendar import BusinessCalendar, Sla, SlaClock
@@ -234,6 +235,7 @@ class Task:
     closed: datetime | None = None
     # The SLA clock of the task (None for tasks opened before clocks could pause: they never do).
     clock: SlaClock | None = None
+    breach_escalation: str = ""  # workflow id of the escalation its SLA breach started, if any
 
     @property
     def is_open(self) -> bool:
@@ -426,6 +428,9 @@ class TaskSync:
     sla_state: str
 
 
+BREACH_ESCALATION_PATCH = "task-breach-escalation"
+BREACH_ENDED_SIGNAL = "issue_changed"  # EscalationWorkflow.issue_changed
+
 SYNC_TASK = "sync_task"
 NOTIFY = "notify"
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
@@ -448,9 +453,12 @@ class Notification:
 class ApprovalBook:
     """The tasks of one workflow run. Create it in the workflow's __init__ (handlers may run before run())."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_breach: Callable[[Task], Awaitable[str]] | None = None) -> None:
+        """`on_breach(task)` starts the escalation of a task whose SLA ran out and returns its workflow id;
+        the escalation is told when the task closes."""
         self.tasks: dict[str, Task] = {}
         self.ref: ProcessRef | None = None
+        self.on_breach = on_breach
         self._lock = asyncio.Lock()
         self._published: dict[str, int] = {}  # task id -> number of history events already audited
         self._rearmed = 0  # bumped when a task's clock pauses or resumes: the running wait starts over
@@ -485,7 +493,25 @@ class ApprovalBook:
                 await self._on_timer(task)
         # The handler that closed the task is still publishing and notifying: let it finish first.
         await workflow.wait_condition(workflow.all_handlers_finished)
+        if task.breach_escalation:
+            await self._end_breach_escalation(task)
         return task
+
+    async def _start_breach_escalation(self, task: Task) -> None:
+        # Histories recorded before breaches escalated replay without it.
+        if self.on_breach is None or task.breach_escalation or not workflow.patched(BREACH_ESCALATION_PATCH):
+            return
+        task.breach_escalation = await self.on_breach(task)
+        task.history.append(TaskEvent(workflow.now(), "BREACH_ESCALATED", detail=task.breach_escalation))
+
+    async def _end_breach_escalation(self, task: Task) -> None:
+        """The late task is closed: its escalation has nothing left to chase (a signal; it may have ended)."""
+        try:
+            await workflow.get_external_workflow_handle(task.breach_escalation).signal(
+                BREACH_ENDED_SIGNAL, {"kind": "ENDED", "severity": "", "actor": "",
+                                      "detail": f"the overdue task closed: {task.outcome}"})
+        except FailureError:
+            pass
 
     def _next_wake(self, task: Task) -> datetime:
         if task.reminders_sent < len(task.reminder_times):
@@ -508,6 +534,8 @@ class ApprovalBook:
         async with self._lock:
             if not task.is_open:
                 return
+            if action == TimeoutAction.ESCALATE and not task.escalated:  # the first breach: chase the late task
+                await self._start_breach_escalation(task)
             if action == TimeoutAction.ESCALATE and not task.escalated:
                 task.escalated = True
                 task.claimant = ""

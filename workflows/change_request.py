@@ -30,7 +30,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey
 from temporalio.exceptions import ActivityError, ApplicationError
 
-from workflows import ids
+from workflows import escalation, ids
 from workflows.approvals import (
     NOTIFY,
     OPEN_PROCESSES,
@@ -314,7 +314,9 @@ class ChangeRequestWorkflow(ApprovalHandlers):
 
     @workflow.init
     def __init__(self, input: ChangeRequestInput) -> None:
-        self.approvals = ApprovalBook()
+        # A late task starts an escalation that chases it (workflows/escalation.py), if the policy says so.
+        self.approvals = ApprovalBook(on_breach=(lambda task: escalation.start_for_breach(task, input.policy))
+                                      if input.policy.escalate_task_breaches else None)
         self.input = input
         now = workflow.now()
         self._view = ChangeRequestView(

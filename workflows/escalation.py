@@ -26,7 +26,8 @@ from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, WorkflowAlreadyStartedError
+from temporalio.workflow import ParentClosePolicy
 
 from workflows import ids
 from workflows.approvals import (
@@ -43,6 +44,7 @@ from workflows.approvals import (
     ProcessRef,
     Refusal,
     RuleKind,
+    Task,
     TaskSpec,
     TimeoutAction,
     refuse,
@@ -134,6 +136,7 @@ class IssueChange:
     kind: str  # REGRADED or ENDED
     severity: str
     actor: str
+    detail: str = ""  # why it ended, when not the issue in RisksService (e.g. the overdue task closed)
 
 
 # --- activity contract (workflows/activities/escalations.py) -----------------------------------
@@ -381,10 +384,11 @@ class EscalationWorkflow(ApprovalHandlers):
             return
         if change.kind == "ENDED":
             key = self._task_key
-            await self._end("WITHDRAWN", f"the issue was resolved, closed or de-escalated in RisksService "
-                            f"by {change.actor}", change.actor)
+            reason = change.detail or (f"the issue was resolved, closed or de-escalated in RisksService "
+                                       f"by {change.actor}")
+            await self._end("WITHDRAWN", reason, change.actor)
             if key:
-                await self.approvals.cancel(key, "the issue ended in RisksService")
+                await self.approvals.cancel(key, reason)
             return
         text = f"the issue was re-graded to {change.severity} by {change.actor}"
         self._view.notes.append(Note(author=change.actor, text=text, time=workflow.now()))
@@ -457,3 +461,31 @@ class EscalationWorkflow(ApprovalHandlers):
         if not arg.reason.strip():
             raise refuse(Refusal.INVALID_ARGUMENT, "a withdrawal needs a reason")
 
+
+
+# --- escalations of late tasks (started by the process that owns the task) --------------------
+
+BREACH_SEVERITY = "HIGH"
+
+
+def breach_escalation_id(org: str, task_id: str) -> str:
+    return ids.resource_id(org, KIND, f"task-{task_id}#breach")
+
+
+async def start_for_breach(task: Task, policy: GovernancePolicy) -> str:
+    """Start the escalation of a task whose SLA ran out (once: the id derives from the task), abandoned by
+    the process so it lives on; its workflow id. The process signals it when the task closes."""
+    ref = task.ref
+    esc_id = breach_escalation_id(ref.org, task.id)
+    workflow_id = ids.workflow_id(ID_PREFIX, ref.org, esc_id)
+    try:
+        # By name: the process never reads the escalation's result (whose datetimes its sandbox cannot decode).
+        await workflow.start_child_workflow("EscalationWorkflow", EscalationInput(
+            org=ref.org, project=ref.project, id=esc_id, severity=BREACH_SEVERITY, title=f"Overdue: {task.spec.title}",
+            source="TASK_BREACH", subject=f"organizations/{ref.org}/tasks/{task.id}",
+            raised_by=Actor(task.spec.requester, []), policy=policy,
+            description=f"{task.spec.title} was due {task.due_time.isoformat()} and is still open"),
+            id=workflow_id, parent_close_policy=ParentClosePolicy.ABANDON)
+    except WorkflowAlreadyStartedError:
+        pass  # a reset run: it is the same escalation
+    return workflow_id

@@ -25,6 +25,7 @@ requested again); KILL (the project is cancelled). Only GO and CONDITIONAL_GO mo
 """
 
 import asyncio
+import copy
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -32,7 +33,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
-from workflows import ids
+from workflows import escalation, ids
 from workflows.approvals import (
     ACTIVITY_RETRY,
     ACTIVITY_TIMEOUT,
@@ -301,7 +302,9 @@ class PhaseGateWorkflow(ApprovalHandlers):
 
     @workflow.init
     def __init__(self, input: PhaseGateInput) -> None:
-        self.approvals = ApprovalBook()
+        # A late task starts an escalation that chases it (workflows/escalation.py), if the policy says so.
+        self.approvals = ApprovalBook(on_breach=(lambda task: escalation.start_for_breach(task, input.policy))
+                                      if input.policy.escalate_task_breaches else None)
         self.input = input
         info = workflow.info()
         now = workflow.now()
@@ -539,8 +542,10 @@ class PhaseGateWorkflow(ApprovalHandlers):
         self._resumes += 1
         self._view.state = "EVALUATING"
         self._event("RESUMED", actor=arg.actor.subject, comment=arg.comment)
+        # The answer is the gate as this resume left it: `run` re-evaluates while the view is published.
+        answer = copy.deepcopy(self._view)
         await self._publish()
-        return self._view
+        return answer
 
     @resume.validator
     def _validate_resume(self, arg: ResumeInput) -> None:

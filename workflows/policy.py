@@ -125,6 +125,7 @@ class GovernancePolicy:
     # Issue escalation matrix by severity; stored policies without one get the defaults.
     escalation_paths: list[EscalationPath] = field(default_factory=lambda: default_escalation_paths())
     sla_warning_percent: int = 75  # people hear that an SLA is at risk once this share of it is used
+    escalate_task_breaches: bool = True  # a task whose SLA runs out starts an escalation that chases it
 
 
 # --- defaults ---------------------------------------------------------------------------------

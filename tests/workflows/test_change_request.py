@@ -48,6 +48,7 @@ from workflows.change_request import (
     MilestoneChange,
     WithdrawInput,
 )
+from workflows.escalation import EscalationWorkflow
 from workflows.policy import HOUR, MICROS, BlackoutWindow, GovernancePolicy, default_policy
 from workflows.worker import SANDBOX
 
@@ -63,6 +64,7 @@ START, END = dt.date(2027, 1, 1), dt.date(2027, 4, 10)  # Apollo's plan: 100 day
 def policy(**changes) -> GovernancePolicy:
     chosen = default_policy("TACTICAL")  # minor: <= 10,000 and 5 days, pmo, ANY; major: pmo then sponsor
     chosen.version = 7
+    chosen.escalate_task_breaches = False  # see own_time_skipping_env; one test below turns it on
     for key, value in changes.items():
         setattr(chosen, key, value)
     return chosen
@@ -468,7 +470,7 @@ async def test_a_retried_apply_creates_one_baseline(temporal_env, task_queue, or
 
     activities = [real.assess_change, real.read_project_etag, apply_change_losing_first_answer,
                   *GovernanceActivities(governance_pool).all()]
-    async with Worker(temporal_env.client, task_queue=task_queue, workflows=[ChangeRequestWorkflow],
+    async with Worker(temporal_env.client, task_queue=task_queue, workflows=[ChangeRequestWorkflow, EscalationWorkflow],
                       activities=activities, workflow_runner=SANDBOX):
         submitted = Changes(temporal_env.client, task_queue, org)
         handle = await submitted.submit(budget_delta_micros=3_000 * MICROS,
@@ -559,6 +561,26 @@ async def test_an_undecided_change_is_reminded_escalated_then_expires(skipping, 
     assert (task.state, task.outcome, task.escalated) == ("EXPIRED", "EXPIRED", True)
     assert task.current_candidates().roles == ["pmo", "sponsor"]
     await record(handle, "expired")
+
+
+async def test_a_late_task_starts_an_escalation_that_its_closing_withdraws(own_time_skipping_env, task_queue,
+                                                                          governance_pool, service_calls, org, apollo):
+    env = own_time_skipping_env
+    async with worker.build(env.client, task_queue, governance_pool, service_calls):
+        changes = Changes(env.client, task_queue, org, plain_start=True)
+        chasing = policy(escalate_task_breaches=True)
+        handle = await changes.submit(request_policy=chasing, schedule_delta_days=1)
+        done = await handle.result()
+        assert done.state == "REJECTED"
+        [task] = await handle.query(ChangeRequestWorkflow.tasks)
+        assert events(task.history) == ["OPENED", "REMINDED", "REMINDED", "BREACH_ESCALATED", "ESCALATED", "CLOSED"]
+        # The first breach started an escalation chasing the late task; the task's closing withdrew it.
+        chase = await env.client.get_workflow_handle_for(EscalationWorkflow.run, task.breach_escalation).result()
+        assert (chase.source, chase.subject, chase.severity) == (
+            "TASK_BREACH", f"organizations/{org}/tasks/{task.id}", "HIGH")
+        assert (chase.state, chase.resolution) == ("WITHDRAWN", "the overdue task closed: EXPIRED")
+        assert chase.title == f"Overdue: {task.spec.title}"
+        await changes.stop_all()
 
 
 async def test_a_tier_that_auto_rejects_at_its_timeout(skipping, apollo):

@@ -33,6 +33,7 @@ from workflows import ids
 from workflows.activities.gates import GateActivities
 from workflows.activities.governance import GovernanceActivities
 from workflows.approvals import Actor, ApprovalRule, Candidates, Condition, DecideInput, RuleKind, Task
+from workflows.escalation import EscalationWorkflow
 from workflows.phase_gate import ID_PREFIX, KIND, PhaseGateInput, PhaseGateView, PhaseGateWorkflow, ResumeInput
 from workflows.policy import (
     DAY,
@@ -65,6 +66,7 @@ def policy(gate: GateApproval | None = None, criteria: list[GateCriterion] | Non
     """The default policy (version 3) with every criterion on every gate, and optionally other gatekeepers."""
     chosen = default_policy("TACTICAL")
     chosen.version = 3
+    chosen.escalate_task_breaches = False  # on the shared time-skipping server: see own_time_skipping_env
     chosen.gate_criteria = [GateCriteria(m, p, list(criteria or ALL_CRITERIA)) for m in METHODOLOGIES
                             for p in PHASES[:5]]
     if gate is not None:
@@ -78,8 +80,8 @@ def policy(gate: GateApproval | None = None, criteria: list[GateCriterion] | Non
 @contextlib.asynccontextmanager
 async def gate_worker(client: Client, task_queue: str, service_calls, governance_pool):
     activities = [*GateActivities(service_calls).all(), *GovernanceActivities(governance_pool).all()]
-    async with Worker(client, task_queue=task_queue, workflows=[PhaseGateWorkflow], activities=activities,
-                      workflow_runner=SANDBOX):
+    async with Worker(client, task_queue=task_queue, workflows=[PhaseGateWorkflow, EscalationWorkflow],
+                      activities=activities, workflow_runner=SANDBOX):
         yield
 
 
