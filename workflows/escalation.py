@@ -188,6 +188,18 @@ def warning_before_s(duration_s: float, warning_percent: int) -> list[float]:
     return [duration_s * (100 - warning_percent) / 100]
 
 
+def first_view(raised: EscalationInput, workflow_id: str, now: datetime) -> EscalationView:
+    """The escalation as it starts (level 1 of its path): the workflow's own state, and the read-model row
+    the GovernanceService writes before starting it."""
+    path = escalation_path(raised.policy, raised.severity)
+    return EscalationView(
+        name=raised.name, org=raised.org, project=raised.project, id=raised.id, severity=raised.severity,
+        title=raised.title, description=raised.description, source=raised.source, subject=raised.subject,
+        raised_by=raised.raised_by.subject, state="OPEN", level=1, level_name=path.levels[0].name,
+        levels=len(path.levels), owners=owners_from(path, 0).pending_labels(),
+        policy_version=raised.policy.version, workflow_id=workflow_id, create_time=now, update_time=now)
+
+
 # --- the workflow -----------------------------------------------------------------------------
 
 
@@ -199,14 +211,7 @@ class EscalationWorkflow(ApprovalHandlers):
         self.input = input
         self.path = escalation_path(input.policy, input.severity)
         info = workflow.info()
-        now = workflow.now()
-        first = self.path.levels[0]
-        self._view = EscalationView(
-            name=input.name, org=input.org, project=input.project, id=input.id, severity=input.severity,
-            title=input.title, description=input.description, source=input.source, subject=input.subject,
-            raised_by=input.raised_by.subject, state="OPEN", level=1, level_name=first.name,
-            levels=len(self.path.levels), owners=owners_from(self.path, 0).pending_labels(),
-            policy_version=input.policy.version, workflow_id=info.workflow_id, create_time=now, update_time=now)
+        self._view = first_view(input, info.workflow_id, workflow.now())
         self._ref = ProcessRef(org=input.org, project=input.project, process=input.name,
                                workflow_id=info.workflow_id, policy_version=input.policy.version)
         self._journal = ProcessJournal(KIND, self._ref, input.id, input.raised_by.subject)

@@ -42,7 +42,6 @@ from workflows import approvals as ap
 from workflows import escalation as esc
 from workflows import ids
 from workflows.approvals import ProcessSync
-from workflows.policy import escalation_path
 
 T = TypeVar("T")
 
@@ -52,18 +51,6 @@ WORKFLOW = "EscalationWorkflow"
 WAIT_S = 5.0
 POLL_S = 0.05
 OPEN_TASK_STATES = ("OPEN", "CLAIMED")
-
-
-def first_view(raised: esc.EscalationInput, workflow_id: str, now: dt.datetime) -> esc.EscalationView:
-    """The escalation as its workflow starts it (at level 1 of its path), for the read model until the
-    workflow's own first publication replaces it."""
-    path = escalation_path(raised.policy, raised.severity)
-    return esc.EscalationView(
-        name=raised.name, org=raised.org, project=raised.project, id=raised.id, severity=raised.severity,
-        title=raised.title, description=raised.description, source=raised.source, subject=raised.subject,
-        raised_by=raised.raised_by.subject, state="OPEN", level=1, level_name=path.levels[0].name,
-        levels=len(path.levels), owners=esc.owners_from(path, 0).pending_labels(),
-        policy_version=raised.policy.version, workflow_id=workflow_id, create_time=now, update_time=now)
 
 
 def breach_rate(project: str, raised: int, breached: int) -> pb.EscalationBreachRate:
@@ -80,7 +67,7 @@ class EscalationHandlers(ProcessHandlers):
         v = Violations()
         severity = validation.escalation(request.escalation, org, project_id, v)
         v.raise_if_any()
-        await self.project(request.parent, context, None)  # NOT_FOUND as the caller sees it
+        await self.project(request.parent, context, None, pin_for=esc.KIND)  # NOT_FOUND as the caller sees it
         policy, _, _ = await self.policy(org, context)
         actor = await self.actor(org)
         esc_id = ids.resource_id(org, esc.KIND, request.request_id or str(uuid.uuid4()))
@@ -89,7 +76,7 @@ class EscalationHandlers(ProcessHandlers):
         raised = esc.EscalationInput(
             org=org, project=project_id, id=esc_id, severity=severity, title=e.title, source="MANUAL",
             subject=e.subject, raised_by=actor, policy=policy, description=e.description)
-        view = first_view(raised, workflow_id, utc_now())
+        view = esc.first_view(raised, workflow_id, utc_now())
         entered = ProcessSync(kind=esc.KIND, org=org, project=project_id, id=esc_id, name=view.name,
                               workflow_id=workflow_id, state=view.state, requester=actor.subject,
                               policy_version=policy.version, version=0, view=dataclasses.asdict(view))

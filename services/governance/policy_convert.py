@@ -27,7 +27,8 @@ from workflows import calendar as cal
 from workflows import policy as pol
 
 UPDATABLE = {"pmo_type", "change_tiers", "emergency", "standard_catalogue", "blackout_windows", "gate_criteria",
-             "gate_approval", "task_sla", "calendar", "escalation_paths", "sla_warning_percent"}
+             "gate_approval", "task_sla", "calendar", "escalation_paths", "sla_warning_percent",
+             "escalate_task_breaches"}
 LEVEL_NAME_MAX = 200
 # Public holidays are expanded for these years around the year a policy is saved (see workflows/calendar.py).
 HOLIDAY_YEARS_BEFORE, HOLIDAY_YEARS_AFTER = 1, 5
@@ -96,7 +97,7 @@ def to_proto(p: pol.GovernancePolicy, org: str, currency: str, update_time: dt.d
             escalate_to=candidates(g.escalate_to), business_time=g.business_time),
         task_sla=seconds(p.task_sla_s), update_time=to_timestamp(update_time), etag=etag,
         calendar=_calendar(p.calendar), escalation_paths=[_escalation_path(e) for e in p.escalation_paths],
-        sla_warning_percent=p.sla_warning_percent)
+        sla_warning_percent=p.sla_warning_percent, escalate_task_breaches=p.escalate_task_breaches)
 
 
 # --- API -> dataclasses -------------------------------------------------------------------------
@@ -265,7 +266,7 @@ def from_proto(msg: pb.GovernancePolicy, org: str, currency: str, base: pol.Gove
         task_sla_s=r.seconds(msg.task_sla, "task_sla"),
         calendar=r.calendar(msg.calendar, today),
         escalation_paths=[r.escalation_path(e, f"escalation_paths[{i}]") for i, e in enumerate(msg.escalation_paths)],
-        sla_warning_percent=msg.sla_warning_percent)
+        sla_warning_percent=msg.sla_warning_percent, escalate_task_breaches=msg.escalate_task_breaches)
 
 
 def violations_of(p: pol.GovernancePolicy) -> list[tuple[str, str]]:

@@ -178,7 +178,8 @@ def lesson_columns(lesson: pb.LessonLearned, v: Violations) -> dict[str, Any]:
 REFERENCE_KINDS: dict[str, dict[str, Permission]] = {
     "risks": {"risk": Permission.RISK_WRITE, "issue": Permission.ISSUE_WRITE},
     "billing": {"engagement": Permission.BILLING_WRITE},
-    "governance": {"change_request": Permission.CHANGE_REQUEST_SUBMIT, "phase_gate": Permission.PHASE_GATE_REQUEST},
+    "governance": {"change_request": Permission.CHANGE_REQUEST_SUBMIT, "phase_gate": Permission.PHASE_GATE_REQUEST,
+                   "escalation": Permission.ISSUE_WRITE},
 }
 HOLDER_SERVICES = {"risks": "RisksService", "billing": "BillingService", "governance": "GovernanceService"}
 # There is no archived status: a project is retired by its status, and stays for what refers to it.

@@ -226,10 +226,12 @@ async def test_business_hours_decide_the_due_times(escalations):
     office = BusinessCalendar(time_zone="Europe/Berlin")  # Monday to Friday, 09:00-17:00
     chosen = policy(office)
     handle = await escalations.raise_(chosen)
-    await open_task(handle, "L1-acknowledge")
-    view = await handle.query(EscalationWorkflow.view)
-    assert view.acknowledge_due == due_instant(office, view.create_time, HOUR, True)
-    assert view.resolve_due == due_instant(office, view.create_time, 4 * HOUR, True)
+    task = await open_task(handle, "L1-acknowledge")
+    view = await until(handle, lambda v: v.acknowledge_due is not None, "the view's due times")
+    assert view.acknowledge_due == task.due_time == due_instant(office, task.created, HOUR, True)
+    # The level's clocks start together, between the raise and the task's opening.
+    assert due_instant(office, view.create_time, 4 * HOUR, True) <= view.resolve_due \
+        <= due_instant(office, task.created, 4 * HOUR, True)
 
 
 async def test_notes_and_withdrawal_follow_who_may_act(escalations, governance_pool, org):

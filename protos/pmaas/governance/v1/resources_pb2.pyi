@@ -729,7 +729,7 @@ class BusinessCalendar(_message.Message):
     def __init__(self, time_zone: _Optional[str] = ..., working_days: _Optional[_Iterable[_Union[_dayofweek_pb2.DayOfWeek, str]]] = ..., day_start: _Optional[_Union[_timeofday_pb2.TimeOfDay, _Mapping]] = ..., day_end: _Optional[_Union[_timeofday_pb2.TimeOfDay, _Mapping]] = ..., holidays: _Optional[_Iterable[_Union[_date_pb2.Date, _Mapping]]] = ..., holiday_country: _Optional[str] = ..., holiday_subdivision: _Optional[str] = ..., public_holidays: _Optional[_Iterable[_Union[_date_pb2.Date, _Mapping]]] = ...) -> None: ...
 
 class GovernancePolicy(_message.Message):
-    __slots__ = ("name", "version", "pmo_type", "change_tiers", "emergency", "standard_catalogue", "blackout_windows", "gate_criteria", "gate_approval", "task_sla", "update_time", "etag", "calendar", "escalation_paths", "sla_warning_percent")
+    __slots__ = ("name", "version", "pmo_type", "change_tiers", "emergency", "standard_catalogue", "blackout_windows", "gate_criteria", "gate_approval", "task_sla", "update_time", "etag", "calendar", "escalation_paths", "sla_warning_percent", "escalate_task_breaches")
     NAME_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     PMO_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -745,6 +745,7 @@ class GovernancePolicy(_message.Message):
     CALENDAR_FIELD_NUMBER: _ClassVar[int]
     ESCALATION_PATHS_FIELD_NUMBER: _ClassVar[int]
     SLA_WARNING_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    ESCALATE_TASK_BREACHES_FIELD_NUMBER: _ClassVar[int]
     name: str
     version: int
     pmo_type: _resources_pb2.PmoType
@@ -760,7 +761,8 @@ class GovernancePolicy(_message.Message):
     calendar: BusinessCalendar
     escalation_paths: _containers.RepeatedCompositeFieldContainer[EscalationPath]
     sla_warning_percent: int
-    def __init__(self, name: _Optional[str] = ..., version: _Optional[int] = ..., pmo_type: _Optional[_Union[_resources_pb2.PmoType, str]] = ..., change_tiers: _Optional[_Iterable[_Union[ChangeTier, _Mapping]]] = ..., emergency: _Optional[_Union[ChangeTier, _Mapping]] = ..., standard_catalogue: _Optional[_Iterable[_Union[StandardChange, _Mapping]]] = ..., blackout_windows: _Optional[_Iterable[_Union[BlackoutWindow, _Mapping]]] = ..., gate_criteria: _Optional[_Iterable[_Union[GateCriteria, _Mapping]]] = ..., gate_approval: _Optional[_Union[GateApproval, _Mapping]] = ..., task_sla: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., calendar: _Optional[_Union[BusinessCalendar, _Mapping]] = ..., escalation_paths: _Optional[_Iterable[_Union[EscalationPath, _Mapping]]] = ..., sla_warning_percent: _Optional[int] = ...) -> None: ...
+    escalate_task_breaches: bool
+    def __init__(self, name: _Optional[str] = ..., version: _Optional[int] = ..., pmo_type: _Optional[_Union[_resources_pb2.PmoType, str]] = ..., change_tiers: _Optional[_Iterable[_Union[ChangeTier, _Mapping]]] = ..., emergency: _Optional[_Union[ChangeTier, _Mapping]] = ..., standard_catalogue: _Optional[_Iterable[_Union[StandardChange, _Mapping]]] = ..., blackout_windows: _Optional[_Iterable[_Union[BlackoutWindow, _Mapping]]] = ..., gate_criteria: _Optional[_Iterable[_Union[GateCriteria, _Mapping]]] = ..., gate_approval: _Optional[_Union[GateApproval, _Mapping]] = ..., task_sla: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., calendar: _Optional[_Union[BusinessCalendar, _Mapping]] = ..., escalation_paths: _Optional[_Iterable[_Union[EscalationPath, _Mapping]]] = ..., sla_warning_percent: _Optional[int] = ..., escalate_task_breaches: _Optional[bool] = ...) -> None: ...
 
 class EscalationLevel(_message.Message):
     __slots__ = ("name", "owners", "acknowledge_duration", "resolve_duration")
