@@ -19,7 +19,6 @@ from collections.abc import Callable
 from typing import Any
 
 import asyncpg
-from google.protobuf import empty_pb2
 
 from pmaas.projects.v1 import projects_service_pb2 as api
 from pmaas.projects.v1 import projects_service_pb2_grpc
@@ -164,22 +163,12 @@ class ProjectsServicer(ResourceHandlers, projects_service_pb2_grpc.ProjectsServi
                                           "UpdatePortfolio", lambda p, row, v: rules.portfolio_columns(p, v))
 
     async def DeletePortfolio(self, request, context):
-        key = PORTFOLIOS.key_of(request.name)
-        principal().require(key[0], P.PORTFOLIO_WRITE)
-
-        async def work(tx: Tx):
-            row = await tables.require(tx.conn, PORTFOLIOS, key, request.name, lock=True)
-            check_etag(request.etag, request.name, row["version"])
-            in_use = await tx.conn.fetchval(
-                "SELECT count(*) FROM projects WHERE org_id = $1 AND portfolio_id = $2", *key)
-            if in_use:
+        async def empty(tx: Tx, key: list[str], row) -> None:
+            if in_use := await store.portfolio_project_count(tx.conn, key):
                 raise errors.failed_precondition(
                     "PORTFOLIO_NOT_EMPTY", f"{request.name} still holds {in_use} project(s); move them first")
-            await tables.delete(tx.conn, PORTFOLIOS, key)
-            tx.record("DeletePortfolio", request.name, store.portfolio(row), None)
-            return empty_pb2.Empty()
 
-        return await self.mutate(key[0], "DeletePortfolio", request, empty_pb2.Empty, work)
+        return await self.delete_resource(PORTFOLIOS, request, "DeletePortfolio", P.PORTFOLIO_WRITE, check=empty)
 
     # --- projects -----------------------------------------------------------
 
@@ -330,7 +319,7 @@ class ProjectsServicer(ResourceHandlers, projects_service_pb2_grpc.ProjectsServi
             if budget.currency != project["currency"]:
                 raise errors.bad_field("budget.currency_code", f"must be {project['currency']}, the project's currency")
             revision = project["baseline_revision"] + 1
-            row = await tables.insert(tx.conn, "baselines", {
+            row = await tables.insert(tx.conn, BASELINES.name, {
                 "org_id": key[0], "project_id": key[1], "revision": revision, "start_date": start, "end_date": end,
                 "currency": budget.currency, "budget_micros": budget.micros, "reason": request.reason,
                 "creator": tx.actor})
@@ -397,12 +386,7 @@ class ProjectsServicer(ResourceHandlers, projects_service_pb2_grpc.ProjectsServi
                                 exclude: tuple[str, str] | None) -> None:
         """Refuse a person's total allocation above 100% on any day of the period."""
         person = columns["person"]
-        # Serialize allocation changes per person so two concurrent writes cannot both fit.
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('alloc:' || $1 || ':' || $2))", org, person)
-        rows = await conn.fetch(
-            """SELECT project_id, id, start_date, end_date, allocation_percent FROM assignments
-               WHERE org_id = $1 AND person = $2 AND start_date <= $4 AND end_date >= $3""",
-            org, person, columns["start_date"], columns["end_date"])
+        rows = await store.lock_allocations(conn, org, person, columns["start_date"], columns["end_date"])
         others = [rules.Allocation(r["start_date"], r["end_date"], r["allocation_percent"])
                   for r in rows if (r["project_id"], r["id"]) != exclude]
         day, already = rules.peak_allocation(others, columns["start_date"], columns["end_date"])
@@ -472,9 +456,7 @@ class ProjectsServicer(ResourceHandlers, projects_service_pb2_grpc.ProjectsServi
             # The latest report's RAG is the project's health on every dashboard; a backdated
             # report filed late does not overwrite a newer one's.
             health = {c: columns[c] for c in ("health_schedule", "health_scope", "health_cost", "health_resources")}
-            newer = await tx.conn.fetchval(
-                "SELECT EXISTS (SELECT 1 FROM status_reports WHERE org_id = $1 AND project_id = $2 "
-                "AND report_date > $3)", key[0], key[1], columns["report_date"])
+            newer = await store.has_newer_status_report(tx.conn, key, columns["report_date"])
             if not newer and any(project[c] != value for c, value in health.items()):
                 after = await tables.update(tx.conn, PROJECTS, key, health)
                 tx.record("UpdateProjectHealth", request.parent, store.project(project), store.project(after),
@@ -520,12 +502,8 @@ class ProjectsServicer(ResourceHandlers, projects_service_pb2_grpc.ProjectsServi
         principal().require(key[0], P.READ)
         async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
             await tables.require(conn, PORTFOLIOS, key, request.name)
-            projects = await conn.fetch(
-                "SELECT * FROM projects WHERE org_id = $1 AND portfolio_id = $2 ORDER BY seq", *key)
-            milestones = await conn.fetch(
-                """SELECT m.project_id, m.state, m.due_date, m.original_due_date, m.completion_date
-                   FROM milestones m JOIN projects p ON p.org_id = m.org_id AND p.id = m.project_id
-                   WHERE p.org_id = $1 AND p.portfolio_id = $2""", *key)
+            projects = await store.portfolio_projects(conn, key)
+            milestones = await store.portfolio_milestones(conn, key)
         facts: dict[str, list[rules.MilestoneFacts]] = {}
         for m in milestones:
             facts.setdefault(m["project_id"], []).append(rules.MilestoneFacts(

@@ -1,11 +1,13 @@
 """The projects schema: one `Table` per resource and its row -> proto conversion, and the
 references other services hold to projects.
 
-Generic reads and writes are in services/platform/tables.py; each resource's
-own writes live in the servicer beside its validation.
+Generic reads and writes are in services/platform/tables.py; every other statement of the
+projects service is a typed function here (the servicer writes no SQL).
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 import asyncpg
 
@@ -182,3 +184,46 @@ async def references(conn: asyncpg.Connection, key: list[str]) -> list[tuple[str
     rows = await conn.fetch("SELECT holder, kind FROM project_references WHERE org_id = $1 AND project_id = $2 "
                             "ORDER BY holder, kind", *key)
     return [(r["holder"], r["kind"]) for r in rows]
+
+
+# --- portfolios, allocation, status reports ------------------------------------------------
+
+
+async def portfolio_project_count(conn: asyncpg.Connection, portfolio_key: list[str]) -> int:
+    """How many projects the portfolio holds."""
+    return await conn.fetchval("SELECT count(*) FROM projects WHERE org_id = $1 AND portfolio_id = $2",
+                               *portfolio_key)
+
+
+async def lock_allocations(conn: asyncpg.Connection, org: str, person: str, start: dt.date,
+                           end: dt.date) -> list[asyncpg.Record]:
+    """The person's assignments overlapping start..end (project_id, id, start_date, end_date,
+    allocation_percent), after taking the person's allocation lock until commit: allocation changes are
+    serialized per person, so two concurrent writes cannot both fit."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('alloc:' || $1 || ':' || $2))", org, person)
+    return await conn.fetch(
+        """SELECT project_id, id, start_date, end_date, allocation_percent FROM assignments
+           WHERE org_id = $1 AND person = $2 AND start_date <= $4 AND end_date >= $3""",
+        org, person, start, end)
+
+
+async def has_newer_status_report(conn: asyncpg.Connection, project_key: list[str], report_date: dt.date) -> bool:
+    """Whether the project has a status report dated after `report_date`."""
+    return await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM status_reports WHERE org_id = $1 AND project_id = $2 AND report_date > $3)",
+        *project_key, report_date)
+
+
+async def portfolio_projects(conn: asyncpg.Connection, portfolio_key: list[str]) -> list[asyncpg.Record]:
+    """The portfolio's projects, in creation order."""
+    return await conn.fetch("SELECT * FROM projects WHERE org_id = $1 AND portfolio_id = $2 ORDER BY seq",
+                            *portfolio_key)
+
+
+async def portfolio_milestones(conn: asyncpg.Connection, portfolio_key: list[str]) -> list[asyncpg.Record]:
+    """(project_id, state, due_date, original_due_date, completion_date) of every milestone of the
+    portfolio's projects."""
+    return await conn.fetch(
+        """SELECT m.project_id, m.state, m.due_date, m.original_due_date, m.completion_date
+           FROM milestones m JOIN projects p ON p.org_id = m.org_id AND p.id = m.project_id
+           WHERE p.org_id = $1 AND p.portfolio_id = $2""", *portfolio_key)

@@ -1,0 +1,41 @@
+"""One way to do each thing (issue 9), checked on the source: SQL lives in store modules only."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+SERVICES = Path(__file__).resolve().parents[2] / "services"
+SQL_RE = re.compile(r"\b(SELECT|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM)\b|pg_advisory")
+CONNECTION_CALLS = {"fetch", "fetchrow", "fetchval", "execute", "executemany"}
+
+
+def _non_store_modules(domain: str) -> list[Path]:
+    return sorted(p for p in (SERVICES / domain).glob("*.py") if p.name != "store.py")
+
+
+def _sql_in(path: Path) -> list[str]:
+    """Where `path` writes SQL text or runs a statement on a connection itself."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL_RE.search(node.value):
+            found.append(f"{path.name}:{node.lineno} SQL text {node.value[:40]!r}")
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+              and node.func.attr in CONNECTION_CALLS and _is_connection(node.func.value)):
+            found.append(f"{path.name}:{node.lineno} {ast.unparse(node.func)}(...)")
+    return found
+
+
+def _is_connection(node: ast.expr) -> bool:
+    return (isinstance(node, ast.Name) and node.id == "conn") or (
+        isinstance(node, ast.Attribute) and node.attr == "conn")
+
+
+@pytest.mark.parametrize("domain", ["projects", "risks", "governance"])
+def test_only_the_store_module_of_a_service_runs_sql(domain):
+    modules = _non_store_modules(domain)
+    assert modules
+    assert [hit for path in modules for hit in _sql_in(path)] == []
