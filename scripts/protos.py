@@ -35,15 +35,18 @@ def proto_files() -> list[Path]:
     return sorted((PROTOS / "pmaas").rglob("*.proto"))
 
 
+def includes() -> list[str]:
+    """protoc's include path: our protos, the wheel's google protos, protobuf's well-known types."""
+    return [f"-I{PROTOS}", f"-I{GOOGLEAPIS}", f"-I{GRPC_TOOLS_INCLUDE}"]
+
+
 def generate(out: Path) -> None:
     from grpc_tools import protoc
 
     files = [str(p.relative_to(PROTOS)) for p in proto_files()]
     args = [
         "protoc",
-        f"-I{PROTOS}",
-        f"-I{GOOGLEAPIS}",
-        f"-I{GRPC_TOOLS_INCLUDE}",
+        *includes(),
         f"--python_out={out}",
         f"--pyi_out={out}",
         f"--grpc_python_out={out}",
@@ -96,7 +99,7 @@ def cmd_check() -> None:
 def _buf() -> str:
     # buf cannot fetch buf.build/googleapis here: give it the wheel's copies.
     shutil.rmtree(THIRD_PARTY, ignore_errors=True)
-    for sub in ("type", "rpc"):
+    for sub in ("api", "type", "rpc"):  # api: resource and field_behavior annotations
         shutil.copytree(GOOGLEAPIS / "google" / sub, THIRD_PARTY / "google" / sub,
                         ignore=shutil.ignore_patterns("*.py", "*.pyi", "__pycache__"))
     buf = shutil.which("buf", path=str(Path(sys.executable).parent)) or shutil.which("buf")
