@@ -31,6 +31,13 @@ ORG_PATTERN = Pattern("organizations/{organization}")
 
 ColumnsFn = Callable[[Message, asyncpg.Record, Violations], dict[str, Any]]
 CheckFn = Callable[[Tx, list[str], dict[str, Any]], Awaitable[None]]
+ToProtoFn = Callable[[asyncpg.Record], Message]
+# Reads (in the transaction, under the row's lock) what converting a row needs besides the row, and returns
+# the conversion: a risk's levels come from its organization's matrix.
+ConverterFn = Callable[[Tx, list[str]], Awaitable[ToProtoFn]]
+# Called in the transaction once the row has changed, with the row before and after: writes that follow
+# from the change (score history, escalation events) commit or roll back with it.
+AfterWriteFn = Callable[[Tx, asyncpg.Record, asyncpg.Record], Awaitable[None]]
 
 
 def chosen_id(given: str, field: str, v: Violations) -> str:
@@ -100,8 +107,10 @@ class ResourceHandlers:
             raise duplicate(exc, name, table) from None
 
     async def update_row(self, tx: Tx, table: Table, key: list, row: asyncpg.Record, before: Message,
-                         columns: dict[str, Any], method: str, name: str, paths: list[str]) -> Message:
-        """Write the columns that changed (none: no new version, no audit event) and record the change."""
+                         columns: dict[str, Any], method: str, name: str, paths: list[str], *,
+                         to_proto: ToProtoFn | None = None, after_write: AfterWriteFn | None = None) -> Message:
+        """Write the columns that changed (none: no new version, no audit event), run `after_write(tx, row,
+        new_row)` and record the change; `to_proto` converts the new row when `table.to_proto` cannot."""
         changed = {c: v for c, v in columns.items() if row[c] != v}
         if not changed:
             return before
@@ -109,17 +118,22 @@ class ResourceHandlers:
             new_row = await tables.update(tx.conn, table, key, changed)
         except asyncpg.UniqueViolationError as exc:
             raise duplicate(exc, name, table) from None
-        after = table.to_proto(new_row)
+        if after_write is not None:
+            await after_write(tx, row, new_row)
+        after = (to_proto or table.to_proto)(new_row)
         tx.record(method, name, before, after, fields=sorted(paths))
         return after
 
     async def update_resource(self, table: Table, request, field: str, permission: Permission,
                               updatable: set[str], method: str, to_columns: ColumnsFn,
-                              check: CheckFn | None = None) -> Message:
+                              check: CheckFn | None = None, *, converter: ConverterFn | None = None,
+                              after_write: AfterWriteFn | None = None) -> Message:
         """AIP-134 update of `request.<field>`: mask, etag, validation of the merged resource, audit.
 
         `to_columns(merged, row, violations)` validates the resource as it would become and returns its
-        columns; `check(tx, key, columns)` may refuse the change against other rows.
+        columns (it may also refuse the change, e.g. by the row's state); `check(tx, key, columns)` may refuse
+        it against other rows. `converter(tx, key)` gives the row -> proto conversion when the table has none
+        of its own; `after_write(tx, row, new_row)` writes what follows from a change (see AfterWriteFn).
         """
         resource = getattr(request, field)
         name = resource.name
@@ -130,13 +144,15 @@ class ResourceHandlers:
         async def work(tx: Tx) -> Message:
             row = await tables.require(tx.conn, table, key, name, lock=True)
             check_etag(resource.etag, name, row["version"])
-            before = table.to_proto(row)
+            to_proto = table.to_proto if converter is None else await converter(tx, key)
+            before = to_proto(row)
             v = Violations()
             columns = to_columns(merged(before, resource, paths), row, v)
             v.raise_if_any()
             if check is not None:
                 await check(tx, key, columns)
-            return await self.update_row(tx, table, key, row, before, columns, method, name, paths)
+            return await self.update_row(tx, table, key, row, before, columns, method, name, paths,
+                                         to_proto=to_proto, after_write=after_write)
 
         return await self.mutate(key[0], method, request, type(resource), work)
 

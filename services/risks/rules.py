@@ -167,7 +167,7 @@ def check_can_occur(status: int, is_opportunity: bool) -> None:
                                   f"the risk is {pb.RiskStatus.Name(status)}; only OPEN or MITIGATING risks occur")
 
 
-def scores_changed(before: dict[str, Any], after: dict[str, Any]) -> bool:
+def scores_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
     """Whether a change belongs in the score history."""
     keys = ("probability", "impact", "residual_probability", "residual_impact", "status")
     return any(before[k] != after[k] for k in keys)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 import asyncpg
 import grpc
@@ -28,7 +29,7 @@ from services.platform.auth import principal
 from services.platform.errors import Violations
 from services.platform.handlers import ResourceHandlers, chosen_id
 from services.platform.mutations import Tx
-from services.platform.resources import check_etag, etag_of, mask_paths, merged, to_timestamp
+from services.platform.resources import check_etag, etag_of, mask_paths, to_timestamp
 from services.platform.settings import Settings
 from services.risks import rules, store
 from services.risks.store import ISSUES, MATRIX_PATTERN, ORG_PATTERN, PORTFOLIO_PATTERN, PROJECT_PATTERN, RISKS
@@ -181,33 +182,26 @@ class RisksServicer(ResourceHandlers, risks_service_pb2_grpc.RisksServiceService
                                      next_page_token=page.next_token(rows))
 
     async def UpdateRisk(self, request: api.UpdateRiskRequest, context) -> pb.Risk:
-        name = request.risk.name
-        key = RISKS.key_of(name, "risk.name")
-        principal().require(key[0], P.RISK_WRITE)
-        paths = mask_paths(request.risk, request.update_mask, RISK_UPDATABLE, "risk")
+        review: dict[str, Any] = {}  # the matrix read once in the transaction, and the review's time
 
-        async def work(tx: Tx):
-            row = await tables.require(tx.conn, RISKS, key, name, lock=True)
-            check_etag(request.risk.etag, name, row["version"])
-            matrix = await store.matrix(tx.conn, key[0])
-            before = store.risk(row, matrix)
-            v = Violations()
-            columns = rules.risk_columns(merged(before, request.risk, paths), v)
+        async def with_matrix(tx: Tx, key: list[str]):
+            matrix = review["matrix"] = await store.matrix(tx.conn, key[0])
+            return lambda row: store.risk(row, matrix)
+
+        def to_columns(risk: pb.Risk, row, v: Violations) -> dict[str, Any]:
+            columns = rules.risk_columns(risk, v)
             v.raise_if_any()
             rules.check_risk_status_change(row["status"], columns["status"])
-            current = rules.risk_columns(before, Violations())
-            changed = {c: value for c, value in columns.items() if current[c] != value}
-            # Every update is a review, even one that finds nothing to change.
-            now = self.clock()
-            changed["next_review_time"] = rules.next_review(now, columns["review_cadence_days"])
-            new_row = await tables.update(tx.conn, RISKS, key, changed)
-            if rules.scores_changed(current, columns):
-                await store.append_history(tx.conn, new_row, matrix, tx.actor, now)
-            after = store.risk(new_row, matrix)
-            tx.record("UpdateRisk", name, before, after, fields=sorted(paths))
-            return after
+            # Every update is a review, even one that finds nothing else to change.
+            now = review["now"] = self.clock()
+            return {**columns, "next_review_time": rules.next_review(now, columns["review_cadence_days"])}
 
-        return await self.mutate(key[0], "UpdateRisk", request, pb.Risk, work)
+        async def record_scores(tx: Tx, row, new_row) -> None:
+            if rules.scores_changed(row, new_row):
+                await store.append_history(tx.conn, new_row, review["matrix"], tx.actor, review["now"])
+
+        return await self.update_resource(RISKS, request, "risk", P.RISK_WRITE, RISK_UPDATABLE, "UpdateRisk",
+                                          to_columns, converter=with_matrix, after_write=record_scores)
 
     async def DeleteRisk(self, request: api.DeleteRiskRequest, context) -> empty_pb2.Empty:
         key = RISKS.key_of(request.name)
@@ -345,32 +339,22 @@ class RisksServicer(ResourceHandlers, risks_service_pb2_grpc.RisksServiceService
 
     async def UpdateIssue(self, request: api.UpdateIssueRequest, context) -> pb.Issue:
         name = request.issue.name
-        key = ISSUES.key_of(name, "issue.name")
-        principal().require(key[0], P.ISSUE_WRITE)
-        paths = mask_paths(request.issue, request.update_mask, ISSUE_UPDATABLE, "issue")
 
-        async def work(tx: Tx):
-            row = await tables.require(tx.conn, ISSUES, key, name, lock=True)
-            check_etag(request.issue.etag, name, row["version"])
-            before = store.issue(row)
-            v = Violations()
-            columns = rules.issue_columns(merged(before, request.issue, paths), v)
+        def to_columns(issue: pb.Issue, row, v: Violations) -> dict[str, Any]:
+            columns = rules.issue_columns(issue, v)
             v.raise_if_any()
-            self._require_escalation_path(key[0], name, rules.escalation_managed_change(
+            self._require_escalation_path(row["org_id"], name, rules.escalation_managed_change(
                 row, {**columns, "source_risk": row["source_risk"]}))
-            changed = {c: value for c, value in columns.items() if row[c] != value}
-            if not changed:
-                return before
-            new_row = await tables.update(tx.conn, ISSUES, key, changed)
+            return columns
+
+        async def escalate(tx: Tx, row, new_row) -> None:
             if rules.escalation_ended(row, new_row):
                 await self._escalate(tx, new_row, row["severity"], ended=True)
-            elif "severity" in changed:
+            elif new_row["severity"] != row["severity"]:
                 await self._escalate(tx, new_row, row["severity"])
-            after = store.issue(new_row)
-            tx.record("UpdateIssue", name, before, after, fields=sorted(paths))
-            return after
 
-        return await self.mutate(key[0], "UpdateIssue", request, pb.Issue, work)
+        return await self.update_resource(ISSUES, request, "issue", P.ISSUE_WRITE, ISSUE_UPDATABLE, "UpdateIssue",
+                                          to_columns, after_write=escalate)
 
     async def DeleteIssue(self, request: api.DeleteIssueRequest, context) -> empty_pb2.Empty:
         org = ISSUES.key_of(request.name)[0]
