@@ -16,7 +16,7 @@ import json
 import asyncpg
 
 from pmaas.billing.v1 import resources_pb2 as pb
-from services.billing import rules, store
+from services.billing import invoice_store, rules, store
 from services.platform import errors
 
 
@@ -34,9 +34,7 @@ async def build_lines(conn: asyncpg.Connection, engagement: asyncpg.Record, invo
     else:
         lines += await _milestone_lines(conn, engagement, period_end, achieved)
     lines += await _expense_lines(conn, org, eng, invoice_id, period_end)
-    invoiced_before = int(await conn.fetchval(
-        """SELECT coalesce(sum(total_micros), 0)::numeric FROM invoices
-           WHERE org_id = $1 AND engagement_id = $2 AND state <> $3""", org, eng, pb.INVOICE_STATE_VOID))
+    invoiced_before = await invoice_store.invoiced_total(conn, org, eng)
     adjustment = rules.cap_adjustment(invoiced_before, rules.total(lines), engagement["cap_micros"])
     if adjustment:
         lines.append(rules.Line(pb.LINE_ITEM_KIND_CAP_ADJUSTMENT, "Engagement cap reached", adjustment, adjustment))
@@ -46,12 +44,8 @@ async def build_lines(conn: asyncpg.Connection, engagement: asyncpg.Record, invo
 
 async def _time_lines(conn: asyncpg.Connection, org: str, eng: str, currency: str, invoice_id: str,
                       period_end: dt.date) -> list[rules.Line]:
-    await conn.execute(
-        """UPDATE time_entries SET invoice_id = $3, version = version + 1, update_time = now()
-           WHERE org_id = $1 AND engagement_id = $2 AND invoice_id IS NULL AND billable
-             AND approval_state = $4 AND work_date <= $5""",
-        org, eng, invoice_id, pb.APPROVAL_STATE_APPROVED, period_end)
-    groups = await store.time_groups(conn, org, eng, currency, "t.invoice_id = $4", invoice_id)
+    await invoice_store.mark_time_billed(conn, org, eng, invoice_id, period_end)
+    groups = await store.invoiced_time(conn, org, eng, currency, invoice_id)
     missing = [g for g in groups if g.hourly_micros is None]
     if missing:
         raise rate_missing(missing[0].role, currency)
@@ -60,11 +54,7 @@ async def _time_lines(conn: asyncpg.Connection, org: str, eng: str, currency: st
 
 async def _milestone_lines(conn: asyncpg.Connection, engagement: asyncpg.Record, period_end: dt.date,
                            achieved: dict[str, dt.date]) -> list[rules.Line]:
-    billed = {r["milestone"] for r in await conn.fetch(
-        """SELECT l.milestone FROM invoice_lines l JOIN invoices i
-             ON i.org_id = l.org_id AND i.engagement_id = l.engagement_id AND i.id = l.invoice_id
-           WHERE l.org_id = $1 AND l.engagement_id = $2 AND l.milestone <> '' AND i.state <> $3""",
-        engagement["org_id"], engagement["id"], pb.INVOICE_STATE_VOID)}
+    billed = await invoice_store.billed_milestones(conn, engagement["org_id"], engagement["id"])
     lines = []
     for fee in json.loads(engagement["milestone_fees"]):
         done = achieved.get(fee["milestone"])
@@ -77,27 +67,12 @@ async def _milestone_lines(conn: asyncpg.Connection, engagement: asyncpg.Record,
 
 async def _expense_lines(conn: asyncpg.Connection, org: str, eng: str, invoice_id: str,
                          period_end: dt.date) -> list[rules.Line]:
-    rows = await conn.fetch(
-        """UPDATE expenses SET invoice_id = $3, version = version + 1, update_time = now()
-           WHERE org_id = $1 AND engagement_id = $2 AND invoice_id IS NULL AND billable
-             AND approval_state = $5 AND expense_date <= $4
-           RETURNING id, project_id, category, amount_micros, expense_date, seq""",
-        org, eng, invoice_id, period_end, pb.APPROVAL_STATE_APPROVED)
+    rows = await invoice_store.mark_expenses_billed(conn, org, eng, invoice_id, period_end)
     return [rules.Line(pb.LINE_ITEM_KIND_EXPENSE,
                        f"{pb.ExpenseCategory.Name(r['category']).removeprefix('EXPENSE_CATEGORY_').title()} "
                        f"{r['expense_date'].isoformat()}",
                        r["amount_micros"], r["amount_micros"], project_id=r["project_id"], expense_id=r["id"])
             for r in sorted(rows, key=lambda r: r["seq"])]
-
-
-async def insert_lines(conn: asyncpg.Connection, org: str, eng: str, invoice_id: str,
-                       lines: list[rules.Line]) -> None:
-    await conn.executemany(
-        """INSERT INTO invoice_lines (org_id, engagement_id, invoice_id, line_no, kind, description, project_id,
-                                      role, person, milestone, expense_id, minutes, unit_micros, amount_micros)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)""",
-        [(org, eng, invoice_id, i + 1, ln.kind, ln.description, ln.project_id, ln.role, ln.person, ln.milestone,
-          ln.expense_id, ln.minutes, ln.unit_micros, ln.amount_micros) for i, ln in enumerate(lines)])
 
 
 def rate_missing(role: str, currency: str) -> errors.ApiError:

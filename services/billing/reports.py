@@ -45,19 +45,12 @@ async def costs(conn: asyncpg.Connection, engagement: asyncpg.Record, project_id
                 as_of: dt.date) -> tuple[int, int]:
     """(time cost, expense cost) of one project within one engagement up to as_of."""
     org, eng, currency = engagement["org_id"], engagement["id"], engagement["currency"]
-    groups = await store.time_groups(conn, org, eng, currency,
-                                     "t.approval_state <> $4 AND t.work_date <= $5 AND t.project_id = $6",
-                                     pb.APPROVAL_STATE_REJECTED, as_of, project_id)
+    groups = await store.project_time(conn, org, eng, currency, project_id, as_of)
     missing = [g for g in groups if g.hourly_micros is None]
     if missing:
         raise rate_missing(missing[0].role, currency)
     time_cost = sum(rules.time_amount(g.minutes, g.hourly_micros, currency) for g in groups)
-    expense_cost = await conn.fetchval(
-        """SELECT coalesce(sum(amount_micros), 0)::numeric FROM expenses
-           WHERE org_id = $1 AND engagement_id = $2 AND project_id = $3 AND expense_date <= $4
-             AND approval_state <> $5""",
-        org, eng, project_id, as_of, pb.APPROVAL_STATE_REJECTED)
-    return time_cost, int(expense_cost)
+    return time_cost, await store.expense_cost(conn, org, eng, project_id, as_of)
 
 
 def _date(d) -> dt.date | None:
@@ -104,8 +97,7 @@ async def project_report(pool: asyncpg.Pool, get_project: GetProject, org: str, 
     project = await get_project(store.project_name(org, project_id))
     currency = project.budget.currency_code
     async with pool.acquire() as conn:
-        engagements = await conn.fetch(
-            "SELECT * FROM engagements WHERE org_id = $1 AND $2 = ANY(project_ids) ORDER BY seq", org, project_id)
+        engagements = await store.engagements_of_project(conn, org, project_id)
         time_cost = expense_cost = 0
         for engagement in engagements:
             if engagement["currency"] != currency:

@@ -23,7 +23,7 @@ from pmaas.billing.v1 import resources_pb2 as pb
 from pmaas.projects.v1 import projects_service_pb2 as projects_api
 from pmaas.projects.v1 import projects_service_pb2_grpc
 from pmaas.projects.v1 import resources_pb2 as projects_pb
-from services.billing import invoicing, reports, rules, store
+from services.billing import invoice_store, invoicing, reports, rules, store
 from services.billing.store import CREDIT_NOTES, ENGAGEMENTS, EXPENSES, INVOICES, ORG_PATTERN, RATES, TIME_ENTRIES
 from services.platform import clients, errors, money, pagination, tables
 from services.platform.auth import Permission as P
@@ -173,13 +173,7 @@ class BillingServicer(ResourceHandlers, billing_service_pb2_grpc.BillingServiceS
         """A project with charges stays in the engagement; a period closes only once its time is reviewed."""
         dropped = sorted(set(row["project_ids"]) - set(columns["project_ids"]))
         if dropped:
-            charged = await conn.fetchval(
-                """SELECT count(*) FROM (SELECT project_id FROM time_entries
-                                         WHERE org_id = $1 AND engagement_id = $2 AND project_id = ANY($3)
-                                         UNION ALL
-                                         SELECT project_id FROM expenses
-                                         WHERE org_id = $1 AND engagement_id = $2 AND project_id = ANY($3)) c""",
-                *key, dropped)
+            charged = await store.charges_on_projects(conn, *key, dropped)
             if charged:
                 raise errors.failed_precondition(
                     "PROJECT_HAS_CHARGES", f"{charged} time entries or expenses are recorded against "
@@ -230,18 +224,11 @@ class BillingServicer(ResourceHandlers, billing_service_pb2_grpc.BillingServiceS
                 if engagement["currency"] != amount.currency:
                     raise errors.bad_field("rate.hourly_rate.currency_code",
                                            f"must be {engagement['currency']}, the engagement's currency")
-            # One writer per rate card line at a time, so two overlapping rates cannot both pass.
-            await tx.conn.execute("SELECT pg_advisory_xact_lock(hashtext('rate:' || $1 || ':' || $2 || ':' || $3))",
-                                  org, engagement_id, role)
-            existing = await tx.conn.fetch(
-                """SELECT id, start_date, end_date FROM rates
-                   WHERE org_id = $1 AND engagement_id = $2 AND role = $3 AND currency = $4""",
-                org, engagement_id, role, amount.currency)
-            spans = [rules.RateSpan(e["id"], e["start_date"], e["end_date"]) for e in existing]
+            await store.lock_rate_line(tx.conn, org, engagement_id, role)
+            spans = await store.rate_spans(tx.conn, org, engagement_id, role, amount.currency)
             superseded = rules.rate_to_close(spans, start, end)
             if superseded is not None:
-                await tx.conn.execute("UPDATE rates SET end_date = $3 WHERE org_id = $1 AND id = $2",
-                                      org, superseded.id, start - dt.timedelta(days=1))
+                await store.end_rate(tx.conn, org, superseded.id, start - dt.timedelta(days=1))
                 tx.record("SupersedeRate", f"{request.parent}/rates/{superseded.id}", None, None,
                           end_date=(start - dt.timedelta(days=1)).isoformat(), by=name)
             row = await self.insert_row(tx.conn, RATES, {
@@ -303,13 +290,8 @@ class BillingServicer(ResourceHandlers, billing_service_pb2_grpc.BillingServiceS
             hourly = await store.rate_for(tx.conn, key[0], key[1], role, engagement["currency"], day)
             if hourly is None:
                 raise invoicing.rate_missing(role, engagement["currency"])
-            # One writer per person-day, so concurrent entries cannot together pass 24 h.
-            await tx.conn.execute("SELECT pg_advisory_xact_lock(hashtext('time:' || $1 || ':' || $2 || ':' || $3))",
-                                  key[0], person, day.isoformat())
-            already = await tx.conn.fetchval(
-                """SELECT coalesce(sum(minutes), 0) FROM time_entries
-                   WHERE org_id = $1 AND person = $2 AND work_date = $3 AND approval_state <> $4""",
-                key[0], person, day, pb.APPROVAL_STATE_REJECTED)
+            await store.lock_person_day(tx.conn, key[0], person, day)
+            already = await store.minutes_recorded(tx.conn, key[0], person, day)
             rules.check_daily_limit(person, day, already, minutes)
             await store.lock_engagement_charges(tx.conn, *key)
             currency = engagement["currency"]
@@ -448,13 +430,10 @@ class BillingServicer(ResourceHandlers, billing_service_pb2_grpc.BillingServiceS
         async def work(tx: Tx):
             # Serializes generation per engagement: the first call creates, the others find it.
             engagement = await tables.require(tx.conn, ENGAGEMENTS, key, request.parent, lock=True)
-            overlapping = await tx.conn.fetch(
-                """SELECT * FROM invoices WHERE org_id = $1 AND engagement_id = $2 AND state <> $3
-                     AND period_start <= $5 AND period_end >= $4""",
-                *key, pb.INVOICE_STATE_VOID, start, end)
+            overlapping = await invoice_store.overlapping_invoices(tx.conn, *key, start, end)
             for row in overlapping:
                 if (row["period_start"], row["period_end"]) == (start, end):
-                    return store.invoice(row, await store.invoice_lines(tx.conn, [*key, row["id"]]))
+                    return store.invoice(row, await invoice_store.invoice_lines(tx.conn, [*key, row["id"]]))
             if overlapping:
                 other = store.invoice_name(key[0], key[1], overlapping[0]["id"])
                 raise errors.failed_precondition("PERIOD_OVERLAP", f"the period overlaps invoice {other}",
@@ -465,8 +444,8 @@ class BillingServicer(ResourceHandlers, billing_service_pb2_grpc.BillingServiceS
                 "org_id": key[0], "engagement_id": key[1], "id": iid, "period_start": start, "period_end": end,
                 "state": pb.INVOICE_STATE_DRAFT, "currency": engagement["currency"],
                 "total_micros": rules.total(lines)})
-            await invoicing.insert_lines(tx.conn, key[0], key[1], iid, lines)
-            created = store.invoice(row, await store.invoice_lines(tx.conn, [*key, iid]))
+            await invoice_store.insert_lines(tx.conn, key[0], key[1], iid, lines)
+            created = store.invoice(row, await invoice_store.invoice_lines(tx.conn, [*key, iid]))
             tx.record("GenerateInvoice", created.name, None, created, lines=len(lines))
             return created
 
@@ -477,7 +456,7 @@ class BillingServicer(ResourceHandlers, billing_service_pb2_grpc.BillingServiceS
         principal().require(key[0], P.READ)
         async with self.pool.acquire() as conn:
             row = await tables.require(conn, INVOICES, key, request.name)
-            return store.invoice(row, await store.invoice_lines(conn, key))
+            return store.invoice(row, await invoice_store.invoice_lines(conn, key))
 
     async def ListInvoices(self, request, context):
         parent_key = ENGAGEMENTS.key_of(request.parent, "parent")
@@ -488,12 +467,7 @@ class BillingServicer(ResourceHandlers, billing_service_pb2_grpc.BillingServiceS
             rows = await tables.list_page(conn, INVOICES, parent_key, request.filter, page)
             if not rows and page.after_seq == 0:
                 await tables.require(conn, ENGAGEMENTS, parent_key, request.parent)
-            lines = await conn.fetch(
-                """SELECT * FROM invoice_lines WHERE org_id = $1 AND engagement_id = $2 AND invoice_id = ANY($3)
-                   ORDER BY invoice_id, line_no""", *parent_key, [r["id"] for r in rows[: page.size]])
-        by_invoice: dict[str, list] = {}
-        for line in lines:
-            by_invoice.setdefault(line["invoice_id"], []).append(line)
+            by_invoice = await invoice_store.lines_of_invoices(conn, *parent_key, [r["id"] for r in rows[: page.size]])
         return api.ListInvoicesResponse(
             invoices=[store.invoice(r, by_invoice.get(r["id"], [])) for r in rows[: page.size]],
             next_page_token=page.next_token(rows))
@@ -510,7 +484,7 @@ class BillingServicer(ResourceHandlers, billing_service_pb2_grpc.BillingServiceS
         async def work(tx: Tx):
             row = await tables.require(tx.conn, INVOICES, key, name, lock=True)
             check_etag(etag, name, row["version"])
-            lines = await store.invoice_lines(tx.conn, key)
+            lines = await invoice_store.invoice_lines(tx.conn, key)
             before = store.invoice(row, lines)
             values, detail = await change(tx, row)
             after = store.invoice(await tables.update(tx.conn, INVOICES, key, values), lines)
@@ -545,8 +519,7 @@ class BillingServicer(ResourceHandlers, billing_service_pb2_grpc.BillingServiceS
 
         async def change(tx: Tx, row):
             state = rules.check_transition("IssueInvoice", row["state"])
-            terms = await tx.conn.fetchval("SELECT payment_terms_days FROM engagements WHERE org_id = $1 AND id = $2",
-                                           key[0], key[1])
+            terms = await store.payment_terms_days(tx.conn, key[0], key[1])
             return {"state": state, "issue_date": issue_date, "due_date": issue_date + dt.timedelta(days=terms)}, {}
 
         return await self._change_invoice(request, "IssueInvoice", key, request.name, request.etag, change)
@@ -574,9 +547,7 @@ class BillingServicer(ResourceHandlers, billing_service_pb2_grpc.BillingServiceS
         async def change(tx: Tx, row):
             state = rules.check_transition("VoidInvoice", row["state"])
             # What it billed may be billed again by a new invoice.
-            for table in ("time_entries", "expenses"):
-                await tx.conn.execute(f"UPDATE {table} SET invoice_id = NULL WHERE org_id = $1 AND engagement_id = $2 "
-                                      "AND invoice_id = $3", *key)
+            await invoice_store.unbill(tx.conn, *key)
             return {"state": state}, {"reason": request.reason}
 
         return await self._change_invoice(request, "VoidInvoice", key, request.name, request.etag, change)

@@ -1,5 +1,6 @@
-"""SQL for the billing schema: one `Table` per resource, row <-> proto, and the
-time aggregate that invoices and financial reports share."""
+"""SQL for the billing schema: one `Table` per resource, row <-> proto, engagements, rates, and the
+time aggregate that invoices and financial reports share. What reaches across invoices and the
+charges they bill is in invoice_store."""
 
 from __future__ import annotations
 
@@ -158,12 +159,53 @@ CREDIT_NOTES = Table("credit_notes", Pattern(
     ("org_id", "engagement_id", "invoice_id", "id"), {}, credit_note)
 
 
-async def invoice_lines(conn: asyncpg.Connection, key: list[str]) -> list[asyncpg.Record]:
-    return await conn.fetch("""SELECT * FROM invoice_lines WHERE org_id = $1 AND engagement_id = $2
-                               AND invoice_id = $3 ORDER BY line_no""", *key)
+# --- engagements -------------------------------------------------------------------
+
+async def engagements_of_project(conn: asyncpg.Connection, org: str, project_id: str) -> list[asyncpg.Record]:
+    """Every engagement that holds the project, oldest first."""
+    return await conn.fetch(
+        "SELECT * FROM engagements WHERE org_id = $1 AND $2 = ANY(project_ids) ORDER BY seq", org, project_id)
+
+
+async def payment_terms_days(conn: asyncpg.Connection, org: str, engagement_id: str) -> int:
+    return await conn.fetchval("SELECT payment_terms_days FROM engagements WHERE org_id = $1 AND id = $2",
+                               org, engagement_id)
+
+
+async def charges_on_projects(conn: asyncpg.Connection, org: str, engagement_id: str,
+                              project_ids: list[str]) -> int:
+    """How many time entries and expenses of the engagement are booked to any of `project_ids`."""
+    return await conn.fetchval(
+        """SELECT count(*) FROM (SELECT project_id FROM time_entries
+                                 WHERE org_id = $1 AND engagement_id = $2 AND project_id = ANY($3)
+                                 UNION ALL
+                                 SELECT project_id FROM expenses
+                                 WHERE org_id = $1 AND engagement_id = $2 AND project_id = ANY($3)) c""",
+        org, engagement_id, project_ids)
 
 
 # --- rates and time aggregates ---------------------------------------------------
+
+async def lock_rate_line(conn: asyncpg.Connection, org: str, engagement_id: str, role: str) -> None:
+    """One writer per rate card line (organization or engagement, role) at a time, so two overlapping
+    rates cannot both pass."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('rate:' || $1 || ':' || $2 || ':' || $3))",
+                       org, engagement_id, role)
+
+
+async def rate_spans(conn: asyncpg.Connection, org: str, engagement_id: str, role: str,
+                     currency: str) -> list[rules.RateSpan]:
+    """The spans of one rate card line ('' engagement: the organization's own) in one currency."""
+    rows = await conn.fetch(
+        """SELECT id, start_date, end_date FROM rates
+           WHERE org_id = $1 AND engagement_id = $2 AND role = $3 AND currency = $4""",
+        org, engagement_id, role, currency)
+    return [rules.RateSpan(r["id"], r["start_date"], r["end_date"]) for r in rows]
+
+
+async def end_rate(conn: asyncpg.Connection, org: str, rate_id: str, end_date: dt.date) -> None:
+    await conn.execute("UPDATE rates SET end_date = $3 WHERE org_id = $1 AND id = $2", org, rate_id, end_date)
+
 
 _RATE_MATCH = """r.org_id = $1 AND r.engagement_id IN ('', $2) AND r.role = $3 AND r.currency = $4
                  AND r.start_date <= $5 AND (r.end_date IS NULL OR r.end_date >= $5)"""
@@ -185,9 +227,15 @@ class TimeGroup:
     minutes: int
 
 
-async def time_groups(conn: asyncpg.Connection, org: str, engagement_id: str, currency: str, where: str,
-                      *args: Any) -> list[TimeGroup]:
-    """Time of the engagement matching `where` (on alias t, params from $4), summed per project, role,
+# Which time `_time_groups` sums (on alias t, params from $4): fixed here, never a caller's text.
+_CHARGED = "t.approval_state <> $4"
+_ON_INVOICE = "t.invoice_id = $4"
+_PROJECT_COST = "t.approval_state <> $4 AND t.work_date <= $5 AND t.project_id = $6"
+
+
+async def _time_groups(conn: asyncpg.Connection, org: str, engagement_id: str, currency: str, where: str,
+                       *args: Any) -> list[TimeGroup]:
+    """Time of the engagement matching `where` (one of the selections above), summed per project, role,
     person and rate. Entries are summed per day before the rate lookup so it runs once per day, not per entry."""
     rows = await conn.fetch(f"""
         WITH days AS (
@@ -204,6 +252,19 @@ async def time_groups(conn: asyncpg.Connection, org: str, engagement_id: str, cu
     return [TimeGroup(r["project_id"], r["role"], r["person"], r["hourly_micros"], int(r["minutes"])) for r in rows]
 
 
+async def invoiced_time(conn: asyncpg.Connection, org: str, engagement_id: str, currency: str,
+                        invoice_id: str) -> list[TimeGroup]:
+    """The time an invoice bills."""
+    return await _time_groups(conn, org, engagement_id, currency, _ON_INVOICE, invoice_id)
+
+
+async def project_time(conn: asyncpg.Connection, org: str, engagement_id: str, currency: str, project_id: str,
+                       through: dt.date) -> list[TimeGroup]:
+    """Non-rejected time of the engagement booked to one project, dated up to `through`."""
+    return await _time_groups(conn, org, engagement_id, currency, _PROJECT_COST,
+                              pb.APPROVAL_STATE_REJECTED, through, project_id)
+
+
 async def engagement_charges(conn: asyncpg.Connection, org: str, engagement_id: str, currency: str) -> int:
     """Micros of the charges recorded on the engagement: non-rejected expenses plus non-rejected time at the
     rates in effect (time without a rate counts zero). Summed in numeric and Python ints, so it cannot overflow."""
@@ -211,8 +272,7 @@ async def engagement_charges(conn: asyncpg.Connection, org: str, engagement_id: 
         """SELECT coalesce(sum(amount_micros), 0)::numeric FROM expenses
            WHERE org_id = $1 AND engagement_id = $2 AND approval_state <> $3""",
         org, engagement_id, pb.APPROVAL_STATE_REJECTED)
-    groups = await time_groups(conn, org, engagement_id, currency, "t.approval_state <> $4",
-                               pb.APPROVAL_STATE_REJECTED)
+    groups = await _time_groups(conn, org, engagement_id, currency, _CHARGED, pb.APPROVAL_STATE_REJECTED)
     return int(expenses) + sum(rules.time_amount(g.minutes, g.hourly_micros, currency)
                                for g in groups if g.hourly_micros is not None)
 
@@ -220,6 +280,30 @@ async def engagement_charges(conn: asyncpg.Connection, org: str, engagement_id: 
 async def lock_engagement_charges(conn: asyncpg.Connection, org: str, engagement_id: str) -> None:
     """One writer of charges per engagement at a time, so concurrent charges cannot together pass the bound."""
     await conn.execute("SELECT pg_advisory_xact_lock(hashtext('charges:' || $1 || ':' || $2))", org, engagement_id)
+
+
+async def expense_cost(conn: asyncpg.Connection, org: str, engagement_id: str, project_id: str,
+                       through: dt.date) -> int:
+    """Micros of the non-rejected expenses of the engagement booked to one project, dated up to `through`."""
+    return int(await conn.fetchval(
+        """SELECT coalesce(sum(amount_micros), 0)::numeric FROM expenses
+           WHERE org_id = $1 AND engagement_id = $2 AND project_id = $3 AND expense_date <= $4
+             AND approval_state <> $5""",
+        org, engagement_id, project_id, through, pb.APPROVAL_STATE_REJECTED))
+
+
+async def lock_person_day(conn: asyncpg.Connection, org: str, person: str, day: dt.date) -> None:
+    """One writer per person-day, so concurrent entries cannot together pass 24 h."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('time:' || $1 || ':' || $2 || ':' || $3))",
+                       org, person, day.isoformat())
+
+
+async def minutes_recorded(conn: asyncpg.Connection, org: str, person: str, day: dt.date) -> int:
+    """Minutes of the person's non-rejected time on `day`, over every engagement of the organization."""
+    return await conn.fetchval(
+        """SELECT coalesce(sum(minutes), 0) FROM time_entries
+           WHERE org_id = $1 AND person = $2 AND work_date = $3 AND approval_state <> $4""",
+        org, person, day, pb.APPROVAL_STATE_REJECTED)
 
 
 async def pending_reviews(conn: asyncpg.Connection, org: str, engagement_id: str, through: dt.date) -> tuple[int, int]:
