@@ -22,24 +22,38 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
+from google.api import resource_pb2 as google_dot_api_dot_resource__pb2
 from pmaas.audit.v1 import resources_pb2 as pmaas_dot_audit_dot_v1_dot_resources__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"pmaas/audit/v1/audit_service.proto\x12\x0epmaas.audit.v1\x1a\x1epmaas/audit/v1/resources.proto\"q\n\x16ListAuditEventsRequest\x12\x0e\n\x06parent\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x0e\n\x06\x66ilter\x18\x04 \x01(\t\x12\x10\n\x08order_by\x18\x05 \x01(\t\"d\n\x17ListAuditEventsResponse\x12\x30\n\x0c\x61udit_events\x18\x01 \x03(\x0b\x32\x1a.pmaas.audit.v1.AuditEvent\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\")\n\x17VerifyAuditChainRequest\x12\x0e\n\x06parent\x18\x01 \x01(\t\"r\n\x18VerifyAuditChainResponse\x12\x0e\n\x06intact\x18\x01 \x01(\x08\x12\x16\n\x0e\x65vents_checked\x18\x02 \x01(\x03\x12\x1d\n\x15\x66irst_broken_sequence\x18\x03 \x01(\x03\x12\x0f\n\x07problem\x18\x04 \x01(\t2\xd9\x01\n\x0c\x41uditService\x12\x62\n\x0fListAuditEvents\x12&.pmaas.audit.v1.ListAuditEventsRequest\x1a\'.pmaas.audit.v1.ListAuditEventsResponse\x12\x65\n\x10VerifyAuditChain\x12\'.pmaas.audit.v1.VerifyAuditChainRequest\x1a(.pmaas.audit.v1.VerifyAuditChainResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"pmaas/audit/v1/audit_service.proto\x12\x0epmaas.audit.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1epmaas/audit/v1/resources.proto\"\xae\x01\n\x16ListAuditEventsRequest\x12\x33\n\x06parent\x18\x01 \x01(\tB#\xe2\x41\x01\x02\xfa\x41\x1c\x12\x1a\x61udit.pmaas.dev/AuditEvent\x12\x17\n\tpage_size\x18\x02 \x01(\x05\x42\x04\xe2\x41\x01\x01\x12\x18\n\npage_token\x18\x03 \x01(\tB\x04\xe2\x41\x01\x01\x12\x14\n\x06\x66ilter\x18\x04 \x01(\tB\x04\xe2\x41\x01\x01\x12\x16\n\x08order_by\x18\x05 \x01(\tB\x04\xe2\x41\x01\x01\"d\n\x17ListAuditEventsResponse\x12\x30\n\x0c\x61udit_events\x18\x01 \x03(\x0b\x32\x1a.pmaas.audit.v1.AuditEvent\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"N\n\x17VerifyAuditChainRequest\x12\x33\n\x06parent\x18\x01 \x01(\tB#\xe2\x41\x01\x02\xfa\x41\x1c\x12\x1a\x61udit.pmaas.dev/AuditEvent\"r\n\x18VerifyAuditChainResponse\x12\x0e\n\x06intact\x18\x01 \x01(\x08\x12\x16\n\x0e\x65vents_checked\x18\x02 \x01(\x03\x12\x1d\n\x15\x66irst_broken_sequence\x18\x03 \x01(\x03\x12\x0f\n\x07problem\x18\x04 \x01(\t2\xd9\x01\n\x0c\x41uditService\x12\x62\n\x0fListAuditEvents\x12&.pmaas.audit.v1.ListAuditEventsRequest\x1a\'.pmaas.audit.v1.ListAuditEventsResponse\x12\x65\n\x10VerifyAuditChain\x12\'.pmaas.audit.v1.VerifyAuditChainRequest\x1a(.pmaas.audit.v1.VerifyAuditChainResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'pmaas.audit.v1.audit_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_LISTAUDITEVENTSREQUEST']._serialized_start=86
-  _globals['_LISTAUDITEVENTSREQUEST']._serialized_end=199
-  _globals['_LISTAUDITEVENTSRESPONSE']._serialized_start=201
-  _globals['_LISTAUDITEVENTSRESPONSE']._serialized_end=301
-  _globals['_VERIFYAUDITCHAINREQUEST']._serialized_start=303
-  _globals['_VERIFYAUDITCHAINREQUEST']._serialized_end=344
-  _globals['_VERIFYAUDITCHAINRESPONSE']._serialized_start=346
-  _globals['_VERIFYAUDITCHAINRESPONSE']._serialized_end=460
-  _globals['_AUDITSERVICE']._serialized_start=463
-  _globals['_AUDITSERVICE']._serialized_end=680
+  _globals['_LISTAUDITEVENTSREQUEST'].fields_by_name['parent']._loaded_options = None
+  _globals['_LISTAUDITEVENTSREQUEST'].fields_by_name['parent']._serialized_options = b'\342A\001\002\372A\034\022\032audit.pmaas.dev/AuditEvent'
+  _globals['_LISTAUDITEVENTSREQUEST'].fields_by_name['page_size']._loaded_options = None
+  _globals['_LISTAUDITEVENTSREQUEST'].fields_by_name['page_size']._serialized_options = b'\342A\001\001'
+  _globals['_LISTAUDITEVENTSREQUEST'].fields_by_name['page_token']._loaded_options = None
+  _globals['_LISTAUDITEVENTSREQUEST'].fields_by_name['page_token']._serialized_options = b'\342A\001\001'
+  _globals['_LISTAUDITEVENTSREQUEST'].fields_by_name['filter']._loaded_options = None
+  _globals['_LISTAUDITEVENTSREQUEST'].fields_by_name['filter']._serialized_options = b'\342A\001\001'
+  _globals['_LISTAUDITEVENTSREQUEST'].fields_by_name['order_by']._loaded_options = None
+  _globals['_LISTAUDITEVENTSREQUEST'].fields_by_name['order_by']._serialized_options = b'\342A\001\001'
+  _globals['_VERIFYAUDITCHAINREQUEST'].fields_by_name['parent']._loaded_options = None
+  _globals['_VERIFYAUDITCHAINREQUEST'].fields_by_name['parent']._serialized_options = b'\342A\001\002\372A\034\022\032audit.pmaas.dev/AuditEvent'
+  _globals['_LISTAUDITEVENTSREQUEST']._serialized_start=147
+  _globals['_LISTAUDITEVENTSREQUEST']._serialized_end=321
+  _globals['_LISTAUDITEVENTSRESPONSE']._serialized_start=323
+  _globals['_LISTAUDITEVENTSRESPONSE']._serialized_end=423
+  _globals['_VERIFYAUDITCHAINREQUEST']._serialized_start=425
+  _globals['_VERIFYAUDITCHAINREQUEST']._serialized_end=503
+  _globals['_VERIFYAUDITCHAINRESPONSE']._serialized_start=505
+  _globals['_VERIFYAUDITCHAINRESPONSE']._serialized_end=619
+  _globals['_AUDITSERVICE']._serialized_start=622
+  _globals['_AUDITSERVICE']._serialized_end=839
 # @@protoc_insertion_point(module_scope)

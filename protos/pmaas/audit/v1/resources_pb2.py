@@ -22,17 +22,49 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
+from google.api import resource_pb2 as google_dot_api_dot_resource__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1epmaas/audit/v1/resources.proto\x12\x0epmaas.audit.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc0\x02\n\nAuditEvent\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x10\n\x08sequence\x18\x02 \x01(\x03\x12.\n\nevent_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x61\x63tor\x18\x04 \x01(\t\x12\x14\n\x0con_behalf_of\x18\x05 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x06 \x01(\t\x12\x10\n\x08resource\x18\x07 \x01(\t\x12\x12\n\nrequest_id\x18\x08 \x01(\t\x12\x10\n\x08trace_id\x18\t \x01(\t\x12\x15\n\rbefore_digest\x18\n \x01(\t\x12\x14\n\x0c\x61\x66ter_digest\x18\x0b \x01(\t\x12\'\n\x06\x64\x65tail\x18\x0c \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x11\n\tprev_hash\x18\r \x01(\t\x12\x0c\n\x04hash\x18\x0e \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1epmaas/audit/v1/resources.proto\x12\x0epmaas.audit.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x83\x04\n\nAuditEvent\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x16\n\x08sequence\x18\x02 \x01(\x03\x42\x04\xe2\x41\x01\x03\x12\x34\n\nevent_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x13\n\x05\x61\x63tor\x18\x04 \x01(\tB\x04\xe2\x41\x01\x03\x12\x1a\n\x0con_behalf_of\x18\x05 \x01(\tB\x04\xe2\x41\x01\x03\x12\x14\n\x06\x61\x63tion\x18\x06 \x01(\tB\x04\xe2\x41\x01\x03\x12\x16\n\x08resource\x18\x07 \x01(\tB\x04\xe2\x41\x01\x03\x12\x18\n\nrequest_id\x18\x08 \x01(\tB\x04\xe2\x41\x01\x03\x12\x16\n\x08trace_id\x18\t \x01(\tB\x04\xe2\x41\x01\x03\x12\x1b\n\rbefore_digest\x18\n \x01(\tB\x04\xe2\x41\x01\x03\x12\x1a\n\x0c\x61\x66ter_digest\x18\x0b \x01(\tB\x04\xe2\x41\x01\x03\x12-\n\x06\x64\x65tail\x18\x0c \x01(\x0b\x32\x17.google.protobuf.StructB\x04\xe2\x41\x01\x03\x12\x17\n\tprev_hash\x18\r \x01(\tB\x04\xe2\x41\x01\x03\x12\x12\n\x04hash\x18\x0e \x01(\tB\x04\xe2\x41\x01\x03:m\xea\x41j\n\x1a\x61udit.pmaas.dev/AuditEvent\x12\x33organizations/{organization}/auditEvents/{sequence}*\x0b\x61uditEvents2\nauditEventb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'pmaas.audit.v1.resources_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_AUDITEVENT']._serialized_start=114
-  _globals['_AUDITEVENT']._serialized_end=434
+  _globals['_AUDITEVENT'].fields_by_name['name']._loaded_options = None
+  _globals['_AUDITEVENT'].fields_by_name['name']._serialized_options = b'\342A\001\010'
+  _globals['_AUDITEVENT'].fields_by_name['sequence']._loaded_options = None
+  _globals['_AUDITEVENT'].fields_by_name['sequence']._serialized_options = b'\342A\001\003'
+  _globals['_AUDITEVENT'].fields_by_name['event_time']._loaded_options = None
+  _globals['_AUDITEVENT'].fields_by_name['event_time']._serialized_options = b'\342A\001\003'
+  _globals['_AUDITEVENT'].fields_by_name['actor']._loaded_options = None
+  _globals['_AUDITEVENT'].fields_by_name['actor']._serialized_options = b'\342A\001\003'
+  _globals['_AUDITEVENT'].fields_by_name['on_behalf_of']._loaded_options = None
+  _globals['_AUDITEVENT'].fields_by_name['on_behalf_of']._serialized_options = b'\342A\001\003'
+  _globals['_AUDITEVENT'].fields_by_name['action']._loaded_options = None
+  _globals['_AUDITEVENT'].fields_by_name['action']._serialized_options = b'\342A\001\003'
+  _globals['_AUDITEVENT'].fields_by_name['resource']._loaded_options = None
+  _globals['_AUDITEVENT'].fields_by_name['resource']._serialized_options = b'\342A\001\003'
+  _globals['_AUDITEVENT'].fields_by_name['request_id']._loaded_options = None
+  _globals['_AUDITEVENT'].fields_by_name['request_id']._serialized_options = b'\342A\001\003'
+  _globals['_AUDITEVENT'].fields_by_name['trace_id']._loaded_options = None
+  _globals['_AUDITEVENT'].fields_by_name['trace_id']._serialized_options = b'\342A\001\003'
+  _globals['_AUDITEVENT'].fields_by_name['before_digest']._loaded_options = None
+  _globals['_AUDITEVENT'].fields_by_name['before_digest']._serialized_options = b'\342A\001\003'
+  _globals['_AUDITEVENT'].fields_by_name['after_digest']._loaded_options = None
+  _globals['_AUDITEVENT'].fields_by_name['after_digest']._serialized_options = b'\342A\001\003'
+  _globals['_AUDITEVENT'].fields_by_name['detail']._loaded_options = None
+  _globals['_AUDITEVENT'].fields_by_name['detail']._serialized_options = b'\342A\001\003'
+  _globals['_AUDITEVENT'].fields_by_name['prev_hash']._loaded_options = None
+  _globals['_AUDITEVENT'].fields_by_name['prev_hash']._serialized_options = b'\342A\001\003'
+  _globals['_AUDITEVENT'].fields_by_name['hash']._loaded_options = None
+  _globals['_AUDITEVENT'].fields_by_name['hash']._serialized_options = b'\342A\001\003'
+  _globals['_AUDITEVENT']._loaded_options = None
+  _globals['_AUDITEVENT']._serialized_options = b'\352Aj\n\032audit.pmaas.dev/AuditEvent\0223organizations/{organization}/auditEvents/{sequence}*\013auditEvents2\nauditEvent'
+  _globals['_AUDITEVENT']._serialized_start=174
+  _globals['_AUDITEVENT']._serialized_end=689
 # @@protoc_insertion_point(module_scope)
