@@ -37,7 +37,6 @@ from services.platform.resources import (
     check_text,
     from_date,
     mask_paths,
-    merged,
     new_id,
 )
 from services.platform.settings import Settings
@@ -130,43 +129,26 @@ class BillingServicer(ResourceHandlers, billing_service_pb2_grpc.BillingServiceS
         return await self.list_resources(ENGAGEMENTS, None, request, api.ListEngagementsResponse(), "engagements")
 
     async def UpdateEngagement(self, request: api.UpdateEngagementRequest, context) -> pb.Engagement:
-        name = request.engagement.name
-        key = ENGAGEMENTS.key_of(name, "engagement.name")
-        principal().require(key[0], P.BILLING_WRITE)
-        paths = mask_paths(request.engagement, request.update_mask, ENGAGEMENT_UPDATABLE, "engagement")
-        # References are checked over gRPC first, so no row lock is held during those calls.
-        async with self.pool.acquire() as conn:
-            current = store.engagement(await tables.require(conn, ENGAGEMENTS, key, name))
-        proposed = merged(current, request.engagement, paths)
-        v = Violations()
-        rules.engagement_columns(proposed, key[0], v)
-        v.raise_if_any()
-        await self._check_references(proposed, context)
+        current: dict[str, asyncpg.Record] = {}
 
-        async def work(tx: Tx):
-            row = await tables.require(tx.conn, ENGAGEMENTS, key, name, lock=True)
-            check_etag(request.engagement.etag, name, row["version"])
-            before = store.engagement(row)
-            v = Violations()
-            columns = rules.engagement_columns(merged(before, request.engagement, paths), key[0], v)
-            v.raise_if_any()
+        def to_columns(engagement: pb.Engagement, row: asyncpg.Record, v: Violations) -> dict[str, Any]:
+            current["row"] = row
+            columns = rules.engagement_columns(engagement, row["org_id"], v)
             old, new = row["closed_through"], columns["closed_through"]
-            if old is not None and (new is None or new < old):
-                raise errors.bad_field("engagement.closed_through",
-                                       f"a closed period is not reopened: must be on or after {old.isoformat()}")
-            await self._check_engagement_change(tx.conn, key, row, columns)
-            # jsonb comes back in its own key order and spacing: the fees compare as values, never as text.
-            stored = {**row, "milestone_fees": json.loads(row["milestone_fees"])}
-            changed = {c: val for c, val in columns.items() if stored[c] != val}
-            if not changed:
-                return before
-            if "milestone_fees" in changed:
-                changed["milestone_fees"] = json.dumps(changed["milestone_fees"])
-            after = store.engagement(await tables.update(tx.conn, ENGAGEMENTS, key, changed))
-            tx.record("UpdateEngagement", name, before, after, fields=sorted(paths))
-            return after
+            invalid = new is None and engagement.HasField("closed_through")  # reported by engagement_columns
+            if old is not None and not invalid and (new is None or new < old):
+                v.add("engagement.closed_through",
+                      f"a closed period is not reopened: must be on or after {old.isoformat()}")
+            return columns
 
-        return await self.mutate(key[0], "UpdateEngagement", request, pb.Engagement, work)
+        async def check(tx: Tx, key: list[str], columns: dict[str, Any]) -> None:
+            await self._check_engagement_change(tx.conn, key, current["row"], columns)
+
+        # References are checked over gRPC by `prepare`, before the transaction: no row lock is held meanwhile.
+        return await self.update_resource(
+            ENGAGEMENTS, request, "engagement", P.BILLING_WRITE, ENGAGEMENT_UPDATABLE, "UpdateEngagement",
+            to_columns, check, prepare=lambda engagement: self._check_references(engagement, context),
+            jsonb={"milestone_fees"})
 
     async def _check_engagement_change(self, conn: asyncpg.Connection, key: list[str], row: asyncpg.Record,
                                        columns: dict[str, Any]) -> None:

@@ -9,8 +9,9 @@ audit event).
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 import asyncpg
@@ -38,6 +39,9 @@ ConverterFn = Callable[[Tx, list[str]], Awaitable[ToProtoFn]]
 # Called in the transaction once the row has changed, with the row before and after: writes that follow
 # from the change (score history, escalation events) commit or roll back with it.
 AfterWriteFn = Callable[[Tx, asyncpg.Record, asyncpg.Record], Awaitable[None]]
+# Called before the transaction with the resource as it would become: checks what other services hold (e.g.
+# that referenced projects exist) while no row lock is held.
+PrepareFn = Callable[[Message], Awaitable[None]]
 
 
 def chosen_id(given: str, field: str, v: Violations) -> str:
@@ -108,14 +112,21 @@ class ResourceHandlers:
 
     async def update_row(self, tx: Tx, table: Table, key: list, row: asyncpg.Record, before: Message,
                          columns: dict[str, Any], method: str, name: str, paths: list[str], *,
-                         to_proto: ToProtoFn | None = None, after_write: AfterWriteFn | None = None) -> Message:
+                         to_proto: ToProtoFn | None = None, after_write: AfterWriteFn | None = None,
+                         jsonb: Collection[str] = ()) -> Message:
         """Write the columns that changed (none: no new version, no audit event), run `after_write(tx, row,
-        new_row)` and record the change; `to_proto` converts the new row when `table.to_proto` cannot."""
-        changed = {c: v for c, v in columns.items() if row[c] != v}
+        new_row)` and record the change; `to_proto` converts the new row when `table.to_proto` cannot.
+
+        `jsonb` columns are given as JSON values: they compare with the row decoded (jsonb comes back in its
+        own key order and spacing, so as text an unchanged value would differ) and are written as JSON text.
+        """
+        stored = {c: json.loads(row[c]) if c in jsonb else row[c] for c in columns}
+        changed = {c: v for c, v in columns.items() if stored[c] != v}
         if not changed:
             return before
         try:
-            new_row = await tables.update(tx.conn, table, key, changed)
+            new_row = await tables.update(tx.conn, table, key, {
+                c: json.dumps(v) if c in jsonb else v for c, v in changed.items()})
         except asyncpg.UniqueViolationError as exc:
             raise duplicate(exc, name, table) from None
         if after_write is not None:
@@ -127,19 +138,32 @@ class ResourceHandlers:
     async def update_resource(self, table: Table, request, field: str, permission: Permission,
                               updatable: set[str], method: str, to_columns: ColumnsFn,
                               check: CheckFn | None = None, *, converter: ConverterFn | None = None,
-                              after_write: AfterWriteFn | None = None) -> Message:
+                              after_write: AfterWriteFn | None = None, prepare: PrepareFn | None = None,
+                              jsonb: Collection[str] = ()) -> Message:
         """AIP-134 update of `request.<field>`: mask, etag, validation of the merged resource, audit.
 
         `to_columns(merged, row, violations)` validates the resource as it would become and returns its
         columns (it may also refuse the change, e.g. by the row's state); `check(tx, key, columns)` may refuse
         it against other rows. `converter(tx, key)` gives the row -> proto conversion when the table has none
         of its own; `after_write(tx, row, new_row)` writes what follows from a change (see AfterWriteFn).
+        `prepare(merged)` runs first, outside the transaction, on the resource merged from a row read without
+        a lock, once `to_columns` finds it valid (see PrepareFn); the transaction then checks everything
+        again under the row's lock. It needs the table's own `to_proto`. `jsonb` names the columns that
+        `to_columns` gives as JSON values (see update_row).
         """
         resource = getattr(request, field)
         name = resource.name
         key = table.key_of(name, f"{field}.name")
         principal().require(key[0], permission)
         paths = mask_paths(resource, request.update_mask, updatable, field)
+        if prepare is not None:
+            async with self.pool.acquire() as conn:
+                row = await tables.require(conn, table, key, name)
+            proposed = merged(table.to_proto(row), resource, paths)
+            v = Violations()
+            to_columns(proposed, row, v)
+            v.raise_if_any()
+            await prepare(proposed)
 
         async def work(tx: Tx) -> Message:
             row = await tables.require(tx.conn, table, key, name, lock=True)
@@ -152,7 +176,7 @@ class ResourceHandlers:
             if check is not None:
                 await check(tx, key, columns)
             return await self.update_row(tx, table, key, row, before, columns, method, name, paths,
-                                         to_proto=to_proto, after_write=after_write)
+                                         to_proto=to_proto, after_write=after_write, jsonb=jsonb)
 
         return await self.mutate(key[0], method, request, type(resource), work)
 

@@ -133,3 +133,46 @@ async def test_a_no_op_update_of_an_engagement_with_milestone_fees_keeps_its_eta
         engagement=created, update_mask=field_mask_pb2.FieldMask(paths=["*"]), request_id=rid()))
     assert same == created
     assert await audit_count(db, org) == events
+
+
+async def test_a_changed_milestone_fee_is_stored_with_a_new_etag_and_one_audit_event(
+        billing_stub, projects_stub, as_role, org, project, db):
+    finance = as_role("finance")
+    milestone = await as_role("pm")(projects_stub.CreateMilestone, projects_api.CreateMilestoneRequest(
+        parent=project, milestone_id="go-live", milestone=projects_pb.Milestone(display_name="Go-live",
+                                                                                due_date=D(2027, 3, 31))))
+    created = await create_engagement(
+        billing_stub, finance, org, [project], billing_model=pb.BILLING_MODEL_MILESTONE,
+        milestone_fees=[pb.MilestoneFee(milestone=milestone.name, amount=EUR(5_000))])
+    events = await audit_count(db, org, "UpdateEngagement")
+    updated = await finance(billing_stub.UpdateEngagement, api.UpdateEngagementRequest(
+        engagement=pb.Engagement(name=created.name, etag=created.etag, milestone_fees=[
+            pb.MilestoneFee(milestone=milestone.name, amount=EUR(7_500))]),
+        update_mask=field_mask_pb2.FieldMask(paths=["milestone_fees"]), request_id=rid()))
+    assert [f.amount for f in updated.milestone_fees] == [EUR(7_500)] and updated.etag != created.etag
+    assert await finance(billing_stub.GetEngagement, api.GetEngagementRequest(name=created.name)) == updated
+    assert await audit_count(db, org, "UpdateEngagement") == events + 1
+
+
+async def test_an_update_reopening_a_closed_period_lists_that_with_its_other_bad_fields(
+        billing_stub, as_role, org, project):
+    finance = as_role("finance")
+    created = await create_engagement(billing_stub, finance, org, [project], closed_through=D(2027, 1, 31))
+    failure = await fails(finance(billing_stub.UpdateEngagement, api.UpdateEngagementRequest(
+        engagement=pb.Engagement(name=created.name, display_name=" ", closed_through=D(2027, 1, 1)),
+        update_mask=field_mask_pb2.FieldMask(paths=["display_name", "closed_through"]))))
+    assert failure.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert set(failure.fields) == {"engagement.display_name", "engagement.closed_through"}
+    assert "not reopened" in failure.fields["engagement.closed_through"]
+
+
+async def test_an_update_naming_a_missing_project_is_refused_through_projects_service(
+        billing_stub, as_role, org, project):
+    finance = as_role("finance")
+    created = await create_engagement(billing_stub, finance, org, [project])
+    failure = await fails(finance(billing_stub.UpdateEngagement, api.UpdateEngagementRequest(
+        engagement=pb.Engagement(name=created.name, projects=[project, f"organizations/{org}/projects/ghost"]),
+        update_mask=field_mask_pb2.FieldMask(paths=["projects"]))))
+    assert failure.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert "does not exist" in failure.fields["engagement.projects[1]"]
+    assert await finance(billing_stub.GetEngagement, api.GetEngagementRequest(name=created.name)) == created
