@@ -23,10 +23,9 @@ from services.billing import rules, store
 from services.billing.invoicing import rate_missing
 from services.platform import clients, errors, money, tables
 from services.platform.money import Amount
-from services.platform.resources import Pattern, to_date
-
-PROJECT_REPORT = Pattern("organizations/{organization}/projects/{project}/financialReport")
-ENGAGEMENT_REPORT = Pattern("organizations/{organization}/engagements/{engagement}/financialReport")
+from services.platform.names import ENGAGEMENT_FINANCIAL_REPORT_PATTERN as ENGAGEMENT_REPORT
+from services.platform.names import PROJECT_FINANCIAL_REPORT_PATTERN as PROJECT_REPORT
+from services.platform.resources import to_date
 
 
 def parse_name(name: str) -> tuple[str, str, str]:

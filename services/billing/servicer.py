@@ -24,13 +24,14 @@ from pmaas.projects.v1 import projects_service_pb2 as projects_api
 from pmaas.projects.v1 import projects_service_pb2_grpc
 from pmaas.projects.v1 import resources_pb2 as projects_pb
 from services.billing import invoice_store, invoicing, reports, rules, store
-from services.billing.store import CREDIT_NOTES, ENGAGEMENTS, EXPENSES, INVOICES, ORG_PATTERN, RATES, TIME_ENTRIES
+from services.billing.store import CREDIT_NOTES, ENGAGEMENTS, EXPENSES, INVOICES, RATES, TIME_ENTRIES
 from services.platform import clients, errors, money, pagination, tables
 from services.platform.auth import Permission as P
 from services.platform.auth import principal
 from services.platform.errors import Violations
 from services.platform.handlers import ResourceHandlers, chosen_id
 from services.platform.mutations import Tx
+from services.platform.names import ORG_PATTERN
 from services.platform.resources import (
     check_enum,
     check_etag,

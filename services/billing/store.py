@@ -15,11 +15,17 @@ from pmaas.billing.v1 import resources_pb2 as pb
 from services.billing import rules
 from services.platform.filters import Field
 from services.platform.money import Amount
-from services.platform.resources import Pattern, etag_of, to_date, to_timestamp
+from services.platform.names import (
+    CREDIT_NOTE_PATTERN,
+    ENGAGEMENT_PATTERN,
+    EXPENSE_PATTERN,
+    INVOICE_PATTERN,
+    RATE_PATTERN,
+    TIME_ENTRY_PATTERN,
+)
+from services.platform.resources import etag_of, to_date, to_timestamp
 from services.platform.tables import Table
 
-ORG_PATTERN = Pattern("organizations/{organization}")
-ENGAGEMENT_PATTERN = Pattern("organizations/{organization}/engagements/{engagement}")
 _ENGAGEMENT_CHILD = ("org_id", "engagement_id", "id")
 
 
@@ -133,29 +139,27 @@ ENGAGEMENTS = Table("engagements", ENGAGEMENT_PATTERN, ("org_id", "id"), {
     "billing_model": Field("billing_model", "enum", pb.BillingModel.DESCRIPTOR),
     "currency_code": Field("currency"),
 }, engagement)
-RATES = Table("rates", Pattern("organizations/{organization}/rates/{rate}"), ("org_id", "id"), {
+RATES = Table("rates", RATE_PATTERN, ("org_id", "id"), {
     "role": Field("role"), "currency_code": Field("currency"), "start_date": Field("start_date", "date"),
 }, rate)
-TIME_ENTRIES = Table("time_entries",
-                     Pattern("organizations/{organization}/engagements/{engagement}/timeEntries/{time_entry}"),
+TIME_ENTRIES = Table("time_entries", TIME_ENTRY_PATTERN,
                      _ENGAGEMENT_CHILD, {
                          "person": Field("person"), "role": Field("role"),
                          "work_date": Field("work_date", "date"), "billable": Field("billable", "bool"),
                          "approval_state": Field("approval_state", "enum", pb.ApprovalState.DESCRIPTOR),
                      }, time_entry)
-EXPENSES = Table("expenses", Pattern("organizations/{organization}/engagements/{engagement}/expenses/{expense}"),
+EXPENSES = Table("expenses", EXPENSE_PATTERN,
                  _ENGAGEMENT_CHILD, {
                      "category": Field("category", "enum", pb.ExpenseCategory.DESCRIPTOR),
                      "expense_date": Field("expense_date", "date"), "billable": Field("billable", "bool"),
                      "approval_state": Field("approval_state", "enum", pb.ApprovalState.DESCRIPTOR),
                  }, expense)
-INVOICES = Table("invoices", Pattern("organizations/{organization}/engagements/{engagement}/invoices/{invoice}"),
+INVOICES = Table("invoices", INVOICE_PATTERN,
                  _ENGAGEMENT_CHILD, {
                      "state": Field("state", "enum", pb.InvoiceState.DESCRIPTOR),
                      "period_start": Field("period_start", "date"),
                  }, invoice)
-CREDIT_NOTES = Table("credit_notes", Pattern(
-    "organizations/{organization}/engagements/{engagement}/invoices/{invoice}/creditNotes/{credit_note}"),
+CREDIT_NOTES = Table("credit_notes", CREDIT_NOTE_PATTERN,
     ("org_id", "engagement_id", "invoice_id", "id"), {}, credit_note)
 
 

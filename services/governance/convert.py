@@ -20,8 +20,8 @@ from temporalio.converter import value_to_type
 from pmaas.governance.v1 import resources_pb2 as pb
 from pmaas.projects.v1 import resources_pb2 as projects_pb
 from pmaas.risks.v1 import resources_pb2 as risks_pb
-from services.governance.store import CHANGE_REQUEST_PATTERN, PROJECT_PATTERN, TASK_PATTERN
 from services.platform.money import Amount
+from services.platform.names import CHANGE_REQUEST_PATTERN, PROJECT_PATTERN, TASK_PATTERN
 from services.platform.resources import etag_of, to_date, to_timestamp
 from workflows import approvals as ap
 from workflows.change_request import KIND as CHANGE_REQUEST_KIND

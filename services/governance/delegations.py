@@ -11,12 +11,13 @@ from pmaas.governance.v1 import governance_service_pb2 as api
 from pmaas.governance.v1 import resources_pb2 as pb
 from services.governance import store, validation
 from services.governance.core import GovernanceCore, utc_now
-from services.governance.store import DELEGATIONS, ORG_PATTERN
+from services.governance.store import DELEGATIONS
 from services.platform import errors
 from services.platform.auth import PERSON_ROLES, Role, principal
 from services.platform.auth import Permission as P
 from services.platform.errors import Violations
 from services.platform.mutations import Tx
+from services.platform.names import ORG_PATTERN
 from services.platform.resources import check_text, new_id
 
 MAX_PERIOD = dt.timedelta(days=90)

@@ -31,12 +31,12 @@ from pmaas.governance.v1 import resources_pb2 as pb
 from services.governance import convert, store, temporal, validation
 from services.governance.core import utc_now
 from services.governance.processes import REASON_MAX, ProcessHandlers
-from services.governance.store import ESCALATION_PATTERN, ORG_PATTERN, PROJECT_PATTERN
 from services.platform import errors, pagination
 from services.platform.auth import Permission as P
 from services.platform.auth import principal
 from services.platform.errors import Violations
 from services.platform.mutations import validate_request_id
+from services.platform.names import ESCALATION_PATTERN, ORG_PATTERN, PROJECT_PATTERN
 from services.platform.resources import check_text, to_date, to_timestamp
 from workflows import approvals as ap
 from workflows import escalation as esc

@@ -12,19 +12,19 @@ from pmaas.projects.v1 import resources_pb2 as projects_pb
 from services.governance import policy_convert, store
 from services.governance.convert import enum_name, load
 from services.governance.core import GovernanceCore
-from services.governance.store import POLICY_PATTERN
 from services.platform import errors
 from services.platform.auth import Permission as P
 from services.platform.auth import principal
 from services.platform.errors import Violations
 from services.platform.mutations import Tx
+from services.platform.names import GOVERNANCE_POLICY_PATTERN
 from services.platform.resources import check_etag, etag_of, mask_paths, merged
 from workflows.policy import GovernancePolicy, default_policy
 
 
 class PolicyHandlers(GovernanceCore):
     async def GetGovernancePolicy(self, request: api.GetGovernancePolicyRequest, context) -> pb.GovernancePolicy:
-        org = POLICY_PATTERN.parse(request.name)["organization"]
+        org = GOVERNANCE_POLICY_PATTERN.parse(request.name)["organization"]
         principal().require(org, P.READ)
         policy, currency, row = await self.policy(org, context)
         return policy_convert.to_proto(policy, org, currency, row["create_time"] if row else None,
@@ -34,7 +34,7 @@ class PolicyHandlers(GovernanceCore):
                                      context) -> pb.GovernancePolicy:
         requested = request.governance_policy
         name = requested.name
-        org = POLICY_PATTERN.parse(name, "governance_policy.name")["organization"]
+        org = GOVERNANCE_POLICY_PATTERN.parse(name, "governance_policy.name")["organization"]
         principal().require(org, P.GOVERNANCE_POLICY_WRITE)
         paths = mask_paths(requested, request.update_mask, policy_convert.UPDATABLE, "governance_policy")
         # The defaults need the organization's PMO type and currency: read them before the transaction,

@@ -17,10 +17,10 @@ from pmaas.governance.v1 import resources_pb2 as pb
 from pmaas.projects.v1 import resources_pb2 as projects_pb
 from pmaas.risks.v1 import resources_pb2 as risks_pb
 from services.governance.convert import candidates, enum_name, enum_number, iso_date, money, project_name, rule, seconds
-from services.governance.store import PROJECT_PATTERN
 from services.platform import errors
 from services.platform import money as money_lib
 from services.platform.errors import Violations
+from services.platform.names import PROJECT_PATTERN
 from services.platform.resources import check_text, to_timestamp
 from workflows import approvals as ap
 from workflows import calendar as cal

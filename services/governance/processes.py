@@ -22,12 +22,12 @@ from pmaas.governance.v1 import resources_pb2 as pb
 from pmaas.projects.v1 import resources_pb2 as projects_pb
 from services.governance import convert, store, temporal, validation
 from services.governance.core import GovernanceCore, utc_now
-from services.governance.store import CHANGE_REQUEST_PATTERN, ORG_PATTERN, PHASE_GATE_PATTERN, PROJECT_PATTERN
 from services.platform import errors, pagination
 from services.platform.auth import Permission as P
 from services.platform.auth import principal
 from services.platform.errors import Violations
 from services.platform.mutations import Tx, validate_request_id
+from services.platform.names import CHANGE_REQUEST_PATTERN, ORG_PATTERN, PHASE_GATE_PATTERN, PROJECT_PATTERN
 from services.platform.resources import check_enum, check_text
 from workflows import change_request as cr
 from workflows import ids

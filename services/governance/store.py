@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,44 +17,14 @@ from temporalio.converter import AdvancedJSONEncoder
 
 from pmaas.governance.v1 import resources_pb2 as pb
 from pmaas.risks.v1 import resources_pb2 as risks_pb
-from services.platform import audit, errors, filters, pagination
+from services.platform import audit, filters, pagination
 from services.platform.auth import SERVICE_SUBJECT
 from services.platform.filters import Field
 from services.platform.mutations import current_trace_id
-from services.platform.resources import ID_RE, ID_RULE, Pattern, etag_of, to_timestamp
+from services.platform.names import DELEGATION_PATTERN, TASK_PATTERN
+from services.platform.resources import etag_of, to_timestamp
 from services.platform.tables import Table
 from workflows.approvals import ProcessSync, TaskEvent, TaskSync
-
-# Ids the workflows derive (workflows/ids.py: hex digests) may start with a digit, unlike client-chosen ids.
-DERIVED_ID_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\Z")
-
-
-@dataclass(frozen=True)
-class DerivedPattern(Pattern):
-    """A resource name whose last segment is a derived id (task, change request, phase gate)."""
-
-    def parse(self, name: str, field: str = "name") -> dict[str, str]:
-        match = self.regex.match(name or "")
-        if not match:
-            raise errors.bad_field(field, f"must be a resource name like {self.template}" if name
-                                   else f"is required ({self.template})")
-        *parents, last = match.groupdict().values()
-        for part in parents:
-            if not ID_RE.match(part):
-                raise errors.bad_field(field, f"{part!r} in {name!r} {ID_RULE}")
-        if not DERIVED_ID_RE.match(last):
-            raise errors.bad_field(field, f"{last!r} in {name!r} is not an id this service gave out")
-        return match.groupdict()
-
-
-ORG_PATTERN = Pattern("organizations/{organization}")
-PROJECT_PATTERN = Pattern("organizations/{organization}/projects/{project}")
-TASK_PATTERN = DerivedPattern("organizations/{organization}/tasks/{task}")
-DELEGATION_PATTERN = Pattern("organizations/{organization}/delegations/{delegation}")
-CHANGE_REQUEST_PATTERN = DerivedPattern("organizations/{organization}/changeRequests/{change_request}")
-PHASE_GATE_PATTERN = DerivedPattern("organizations/{organization}/projects/{project}/phaseGates/{phase_gate}")
-POLICY_PATTERN = Pattern("organizations/{organization}/governancePolicy")
-ESCALATION_PATTERN = DerivedPattern("organizations/{organization}/projects/{project}/escalations/{escalation}")
 
 # Process states after which nothing more happens (the `open` column is their negation).
 CLOSED_PROCESS_STATES = {

@@ -7,11 +7,11 @@ from pmaas.governance.v1 import governance_service_pb2 as api
 from pmaas.governance.v1 import resources_pb2 as pb
 from services.governance import convert, keyset, store, validation
 from services.governance.core import GovernanceCore, utc_now
-from services.governance.store import ORG_PATTERN, TASK_PATTERN
 from services.platform import errors
 from services.platform.auth import Permission as P
 from services.platform.auth import principal
 from services.platform.errors import Violations
+from services.platform.names import ORG_PATTERN, TASK_PATTERN
 from services.platform.resources import check_text
 from workflows import approvals as ap
 

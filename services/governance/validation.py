@@ -8,11 +8,18 @@ from dataclasses import dataclass
 from pmaas.governance.v1 import resources_pb2 as pb
 from pmaas.risks.v1 import resources_pb2 as risks_pb
 from services.governance.convert import enum_name
-from services.governance.store import PROJECT_PATTERN, TASK_PATTERN
-from services.platform import errors, money
+from services.platform import money
 from services.platform.auth import subject_problem
 from services.platform.errors import Violations
-from services.platform.resources import Pattern, check_enum, check_text, from_date
+from services.platform.names import (
+    ISSUE_PATTERN,
+    MILESTONE_PATTERN,
+    PROJECT_PATTERN,
+    RISK_PATTERN,
+    TASK_PATTERN,
+    parse_into,
+)
+from services.platform.resources import check_enum, check_text, from_date
 from workflows.approvals import Condition
 from workflows.change_request import MilestoneChange
 
@@ -21,17 +28,6 @@ TEXT_MAX = 4000
 COMMENT_MAX = 4000
 MILESTONE_CHANGES_MAX = 200
 CONDITIONS_MAX = 50
-MILESTONE = Pattern("organizations/{organization}/projects/{project}/milestones/{milestone}")
-RISK = Pattern("organizations/{organization}/projects/{project}/risks/{risk}")
-ISSUE = Pattern("organizations/{organization}/projects/{project}/issues/{issue}")
-
-
-def _parse(pattern: Pattern, name: str, field: str, v: Violations) -> dict[str, str] | None:
-    try:
-        return pattern.parse(name, field)
-    except errors.ApiError as exc:
-        v.items.extend(exc.violations)
-        return None
 
 
 @dataclass
@@ -51,7 +47,7 @@ def change_request(cr: pb.ChangeRequest, org: str, v: Violations) -> ChangeReque
     project = ""
     if not cr.project:
         v.add(f"{f}.project", "is required (organizations/{organization}/projects/{project})")
-    elif (parts := _parse(PROJECT_PATTERN, cr.project, f"{f}.project", v)) is not None:
+    elif (parts := parse_into(PROJECT_PATTERN, cr.project, f"{f}.project", v)) is not None:
         if parts["organization"] != org:
             v.add(f"{f}.project", f"must be a project of organizations/{org}, the parent")
         project = parts["project"]
@@ -79,14 +75,15 @@ def change_request(cr: pb.ChangeRequest, org: str, v: Violations) -> ChangeReque
     changes = []
     for i, mc in enumerate(cr.milestone_changes):
         path = f"{f}.milestone_changes[{i}]"
-        parts = _parse(MILESTONE, mc.milestone, f"{path}.milestone", v)
+        parts = parse_into(MILESTONE_PATTERN, mc.milestone, f"{path}.milestone", v)
         if parts is not None and (parts["organization"], parts["project"]) != (org, project):
             v.add(f"{path}.milestone", f"must be a milestone of {cr.project}")
         due = from_date(mc, "new_due_date", v, required=True, prefix=path)
         if parts is not None and due is not None:
             changes.append(MilestoneChange(parts["milestone"], due.isoformat()))
-    for field, pattern, value in (("linked_risk", RISK, cr.linked_risk), ("linked_issue", ISSUE, cr.linked_issue)):
-        if value and (parts := _parse(pattern, value, f"{f}.{field}", v)) is not None \
+    for field, pattern, value in (("linked_risk", RISK_PATTERN, cr.linked_risk),
+                                  ("linked_issue", ISSUE_PATTERN, cr.linked_issue)):
+        if value and (parts := parse_into(pattern, value, f"{f}.{field}", v)) is not None \
                 and (parts["organization"], parts["project"]) != (org, project):
             v.add(f"{f}.{field}", f"must belong to {cr.project}")
     if not (cr.HasField("budget_delta") or cr.schedule_delta_days or new_end or cr.scope_change.strip()
@@ -108,8 +105,8 @@ def escalation(e: pb.Escalation, org: str, project: str, v: Violations) -> str:
     check_enum(e.severity, risks_pb.IssueSeverity.DESCRIPTOR, f"{f}.severity", v, required=True)
     if e.subject:
         pattern, whose = (TASK_PATTERN, f"a task of organizations/{org}") if "/tasks/" in e.subject else \
-            (ISSUE, f"an issue of organizations/{org}/projects/{project}")
-        parts = _parse(pattern, e.subject, f"{f}.subject", v)
+            (ISSUE_PATTERN, f"an issue of organizations/{org}/projects/{project}")
+        parts = parse_into(pattern, e.subject, f"{f}.subject", v)
         if parts is not None and (parts["organization"], parts.get("project", project)) != (org, project):
             v.add(f"{f}.subject", f"must be {whose}")
     rest = pb.Escalation()

@@ -21,7 +21,7 @@ from services.platform import audit, errors, pagination
 from services.platform.auth import Permission, principal
 from services.platform.filters import Field
 from services.platform.grpc_server import ServiceRegistration
-from services.platform.handlers import ORG_PATTERN
+from services.platform.names import ORG_PATTERN
 from services.platform.resources import to_timestamp
 
 FULL_NAME = api.DESCRIPTOR.services_by_name["AuditService"].full_name

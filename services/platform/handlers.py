@@ -23,12 +23,11 @@ from services.platform import errors, pagination, tables
 from services.platform.auth import Permission, principal
 from services.platform.errors import Violations
 from services.platform.mutations import Tx, run_mutation
-from services.platform.resources import Pattern, check_etag, check_id, mask_paths, merged, new_id
+from services.platform.names import ORG_PATTERN
+from services.platform.resources import check_etag, check_id, mask_paths, merged, new_id
 from services.platform.tables import Table
 
 log = logging.getLogger(__name__)
-
-ORG_PATTERN = Pattern("organizations/{organization}")
 
 ColumnsFn = Callable[[Message, asyncpg.Record, Violations], dict[str, Any]]
 CheckFn = Callable[[Tx, list[str], dict[str, Any]], Awaitable[None]]

@@ -16,8 +16,8 @@ from pmaas.projects.v1 import resources_pb2 as pb
 from services.platform import money
 from services.platform.auth import Permission
 from services.platform.errors import Violations, failed_precondition
+from services.platform.names import PORTFOLIO_PATTERN, parse_into
 from services.platform.resources import (
-    ID_RE,
     check_enum,
     check_text,
     check_text_list,
@@ -101,14 +101,11 @@ def project_columns(p: pb.Project, org_id: str, default_currency: str, v: Violat
     check_text(p.sponsor, "project.sponsor", v, max_len=PERSON_MAX)
     check_text(p.project_manager, "project.project_manager", v, max_len=PERSON_MAX)
     portfolio_id = None
-    if p.portfolio:
-        parts = p.portfolio.split("/")
-        if len(parts) != 4 or parts[0] != "organizations" or parts[2] != "portfolios" or not ID_RE.match(parts[3]):
-            v.add("project.portfolio", "must be organizations/{organization}/portfolios/{portfolio}")
-        elif parts[1] != org_id:
+    if p.portfolio and (parts := parse_into(PORTFOLIO_PATTERN, p.portfolio, "project.portfolio", v)):
+        if parts["organization"] != org_id:
             v.add("project.portfolio", "must be a portfolio of the project's own organization")
         else:
-            portfolio_id = parts[3]
+            portfolio_id = parts["portfolio"]
     return {
         "code": p.code, "display_name": p.display_name.strip(), "objectives": list(p.objectives),
         "scope_statement": p.scope_statement, "methodology": p.methodology,

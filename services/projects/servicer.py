@@ -29,6 +29,15 @@ from services.platform.auth import principal
 from services.platform.errors import Violations
 from services.platform.handlers import ResourceHandlers, chosen_id
 from services.platform.mutations import Tx
+from services.platform.names import (
+    ASSIGNMENT_PATTERN,
+    LESSON_LEARNED_PATTERN,
+    MILESTONE_PATTERN,
+    ORG_PATTERN,
+    PORTFOLIO_PATTERN,
+    PROJECT_PATTERN,
+    STATUS_REPORT_PATTERN,
+)
 from services.platform.resources import (
     check_enum,
     check_etag,
@@ -102,7 +111,7 @@ class ProjectsServicer(ResourceHandlers, projects_service_pb2_grpc.ProjectsServi
             principal().require(org, P.ORGANIZATION_WRITE)
         columns = rules.organization_columns(request.organization, v)
         v.raise_if_any()
-        name = f"organizations/{org}"
+        name = ORG_PATTERN.format(organization=org)
 
         async def work(tx: Tx):
             row = await self.insert_row(tx.conn, ORGANIZATIONS, {"id": org, **columns}, name)
@@ -141,7 +150,7 @@ class ProjectsServicer(ResourceHandlers, projects_service_pb2_grpc.ProjectsServi
         pid = chosen_id(request.portfolio_id, "portfolio_id", v)
         columns = rules.portfolio_columns(request.portfolio, v)
         v.raise_if_any()
-        name = f"{request.parent}/portfolios/{pid}"
+        name = PORTFOLIO_PATTERN.format(organization=org, portfolio=pid)
 
         async def work(tx: Tx):
             await tables.require(tx.conn, ORGANIZATIONS, [org], request.parent)
@@ -182,7 +191,7 @@ class ProjectsServicer(ResourceHandlers, projects_service_pb2_grpc.ProjectsServi
                          or rules.DEFAULT_CURRENCY)
         rules.project_columns(request.project, org, currency_hint, v)
         v.raise_if_any()
-        name = f"{request.parent}/projects/{pid}"
+        name = PROJECT_PATTERN.format(organization=org, project=pid)
 
         async def work(tx: Tx):
             org_row = await tables.require(tx.conn, ORGANIZATIONS, [org], request.parent)
@@ -200,7 +209,8 @@ class ProjectsServicer(ResourceHandlers, projects_service_pb2_grpc.ProjectsServi
 
     async def _check_portfolio(self, conn: asyncpg.Connection, org: str, portfolio_id: str | None) -> None:
         if portfolio_id and await tables.fetch(conn, PORTFOLIOS, [org, portfolio_id]) is None:
-            raise errors.bad_field("project.portfolio", f"organizations/{org}/portfolios/{portfolio_id} does not exist")
+            name = PORTFOLIO_PATTERN.format(organization=org, portfolio=portfolio_id)
+            raise errors.bad_field("project.portfolio", f"{name} does not exist")
 
     async def GetProject(self, request, context) -> pb.Project:
         return await self.get_resource(PROJECTS, request.name)
@@ -347,7 +357,7 @@ class ProjectsServicer(ResourceHandlers, projects_service_pb2_grpc.ProjectsServi
         mid = chosen_id(request.milestone_id, "milestone_id", v)
         columns = rules.milestone_columns(request.milestone, v, self.today())
         v.raise_if_any()
-        name = f"{request.parent}/milestones/{mid}"
+        name = MILESTONE_PATTERN.format(organization=key[0], project=key[1], milestone=mid)
 
         async def work(tx: Tx):
             await self._require_project(tx.conn, request.parent)
@@ -404,7 +414,7 @@ class ProjectsServicer(ResourceHandlers, projects_service_pb2_grpc.ProjectsServi
         aid = chosen_id(request.assignment_id, "assignment_id", v)
         columns = rules.assignment_columns(request.assignment, v)
         v.raise_if_any()
-        name = f"{request.parent}/assignments/{aid}"
+        name = ASSIGNMENT_PATTERN.format(organization=key[0], project=key[1], assignment=aid)
 
         async def work(tx: Tx):
             await self._require_project(tx.conn, request.parent)
@@ -444,7 +454,7 @@ class ProjectsServicer(ResourceHandlers, projects_service_pb2_grpc.ProjectsServi
         rid = chosen_id(request.status_report_id, "status_report_id", v)
         columns = rules.status_report_columns(request.status_report, v, self.today())
         v.raise_if_any()
-        name = f"{request.parent}/statusReports/{rid}"
+        name = STATUS_REPORT_PATTERN.format(organization=key[0], project=key[1], status_report=rid)
 
         async def work(tx: Tx):
             project = await self._require_project(tx.conn, request.parent, lock=True)
@@ -479,7 +489,7 @@ class ProjectsServicer(ResourceHandlers, projects_service_pb2_grpc.ProjectsServi
         lid = chosen_id(request.lesson_learned_id, "lesson_learned_id", v)
         columns = rules.lesson_columns(request.lesson_learned, v)
         v.raise_if_any()
-        name = f"{request.parent}/lessonsLearned/{lid}"
+        name = LESSON_LEARNED_PATTERN.format(organization=key[0], project=key[1], lesson=lid)
 
         async def work(tx: Tx):
             await self._require_project(tx.conn, request.parent)

@@ -14,6 +14,16 @@ import asyncpg
 from pmaas.projects.v1 import resources_pb2 as pb
 from services.platform.filters import Field
 from services.platform.money import Amount
+from services.platform.names import (
+    ASSIGNMENT_PATTERN,
+    BASELINE_PATTERN,
+    LESSON_LEARNED_PATTERN,
+    MILESTONE_PATTERN,
+    ORG_PATTERN,
+    PORTFOLIO_PATTERN,
+    PROJECT_PATTERN,
+    STATUS_REPORT_PATTERN,
+)
 from services.platform.resources import Pattern, etag_of, to_date, to_timestamp
 from services.platform.tables import Table
 
@@ -25,11 +35,6 @@ def _health(row: asyncpg.Record) -> pb.Health:
 
 def _money(micros: int, currency: str):
     return Amount(micros, currency).to_proto()
-
-
-ORG_PATTERN = Pattern("organizations/{organization}")
-PORTFOLIO_PATTERN = Pattern("organizations/{organization}/portfolios/{portfolio}")
-PROJECT_PATTERN = Pattern("organizations/{organization}/projects/{project}")
 
 
 def organization(row: asyncpg.Record) -> pb.Organization:
@@ -68,13 +73,15 @@ def project(row: asyncpg.Record) -> pb.Project:
     )
 
 
-def _child_name(kind_segment: str, row: asyncpg.Record, child_key: str = "id") -> str:
-    return f"organizations/{row['org_id']}/projects/{row['project_id']}/{kind_segment}/{row[child_key]}"
+def _child_name(pattern: Pattern, row: asyncpg.Record, child_key: str = "id") -> str:
+    """The name of a project's child row by `pattern` (organization, project, then the child's own part)."""
+    organization, project, child = pattern.regex.groupindex
+    return pattern.format(**{organization: row["org_id"], project: row["project_id"], child: row[child_key]})
 
 
 def baseline(row: asyncpg.Record) -> pb.Baseline:
     return pb.Baseline(
-        name=_child_name("baselines", row, "revision"), revision=row["revision"],
+        name=_child_name(BASELINE_PATTERN, row, "revision"), revision=row["revision"],
         start_date=to_date(row["start_date"]), end_date=to_date(row["end_date"]),
         budget=_money(row["budget_micros"], row["currency"]), reason=row["reason"], creator=row["creator"],
         create_time=to_timestamp(row["create_time"]),
@@ -82,7 +89,7 @@ def baseline(row: asyncpg.Record) -> pb.Baseline:
 
 
 def milestone(row: asyncpg.Record) -> pb.Milestone:
-    name = _child_name("milestones", row)
+    name = _child_name(MILESTONE_PATTERN, row)
     return pb.Milestone(
         name=name, display_name=row["display_name"], due_date=to_date(row["due_date"]),
         original_due_date=to_date(row["original_due_date"]), state=row["state"],
@@ -93,7 +100,7 @@ def milestone(row: asyncpg.Record) -> pb.Milestone:
 
 
 def assignment(row: asyncpg.Record) -> pb.Assignment:
-    name = _child_name("assignments", row)
+    name = _child_name(ASSIGNMENT_PATTERN, row)
     return pb.Assignment(
         name=name, person=row["person"], role=row["role"], skills=row["skills"],
         allocation_percent=row["allocation_percent"], start_date=to_date(row["start_date"]),
@@ -104,7 +111,7 @@ def assignment(row: asyncpg.Record) -> pb.Assignment:
 
 def status_report(row: asyncpg.Record) -> pb.StatusReport:
     return pb.StatusReport(
-        name=_child_name("statusReports", row), report_date=to_date(row["report_date"]), health=_health(row),
+        name=_child_name(STATUS_REPORT_PATTERN, row), report_date=to_date(row["report_date"]), health=_health(row),
         summary=row["summary"], accomplishments=row["accomplishments"], next_steps=row["next_steps"],
         key_risks=row["key_risks"], percent_complete=row["percent_complete"], author=row["author"],
         create_time=to_timestamp(row["create_time"]),
@@ -113,7 +120,7 @@ def status_report(row: asyncpg.Record) -> pb.StatusReport:
 
 def lesson_learned(row: asyncpg.Record) -> pb.LessonLearned:
     return pb.LessonLearned(
-        name=_child_name("lessonsLearned", row), title=row["title"], category=row["category"],
+        name=_child_name(LESSON_LEARNED_PATTERN, row), title=row["title"], category=row["category"],
         description=row["description"], recommendation=row["recommendation"], author=row["author"],
         create_time=to_timestamp(row["create_time"]),
     )
@@ -141,25 +148,19 @@ PROJECTS = Table("projects", PROJECT_PATTERN, ("org_id", "id"), {
     "percent_complete": Field("percent_complete", "int"),
     "planned_end_date": Field("planned_end_date", "date"),
 }, to_proto=project, unique_fields={"projects_org_id_code_key": "project.code"})
-BASELINES = Table("baselines", Pattern("organizations/{organization}/projects/{project}/baselines/{revision}"),
-                  ("org_id", "project_id", "revision"), {}, to_proto=baseline)
-MILESTONES = Table("milestones", Pattern("organizations/{organization}/projects/{project}/milestones/{milestone}"),
-                   _PROJECT_CHILD, {
-                       "state": Field("state", "enum", pb.MilestoneState.DESCRIPTOR),
-                       "due_date": Field("due_date", "date"),
-                   }, to_proto=milestone)
-ASSIGNMENTS = Table("assignments",
-                    Pattern("organizations/{organization}/projects/{project}/assignments/{assignment}"),
-                    _PROJECT_CHILD, {
-                        "person": Field("person"), "role": Field("role"),
-                        "start_date": Field("start_date", "date"), "end_date": Field("end_date", "date"),
-                    }, to_proto=assignment)
-STATUS_REPORTS = Table("status_reports",
-                       Pattern("organizations/{organization}/projects/{project}/statusReports/{status_report}"),
-                       _PROJECT_CHILD, {"report_date": Field("report_date", "date")}, to_proto=status_report)
-LESSONS_LEARNED = Table("lessons_learned",
-                        Pattern("organizations/{organization}/projects/{project}/lessonsLearned/{lesson}"),
-                        _PROJECT_CHILD, {"category": Field("category")}, to_proto=lesson_learned)
+BASELINES = Table("baselines", BASELINE_PATTERN, ("org_id", "project_id", "revision"), {}, to_proto=baseline)
+MILESTONES = Table("milestones", MILESTONE_PATTERN, _PROJECT_CHILD, {
+    "state": Field("state", "enum", pb.MilestoneState.DESCRIPTOR),
+    "due_date": Field("due_date", "date"),
+}, to_proto=milestone)
+ASSIGNMENTS = Table("assignments", ASSIGNMENT_PATTERN, _PROJECT_CHILD, {
+    "person": Field("person"), "role": Field("role"),
+    "start_date": Field("start_date", "date"), "end_date": Field("end_date", "date"),
+}, to_proto=assignment)
+STATUS_REPORTS = Table("status_reports", STATUS_REPORT_PATTERN, _PROJECT_CHILD,
+                       {"report_date": Field("report_date", "date")}, to_proto=status_report)
+LESSONS_LEARNED = Table("lessons_learned", LESSON_LEARNED_PATTERN, _PROJECT_CHILD,
+                        {"category": Field("category")}, to_proto=lesson_learned)
 
 
 # --- references other services hold to a project ----------------------------------------------

@@ -29,10 +29,11 @@ from services.platform.auth import principal
 from services.platform.errors import Violations
 from services.platform.handlers import ResourceHandlers, chosen_id
 from services.platform.mutations import Tx
+from services.platform.names import ORG_PATTERN, PORTFOLIO_PATTERN, PROJECT_PATTERN, RISK_MATRIX_PATTERN
 from services.platform.resources import check_etag, etag_of, mask_paths, to_timestamp
 from services.platform.settings import Settings
 from services.risks import rules, store
-from services.risks.store import ISSUES, MATRIX_PATTERN, ORG_PATTERN, PORTFOLIO_PATTERN, PROJECT_PATTERN, RISKS
+from services.risks.store import ISSUES, RISKS
 
 RISK_UPDATABLE = {
     "title", "description", "category", "cause", "effect", "owner", "probability", "impact", "is_opportunity",
@@ -89,9 +90,9 @@ class RisksServicer(ResourceHandlers, risks_service_pb2_grpc.RisksServiceService
         ids, token = [], ""
         while True:
             response = await self._ask_projects(self.projects.ListProjects, projects_api.ListProjectsRequest(
-                parent=f"organizations/{org}", filter=f'portfolio = "{portfolio}"', page_size=_PROJECTS_PAGE,
-                page_token=token), context)
-            ids += [p.name.rsplit("/", 1)[1] for p in response.projects]
+                parent=ORG_PATTERN.format(organization=org), filter=f'portfolio = "{portfolio}"',
+                page_size=_PROJECTS_PAGE, page_token=token), context)
+            ids += [PROJECT_PATTERN.parse(p.name)["project"] for p in response.projects]
             token = response.next_page_token
             if not token:
                 return ids
@@ -273,14 +274,14 @@ class RisksServicer(ResourceHandlers, risks_service_pb2_grpc.RisksServiceService
                              etag=etag_of(name, state.version))
 
     async def GetRiskMatrix(self, request: api.GetRiskMatrixRequest, context) -> pb.RiskMatrix:
-        (org,) = MATRIX_PATTERN.parse(request.name).values()
+        (org,) = RISK_MATRIX_PATTERN.parse(request.name).values()
         principal().require(org, P.READ)
         async with self.pool.acquire() as conn:
             return self._matrix_proto(request.name, await store.matrix_state(conn, org))
 
     async def UpdateRiskMatrix(self, request: api.UpdateRiskMatrixRequest, context) -> pb.RiskMatrix:
         name = request.risk_matrix.name
-        (org,) = MATRIX_PATTERN.parse(name, "risk_matrix.name").values()
+        (org,) = RISK_MATRIX_PATTERN.parse(name, "risk_matrix.name").values()
         principal().require(org, P.RISK_MATRIX_WRITE)
         mask_paths(request.risk_matrix, request.update_mask, {"bands"}, "risk_matrix")
         v = Violations()

@@ -17,18 +17,13 @@ import asyncpg
 from pmaas.risks.v1 import resources_pb2 as pb
 from services.platform import pagination
 from services.platform.filters import Field
-from services.platform.resources import Pattern, etag_of, to_date, to_timestamp
+from services.platform.names import ISSUE_PATTERN, RISK_PATTERN
+from services.platform.resources import etag_of, to_date, to_timestamp
 from services.platform.tables import Table, insert
 from services.risks.rules import ACTIVE_STATUSES, DEFAULT_MATRIX, Matrix
 
-ORG_PATTERN = Pattern("organizations/{organization}")
-PROJECT_PATTERN = Pattern("organizations/{organization}/projects/{project}")
-PORTFOLIO_PATTERN = Pattern("organizations/{organization}/portfolios/{portfolio}")
-MATRIX_PATTERN = Pattern("organizations/{organization}/riskMatrix")
-
-
 _PROJECT_CHILD = ("org_id", "project_id", "id")
-RISKS = Table("risks", Pattern("organizations/{organization}/projects/{project}/risks/{risk}"), _PROJECT_CHILD, {
+RISKS = Table("risks", RISK_PATTERN, _PROJECT_CHILD, {
     "status": Field("status", "enum", pb.RiskStatus.DESCRIPTOR),
     "category": Field("category"),
     "owner": Field("owner"),
@@ -80,7 +75,7 @@ def issue(row: asyncpg.Record) -> pb.Issue:
     )
 
 
-ISSUES = Table("issues", Pattern("organizations/{organization}/projects/{project}/issues/{issue}"), _PROJECT_CHILD, {
+ISSUES = Table("issues", ISSUE_PATTERN, _PROJECT_CHILD, {
     "status": Field("status", "enum", pb.IssueStatus.DESCRIPTOR),
     "severity": Field("severity", "enum", pb.IssueSeverity.DESCRIPTOR),
     "owner": Field("owner"),

@@ -1,4 +1,5 @@
-"""One way to do each thing (issue 9), checked on the source: SQL lives in store modules only."""
+"""One way to do each thing (issue 9), checked on the source: SQL lives in store modules only, and every
+resource-name pattern is defined once, in services/platform/names.py."""
 
 from __future__ import annotations
 
@@ -39,3 +40,20 @@ def test_only_the_store_module_of_a_service_runs_sql(domain):
     modules = _non_store_modules(domain)
     assert modules
     assert [hit for path in modules for hit in _sql_in(path)] == []
+
+
+def test_resource_name_patterns_are_defined_only_in_the_names_module():
+    made = {"Pattern", "DerivedPattern"}
+    elsewhere = [f"{path.relative_to(SERVICES)}:{node.lineno}"
+                 for path in sorted(SERVICES.rglob("*.py")) if path.name != "names.py"
+                 for node in ast.walk(ast.parse(path.read_text()))
+                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in made]
+    assert elsewhere == []
+
+
+def test_every_pattern_in_the_names_module_has_a_template_of_its_own():
+    from services.platform import names
+    from services.platform.resources import Pattern
+
+    templates = [p.template for p in vars(names).values() if isinstance(p, Pattern)]
+    assert len(templates) == len(set(templates)) > 20
