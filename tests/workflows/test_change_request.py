@@ -9,9 +9,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
-import os
 import uuid
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -30,6 +28,7 @@ from pmaas.projects.v1 import resources_pb2 as pb
 from services.governance import store as governance_store
 from services.platform.auth import ON_BEHALF_OF, SERVICE_SUBJECT
 from tests.support import Caller, rid
+from tests.workflows import recordings
 from workflows import ids, worker
 from workflows.activities.governance import GovernanceActivities
 from workflows.activities.projects import ChangeActivities, what_if
@@ -51,8 +50,6 @@ from workflows.change_request import (
 from workflows.escalation import EscalationWorkflow
 from workflows.policy import HOUR, MICROS, BlackoutWindow, GovernancePolicy, default_policy
 from workflows.worker import SANDBOX
-
-HISTORIES = Path(__file__).parent / "histories"
 
 ALICE = Actor("alice", ["pm"])  # asks for the changes
 BOB = Actor("bob", ["pmo"])  # decides minor changes (the default policy's first tier is the pmo's)
@@ -218,12 +215,7 @@ async def baselines(projects_stub, as_role, name: str) -> list[pb.Baseline]:
 
 
 async def record(handle: WorkflowHandle, scenario: str) -> None:
-    """Keep the scenario's history for the replay test (re-recorded with PMAAS_RECORD_HISTORIES=1)."""
-    path = HISTORIES / f"change_request_{scenario}.json"
-    if path.exists() and not os.environ.get("PMAAS_RECORD_HISTORIES"):
-        return
-    history = await handle.fetch_history()
-    path.write_text(json.dumps(json.loads(history.to_json()), separators=(",", ":")) + "\n")
+    await recordings.record(handle, f"change_request_{scenario}")
 
 
 def events(view_or_rows) -> list[str]:

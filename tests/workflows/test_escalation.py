@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import os
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.worker import Worker
 
 from tests.support import rid
+from tests.workflows import recordings
 from workflows import ids
 from workflows.activities.governance import GovernanceActivities
 from workflows.approvals import Actor, Candidates, DecideInput, Task
@@ -32,7 +30,6 @@ from workflows.escalation import (
 from workflows.policy import HOUR, EscalationLevel, EscalationPath, GovernancePolicy, default_policy
 from workflows.worker import SANDBOX
 
-HISTORIES = Path(__file__).parent / "histories"
 PETE = Actor("pete", ["pm"])  # L1
 OLGA = Actor("olga", ["pmo"])  # L2
 SUE = Actor("sue", ["sponsor"])  # L3
@@ -117,12 +114,7 @@ async def refused(call) -> str:
 
 
 async def record(handle: WorkflowHandle, scenario: str) -> None:
-    """Keep the scenario's history for the replay test (re-recorded with PMAAS_RECORD_HISTORIES=1)."""
-    path = HISTORIES / f"escalation_{scenario}.json"
-    if path.exists() and not os.environ.get("PMAAS_RECORD_HISTORIES"):
-        return
-    history = await handle.fetch_history()
-    path.write_text(json.dumps(json.loads(history.to_json()), separators=(",", ":")) + "\n")
+    await recordings.record(handle, f"escalation_{scenario}")
 
 
 async def notifications(governance_pool, org: str, subject: str) -> list[str]:

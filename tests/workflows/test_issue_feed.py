@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import os
 import uuid
-from pathlib import Path
 
 from google.protobuf import field_mask_pb2
 from temporalio.client import Client, WorkflowHandle
@@ -22,6 +19,7 @@ from pmaas.projects.v1 import resources_pb2 as projects_pb
 from pmaas.risks.v1 import resources_pb2 as risks_pb
 from pmaas.risks.v1 import risks_service_pb2 as risks_api
 from tests.support import rid
+from tests.workflows import recordings
 from workflows import ids
 from workflows.activities.escalations import EscalationActivities
 from workflows.activities.governance import GovernanceActivities
@@ -32,7 +30,6 @@ from workflows.issue_feed import FeedInput, IssueFeedWorkflow, escalation_id, wo
 from workflows.worker import SANDBOX, ensure_issue_feeds
 
 OLGA = Actor("olga", ["pmo"])
-HISTORIES = Path(__file__).parent / "histories"
 
 
 @contextlib.asynccontextmanager
@@ -46,15 +43,6 @@ async def feed_worker(client: Client, task_queue: str, service_calls, governance
 async def start_feed(client: Client, task_queue: str, org: str) -> WorkflowHandle:
     return await client.start_workflow(IssueFeedWorkflow.run, FeedInput(org=org, poll_s=0.2), id=workflow_id(org),
                                        task_queue=task_queue, id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING)
-
-
-async def record(handle: WorkflowHandle, name: str) -> None:
-    """Keep the history for the replay tests (re-recorded with PMAAS_RECORD_HISTORIES=1)."""
-    path = HISTORIES / f"{name}.json"
-    if path.exists() and not os.environ.get("PMAAS_RECORD_HISTORIES"):
-        return
-    history = await handle.fetch_history()
-    path.write_text(json.dumps(json.loads(history.to_json()), separators=(",", ":")) + "\n")
 
 
 async def eventually(probe, what: str, timeout_s: float = 30):
@@ -134,7 +122,7 @@ async def test_issues_escalate_once_regrades_are_noted_and_each_side_ends_the_ot
         # Its ENDED event reaches the feed, which only forgets the issue: nothing loops back.
         await position_when(feed, lambda s: outage.name not in s.open, "the feed to drop the resolved issue")
         assert (await escalation.query(EscalationWorkflow.view, result_type=EscalationView)).state == "RESOLVED"
-        await record(escalation, "escalation_issue_resolved")
+        await recordings.record(escalation, "escalation_issue_resolved")
 
         # Resolved in RisksService first: the escalation is withdrawn.
         breach = await raise_issue(risks_stub, pm, project, risks_pb.ISSUE_SEVERITY_CRITICAL, "Data breach")
@@ -146,9 +134,9 @@ async def test_issues_escalate_once_regrades_are_noted_and_each_side_ends_the_ot
         assert ended.state == "WITHDRAWN" and "RisksService" in ended.resolution
         [cancelled] = await second.query(EscalationWorkflow.tasks)
         assert cancelled.state == "CANCELLED"
-        await record(second, "escalation_issue_ended")
+        await recordings.record(second, "escalation_issue_ended")
         await feed.terminate("test over")
-        await record(feed, "issue_feed_escalations")
+        await recordings.record(feed, "issue_feed_escalations")
 
 
 async def test_a_worker_restart_neither_loses_nor_repeats_an_event(
@@ -173,7 +161,7 @@ async def test_a_worker_restart_neither_loses_nor_repeats_an_event(
         expected = {ids.workflow_id(ESCALATION_PREFIX, org, escalation_id(org, e)) for e in events}
         assert set(state.open.values()) == expected  # one escalation per event, ids derived from it
         await feed.terminate("test over")
-        await record(feed, "issue_feed_restart")
+        await recordings.record(feed, "issue_feed_restart")
 
 
 async def test_the_worker_starts_one_feed_per_organization(temporal_env, task_queue, service_calls, org):

@@ -8,10 +8,7 @@ import asyncio
 import contextlib
 import dataclasses
 import datetime as dt
-import json
-import os
 import uuid
-from pathlib import Path
 
 import asyncpg
 import grpc
@@ -29,6 +26,7 @@ from pmaas.projects.v1 import resources_pb2 as projects_pb
 from pmaas.risks.v1 import resources_pb2 as risks_pb
 from pmaas.risks.v1 import risks_service_pb2 as risks_api
 from tests.support import fails, rid
+from tests.workflows import recordings
 from workflows import ids
 from workflows.activities.gates import GateActivities
 from workflows.activities.governance import GovernanceActivities
@@ -46,8 +44,6 @@ from workflows.policy import (
     default_policy,
 )
 from workflows.worker import SANDBOX
-
-HISTORIES = Path(__file__).parent / "histories"
 
 PAULA = Actor("paula", ["pm"])  # asks for the gates
 SAM = Actor("sam", ["sponsor"])  # a gatekeeper (the default policy offers gates to pmo and sponsor)
@@ -145,12 +141,7 @@ async def decide(handle: WorkflowHandle, task: Task, who: Actor, choice: str, co
 
 
 async def record(handle: WorkflowHandle, scenario: str) -> None:
-    """Keep the scenario's history for the replay test (re-recorded with PMAAS_RECORD_HISTORIES=1)."""
-    path = HISTORIES / f"phase_gate_{scenario}.json"
-    if path.exists() and not os.environ.get("PMAAS_RECORD_HISTORIES"):
-        return
-    history = await handle.fetch_history()
-    path.write_text(json.dumps(json.loads(history.to_json()), separators=(",", ":")) + "\n")
+    await recordings.record(handle, f"phase_gate_{scenario}")
 
 
 def kinds(task: Task) -> list[str]:

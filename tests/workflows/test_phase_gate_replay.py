@@ -1,41 +1,26 @@
-"""Every recorded phase-gate history replays on today's workflow code: a change that would alter
-what a running gate does next must come with workflow.patched (re-record with
-PMAAS_RECORD_HISTORIES=1 only for new scenarios)."""
+"""Every recorded phase-gate history replays on today's workflow code (tests/workflows/recordings.py)."""
 
 from __future__ import annotations
 
-import base64
-import json
 from pathlib import Path
 
 import pytest
-from temporalio.client import WorkflowHistory
-from temporalio.worker import Replayer
 
+from tests.workflows import recordings
 from workflows import ids
 from workflows.phase_gate import ID_PREFIX, PhaseGateWorkflow
-from workflows.worker import SANDBOX
 
-HISTORIES = sorted((Path(__file__).parent / "histories").glob("phase_gate_*.json"))
+HISTORIES = recordings.recorded("phase_gate")
 SCENARIOS = {"go", "conditional_go", "hold_resume_go", "recycle", "kill", "quorum", "failed", "escalation_expiry",
              "condition_overdue"}
 
 
-def workflow_id_of(history: dict) -> str:
-    """The recorded run's workflow id (task ids derive from it), rebuilt from the gate's input."""
-    started = history["events"][0]["workflowExecutionStartedEventAttributes"]
-    gate = json.loads(base64.b64decode(started["input"]["payloads"][0]["data"]))
-    return ids.workflow_id(ID_PREFIX, gate["org"], gate["id"])
-
-
 def test_every_scenario_has_a_recorded_history():
-    assert {p.stem.removeprefix("phase_gate_") for p in HISTORIES} == SCENARIOS
+    assert recordings.scenarios("phase_gate") == SCENARIOS
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
 async def test_history_replays(path: Path):
-    text = path.read_text()
-    history = WorkflowHistory.from_json(workflow_id_of(json.loads(text)), text)
-    replayer = Replayer(workflows=[PhaseGateWorkflow], workflow_runner=SANDBOX)  # the production sandbox
-    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
-    assert result.replay_failure is None, result.replay_failure
+    gate = recordings.first_input(path)
+    workflow_id = ids.workflow_id(ID_PREFIX, gate["org"], gate["id"])
+    assert await recordings.replay_failure(path, PhaseGateWorkflow, workflow_id) is None

@@ -1,0 +1,48 @@
+"""Recorded workflow histories: kept by the tests that run a scenario, replayed by the *_replay tests on
+today's code (a change that alters what a running workflow does next must use workflow.patched).
+Re-record with PMAAS_RECORD_HISTORIES=1, only for new scenarios."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from pathlib import Path
+
+from temporalio.client import WorkflowHandle, WorkflowHistory
+from temporalio.worker import Replayer
+
+from workflows.worker import SANDBOX
+
+FOLDER = Path(__file__).parent / "histories"
+
+
+async def record(handle: WorkflowHandle, stem: str) -> None:
+    """Keep `handle`'s history as histories/{stem}.json unless it is there already."""
+    path = FOLDER / f"{stem}.json"
+    if path.exists() and not os.environ.get("PMAAS_RECORD_HISTORIES"):
+        return
+    history = await handle.fetch_history()
+    path.write_text(json.dumps(json.loads(history.to_json()), separators=(",", ":")) + "\n")
+
+
+def recorded(prefix: str) -> list[Path]:
+    return sorted(FOLDER.glob(f"{prefix}_*.json"))
+
+
+def scenarios(prefix: str) -> set[str]:
+    return {p.stem.removeprefix(f"{prefix}_") for p in recorded(prefix)}
+
+
+def first_input(path: Path) -> dict:
+    """The recorded run's workflow input (ids of tasks and requests derive from what it names)."""
+    started = json.loads(path.read_text())["events"][0]["workflowExecutionStartedEventAttributes"]
+    return json.loads(base64.b64decode(started["input"]["payloads"][0]["data"]))
+
+
+async def replay_failure(path: Path, workflow: type, workflow_id: str) -> Exception | None:
+    """Replay one recorded history in the production sandbox; the failure, or None."""
+    history = WorkflowHistory.from_json(workflow_id, path.read_text())
+    result = await Replayer(workflows=[workflow], workflow_runner=SANDBOX).replay_workflow(
+        history, raise_on_replay_failure=False)
+    return result.replay_failure
