@@ -57,3 +57,15 @@ def test_every_pattern_in_the_names_module_has_a_template_of_its_own():
 
     templates = [p.template for p in vars(names).values() if isinstance(p, Pattern)]
     assert len(templates) == len(set(templates)) > 20
+
+
+def test_the_repository_documents_itself_without_pointers_outside_it():
+    """A clone has no ../shared: the design and the vocabulary live in docs/, and nothing points past the root."""
+    root = SERVICES.parent
+    assert (root / "docs" / "architecture.md").is_file() and (root / "docs" / "domain.md").is_file()
+    outside = re.compile(r"\.\./shared|shared/(ARCHITECTURE|DOMAIN)\.md")
+    texts = [root / "README.md", *root.glob("docs/*.md"), *root.glob("deploy/**/*.md"),
+             *(p for d in ("services", "workflows", "tests", "scripts") for p in (root / d).rglob("*.py"))]
+    this = Path(__file__).resolve()
+    pointing = [str(p.relative_to(root)) for p in texts if p != this and outside.search(p.read_text())]
+    assert pointing == []
