@@ -1,4 +1,4 @@
-"""GetFinancialReport: budget use, burn rate and earned value of a project or an engagement.
+"""GetFinancialReport (ReportHandlers): budget use, burn rate and earned value of a project or an engagement.
 
 Baseline (planned dates, budget) and percent complete come from
 ProjectsService.GetProject, called as the caller. Actual cost is the same
@@ -16,16 +16,23 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 
 import asyncpg
+import grpc
 
+from pmaas.billing.v1 import billing_service_pb2 as api
 from pmaas.billing.v1 import resources_pb2 as pb
+from pmaas.projects.v1 import projects_service_pb2 as projects_api
 from pmaas.projects.v1 import resources_pb2 as projects_pb
 from services.billing import rules, store
+from services.billing.core import BillingCore
 from services.billing.invoicing import rate_missing
 from services.platform import clients, errors, money, tables
+from services.platform.auth import Permission as P
+from services.platform.auth import principal
+from services.platform.errors import Violations
 from services.platform.money import Amount
 from services.platform.names import ENGAGEMENT_FINANCIAL_REPORT_PATTERN as ENGAGEMENT_REPORT
 from services.platform.names import PROJECT_FINANCIAL_REPORT_PATTERN as PROJECT_REPORT
-from services.platform.resources import to_date
+from services.platform.resources import from_date, to_date
 
 
 def parse_name(name: str) -> tuple[str, str, str]:
@@ -132,3 +139,27 @@ async def engagement_report(pool: asyncpg.Pool, get_project: GetProject, org: st
     report = to_report(name, as_of, total, percent, min(starts, default=None), currency)
     report.projects.extend(parts)
     return report
+
+
+class ReportHandlers(BillingCore):
+    async def GetFinancialReport(self, request: api.GetFinancialReportRequest, context) -> pb.FinancialReport:
+        org, scope, scope_id = parse_name(request.name)
+        principal().require(org, P.READ)
+        v = Violations()
+        as_of = from_date(request, "as_of", v) or self.today()
+        v.raise_if_any()
+
+        async def get_project(name: str) -> projects_pb.Project:
+            try:
+                return await clients.call(self.projects.GetProject, projects_api.GetProjectRequest(name=name),
+                                          context, self.timeout_s)
+            except errors.ApiError as exc:
+                # A project deleted before deletion respected engagements: its costs still count in the
+                # engagement's report, with no budget, rather than the report failing for good.
+                if scope == "engagements" and exc.code == grpc.StatusCode.NOT_FOUND:
+                    return projects_pb.Project(name=name)
+                raise
+
+        if scope == "projects":
+            return await project_report(self.pool, get_project, org, scope_id, as_of)
+        return await engagement_report(self.pool, get_project, org, scope_id, as_of)

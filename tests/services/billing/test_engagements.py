@@ -118,15 +118,20 @@ async def test_get_missing_bad_name_and_bad_page_token(billing_stub, as_role, or
     assert token.fields.keys() == {"page_token"}
 
 
-async def test_a_no_op_update_of_an_engagement_with_milestone_fees_keeps_its_etag_and_records_nothing(
-        billing_stub, projects_stub, as_role, org, project, db):
-    finance = as_role("finance")
+async def _milestone_engagement(billing_stub, projects_stub, as_role, org, project, fee) -> pb.Engagement:
+    """A milestone-billed engagement on `project` whose one fee, `fee`, is for the project's new go-live."""
     milestone = await as_role("pm")(projects_stub.CreateMilestone, projects_api.CreateMilestoneRequest(
         parent=project, milestone_id="go-live", milestone=projects_pb.Milestone(display_name="Go-live",
                                                                                 due_date=D(2027, 3, 31))))
-    created = await create_engagement(
-        billing_stub, finance, org, [project], billing_model=pb.BILLING_MODEL_MILESTONE,
-        milestone_fees=[pb.MilestoneFee(milestone=milestone.name, amount=EUR(5_000, 500_000_000))])
+    return await create_engagement(
+        billing_stub, as_role("finance"), org, [project], billing_model=pb.BILLING_MODEL_MILESTONE,
+        milestone_fees=[pb.MilestoneFee(milestone=milestone.name, amount=fee)])
+
+
+async def test_a_no_op_update_of_an_engagement_with_milestone_fees_keeps_its_etag_and_records_nothing(
+        billing_stub, projects_stub, as_role, org, project, db):
+    finance = as_role("finance")
+    created = await _milestone_engagement(billing_stub, projects_stub, as_role, org, project, EUR(5_000, 500_000_000))
     events = await audit_count(db, org)
     # What GetEngagement returned, sent back whole: nothing changes.
     same = await finance(billing_stub.UpdateEngagement, api.UpdateEngagementRequest(
@@ -138,16 +143,12 @@ async def test_a_no_op_update_of_an_engagement_with_milestone_fees_keeps_its_eta
 async def test_a_changed_milestone_fee_is_stored_with_a_new_etag_and_one_audit_event(
         billing_stub, projects_stub, as_role, org, project, db):
     finance = as_role("finance")
-    milestone = await as_role("pm")(projects_stub.CreateMilestone, projects_api.CreateMilestoneRequest(
-        parent=project, milestone_id="go-live", milestone=projects_pb.Milestone(display_name="Go-live",
-                                                                                due_date=D(2027, 3, 31))))
-    created = await create_engagement(
-        billing_stub, finance, org, [project], billing_model=pb.BILLING_MODEL_MILESTONE,
-        milestone_fees=[pb.MilestoneFee(milestone=milestone.name, amount=EUR(5_000))])
+    created = await _milestone_engagement(billing_stub, projects_stub, as_role, org, project, EUR(5_000))
+    milestone = created.milestone_fees[0].milestone
     events = await audit_count(db, org, "UpdateEngagement")
     updated = await finance(billing_stub.UpdateEngagement, api.UpdateEngagementRequest(
         engagement=pb.Engagement(name=created.name, etag=created.etag, milestone_fees=[
-            pb.MilestoneFee(milestone=milestone.name, amount=EUR(7_500))]),
+            pb.MilestoneFee(milestone=milestone, amount=EUR(7_500))]),
         update_mask=field_mask_pb2.FieldMask(paths=["milestone_fees"]), request_id=rid()))
     assert [f.amount for f in updated.milestone_fees] == [EUR(7_500)] and updated.etag != created.etag
     assert await finance(billing_stub.GetEngagement, api.GetEngagementRequest(name=created.name)) == updated
