@@ -754,6 +754,8 @@ class ApprovalBook:
 
     async def _notify(self, task: Task, kind: str, message: str, step: str) -> None:
         recipients = task.pending_approvers() if task.is_open else [r for r in [task.spec.requester] if r]
+        if not recipients:  # e.g. an escalation's task closing: nobody asked for it
+            return
         note = Notification(org=task.ref.org, kind=kind, subject=task.ref.process, recipients=recipients,
                             message=message, idempotency_key=f"{task.ref.workflow_id}/{task.id}/{step}")
         await workflow.execute_activity(NOTIFY, note, start_to_close_timeout=ACTIVITY_TIMEOUT,

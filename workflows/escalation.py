@@ -239,10 +239,9 @@ class EscalationWorkflow(ApprovalHandlers):
                 self._event("ESCALATED", detail=f"to {self.path.levels[self._level].name}")
             else:
                 self._event("TOP_LEVEL_BREACHED", detail=f"{self._current.name} asked again")
+            # Published with the next level's task (its owners hear of it as TASK_OPENED): a breach costs the
+            # closing and the opening of a task, one view and one notice to the owners who missed it.
             self._enter_level()
-            await self._publish()
-            await self._notify("ESCALATION_ESCALATED", f"escalated to you ({self._view.level_name}): {input.title}",
-                               f"escalated-{self._round}")
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._view
 
@@ -316,7 +315,6 @@ class EscalationWorkflow(ApprovalHandlers):
         now = workflow.now()
         self._view.breaches.append(Breach(level=self._level + 1, clock=clock, time=now))
         self._event("BREACHED", detail=f"{self._current.name}: not {clock.lower()}d in time")
-        await self._publish()
         await self._notify("ESCALATION_BREACHED", f"SLA breached ({self._current.name}, {clock.lower()}): "
                            f"{self.input.title}", f"breach-{len(self._view.breaches)}")
         return BREACHED

@@ -122,11 +122,13 @@ async def until(handle: WorkflowHandle, check, what: str, timeout_s: float = 20)
         await asyncio.sleep(0.05)
 
 
-async def open_task(handle: WorkflowHandle, key: str, timeout_s: float = 20) -> Task:
+async def open_task(handle: WorkflowHandle, key: str, timeout_s: float = 20, until_event: str = "") -> Task:
+    """The open task `key` (once its history has `until_event`: a fired timer is handled a moment later)."""
     deadline = asyncio.get_running_loop().time() + timeout_s
     while True:
         tasks = await handle.query(PhaseGateWorkflow.tasks)
-        found = [t for t in tasks if t.spec.key == key and t.state in ("OPEN", "CLAIMED")]
+        found = [t for t in tasks if t.spec.key == key and t.state in ("OPEN", "CLAIMED")
+                 and (not until_event or until_event in [e.kind for e in t.history])]
         if found:
             return found[0]
         if asyncio.get_running_loop().time() > deadline:

@@ -54,11 +54,11 @@ async def test_an_undecided_gate_is_reminded_escalated_then_expires_on_hold(skip
     assert gate.pending_approvers() == ["role:sponsor"]
 
     await time_skipping_env.sleep(timedelta(hours=13))
-    reminded = await open_task(handle, "gate-1")
+    reminded = await open_task(handle, "gate-1", until_event="REMINDED")
     assert kinds(reminded) == ["OPENED", "REMINDED"] and reminded.sla_state(reminded.due_time) == "BREACHED"
 
     await time_skipping_env.sleep(timedelta(hours=12))
-    escalated = await open_task(handle, "gate-1")
+    escalated = await open_task(handle, "gate-1", until_event="ESCALATED")
     assert kinds(escalated)[-1] == "ESCALATED" and escalated.escalated
     assert escalated.pending_approvers() == ["role:admin", "role:sponsor"]
     assert escalated.due_time > gate.due_time  # the SLA restarts once for the escalation
