@@ -30,6 +30,13 @@ from workflows.policy import DAY, HOUR, GateApproval
 
 
 @pytest.fixture
+async def time_skipping_env(own_time_skipping_env):
+    """A test server per test: the shared one has timed out its unlock-with-sleep here after earlier tests
+    (temporalio/sdk-java#1618 family), failing these sleeps with 'Timeout expired'."""
+    return own_time_skipping_env
+
+
+@pytest.fixture
 async def skipping_gates(time_skipping_env, task_queue, service_calls, governance_pool, org):
     async with gate_worker(time_skipping_env.client, task_queue, service_calls, governance_pool):
         harness = Gates(time_skipping_env.client, task_queue, org)
