@@ -6,6 +6,7 @@ import warnings
 from google.protobuf import empty_pb2 as google_dot_protobuf_dot_empty__pb2
 from pmaas.governance.v1 import governance_service_pb2 as pmaas_dot_governance_dot_v1_dot_governance__service__pb2
 from pmaas.governance.v1 import resources_pb2 as pmaas_dot_governance_dot_v1_dot_resources__pb2
+from pmaas.governance.v1 import webhooks_pb2 as pmaas_dot_governance_dot_v1_dot_webhooks__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -192,6 +193,31 @@ class GovernanceServiceStub:
                 '/pmaas.governance.v1.GovernanceService/GetEscalationReport',
                 request_serializer=pmaas_dot_governance_dot_v1_dot_governance__service__pb2.GetEscalationReportRequest.SerializeToString,
                 response_deserializer=pmaas_dot_governance_dot_v1_dot_resources__pb2.EscalationReport.FromString,
+                _registered_method=True)
+        self.CreateWebhook = channel.unary_unary(
+                '/pmaas.governance.v1.GovernanceService/CreateWebhook',
+                request_serializer=pmaas_dot_governance_dot_v1_dot_webhooks__pb2.CreateWebhookRequest.SerializeToString,
+                response_deserializer=pmaas_dot_governance_dot_v1_dot_webhooks__pb2.Webhook.FromString,
+                _registered_method=True)
+        self.ListWebhooks = channel.unary_unary(
+                '/pmaas.governance.v1.GovernanceService/ListWebhooks',
+                request_serializer=pmaas_dot_governance_dot_v1_dot_webhooks__pb2.ListWebhooksRequest.SerializeToString,
+                response_deserializer=pmaas_dot_governance_dot_v1_dot_webhooks__pb2.ListWebhooksResponse.FromString,
+                _registered_method=True)
+        self.DeleteWebhook = channel.unary_unary(
+                '/pmaas.governance.v1.GovernanceService/DeleteWebhook',
+                request_serializer=pmaas_dot_governance_dot_v1_dot_webhooks__pb2.DeleteWebhookRequest.SerializeToString,
+                response_deserializer=pmaas_dot_governance_dot_v1_dot_webhooks__pb2.Webhook.FromString,
+                _registered_method=True)
+        self.ListDeliveries = channel.unary_unary(
+                '/pmaas.governance.v1.GovernanceService/ListDeliveries',
+                request_serializer=pmaas_dot_governance_dot_v1_dot_webhooks__pb2.ListDeliveriesRequest.SerializeToString,
+                response_deserializer=pmaas_dot_governance_dot_v1_dot_webhooks__pb2.ListDeliveriesResponse.FromString,
+                _registered_method=True)
+        self.RedeliverEvent = channel.unary_unary(
+                '/pmaas.governance.v1.GovernanceService/RedeliverEvent',
+                request_serializer=pmaas_dot_governance_dot_v1_dot_webhooks__pb2.RedeliverEventRequest.SerializeToString,
+                response_deserializer=pmaas_dot_governance_dot_v1_dot_webhooks__pb2.Delivery.FromString,
                 _registered_method=True)
 
 
@@ -418,6 +444,42 @@ class GovernanceServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateWebhook(self, request, context):
+        """--- events out: webhooks (Governance II)
+        By an admin or pmo: subscribes an endpoint to governance events. The
+        response holds the signing secret, the only time it is shown.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListWebhooks(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteWebhook(self, request, context):
+        """Soft delete: nothing more is sent to it; its delivery log stays.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDeliveries(self, request, context):
+        """The delivery log: each event to each webhook, with its attempts.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RedeliverEvent(self, request, context):
+        """Sends a delivery's event again, in a new series of attempts.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_GovernanceServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -570,6 +632,31 @@ def add_GovernanceServiceServicer_to_server(servicer, server):
                     servicer.GetEscalationReport,
                     request_deserializer=pmaas_dot_governance_dot_v1_dot_governance__service__pb2.GetEscalationReportRequest.FromString,
                     response_serializer=pmaas_dot_governance_dot_v1_dot_resources__pb2.EscalationReport.SerializeToString,
+            ),
+            'CreateWebhook': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateWebhook,
+                    request_deserializer=pmaas_dot_governance_dot_v1_dot_webhooks__pb2.CreateWebhookRequest.FromString,
+                    response_serializer=pmaas_dot_governance_dot_v1_dot_webhooks__pb2.Webhook.SerializeToString,
+            ),
+            'ListWebhooks': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListWebhooks,
+                    request_deserializer=pmaas_dot_governance_dot_v1_dot_webhooks__pb2.ListWebhooksRequest.FromString,
+                    response_serializer=pmaas_dot_governance_dot_v1_dot_webhooks__pb2.ListWebhooksResponse.SerializeToString,
+            ),
+            'DeleteWebhook': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteWebhook,
+                    request_deserializer=pmaas_dot_governance_dot_v1_dot_webhooks__pb2.DeleteWebhookRequest.FromString,
+                    response_serializer=pmaas_dot_governance_dot_v1_dot_webhooks__pb2.Webhook.SerializeToString,
+            ),
+            'ListDeliveries': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDeliveries,
+                    request_deserializer=pmaas_dot_governance_dot_v1_dot_webhooks__pb2.ListDeliveriesRequest.FromString,
+                    response_serializer=pmaas_dot_governance_dot_v1_dot_webhooks__pb2.ListDeliveriesResponse.SerializeToString,
+            ),
+            'RedeliverEvent': grpc.unary_unary_rpc_method_handler(
+                    servicer.RedeliverEvent,
+                    request_deserializer=pmaas_dot_governance_dot_v1_dot_webhooks__pb2.RedeliverEventRequest.FromString,
+                    response_serializer=pmaas_dot_governance_dot_v1_dot_webhooks__pb2.Delivery.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1389,6 +1476,141 @@ class GovernanceService:
             '/pmaas.governance.v1.GovernanceService/GetEscalationReport',
             pmaas_dot_governance_dot_v1_dot_governance__service__pb2.GetEscalationReportRequest.SerializeToString,
             pmaas_dot_governance_dot_v1_dot_resources__pb2.EscalationReport.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateWebhook(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pmaas.governance.v1.GovernanceService/CreateWebhook',
+            pmaas_dot_governance_dot_v1_dot_webhooks__pb2.CreateWebhookRequest.SerializeToString,
+            pmaas_dot_governance_dot_v1_dot_webhooks__pb2.Webhook.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListWebhooks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pmaas.governance.v1.GovernanceService/ListWebhooks',
+            pmaas_dot_governance_dot_v1_dot_webhooks__pb2.ListWebhooksRequest.SerializeToString,
+            pmaas_dot_governance_dot_v1_dot_webhooks__pb2.ListWebhooksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteWebhook(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pmaas.governance.v1.GovernanceService/DeleteWebhook',
+            pmaas_dot_governance_dot_v1_dot_webhooks__pb2.DeleteWebhookRequest.SerializeToString,
+            pmaas_dot_governance_dot_v1_dot_webhooks__pb2.Webhook.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDeliveries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pmaas.governance.v1.GovernanceService/ListDeliveries',
+            pmaas_dot_governance_dot_v1_dot_webhooks__pb2.ListDeliveriesRequest.SerializeToString,
+            pmaas_dot_governance_dot_v1_dot_webhooks__pb2.ListDeliveriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RedeliverEvent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pmaas.governance.v1.GovernanceService/RedeliverEvent',
+            pmaas_dot_governance_dot_v1_dot_webhooks__pb2.RedeliverEventRequest.SerializeToString,
+            pmaas_dot_governance_dot_v1_dot_webhooks__pb2.Delivery.FromString,
             options,
             channel_credentials,
             insecure,
