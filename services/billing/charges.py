@@ -11,6 +11,7 @@ from pmaas.billing.v1 import billing_service_pb2 as api
 from pmaas.billing.v1 import resources_pb2 as pb
 from services.billing import invoicing, rules, store
 from services.billing.core import BillingCore, positive_amount
+from services.billing.periods import check_unlocked
 from services.billing.store import ENGAGEMENTS, EXPENSES, TIME_ENTRIES
 from services.platform import errors, money, tables
 from services.platform.auth import Permission as P
@@ -34,12 +35,13 @@ class ChargeHandlers(BillingCore):
     async def _open_engagement(self, conn: asyncpg.Connection, key: list[str], name: str, project: str,
                                day: dt.date, field: str, date_field: str) -> tuple[asyncpg.Record, str]:
         """The engagement and the project's id, once the project is one of the engagement's own and
-        the day is not in a closed period."""
+        the day is neither in a closed period of the engagement nor in a locked period of the organization."""
         engagement = await tables.require(conn, ENGAGEMENTS, key, name)
         match = rules.PROJECT_RE.match(project)
         if not match or match.group(1) != key[0] or match.group(2) not in engagement["project_ids"]:
             raise errors.bad_field(f"{field}.project", f"{project or '(empty)'} is not one of the projects of {name}")
         rules.check_open_period(day, engagement["closed_through"], f"{field}.{date_field}")
+        await check_unlocked(conn, key[0], day, f"{field}.{date_field}")
         return engagement, match.group(2)
 
     async def CreateTimeEntry(self, request: api.CreateTimeEntryRequest, context) -> pb.TimeEntry:

@@ -14,9 +14,10 @@ from pmaas.billing.v1 import billing_service_pb2_grpc
 from services.billing.charges import ChargeHandlers
 from services.billing.engagements import EngagementHandlers
 from services.billing.invoices import InvoiceHandlers
+from services.billing.periods import PeriodLockHandlers
 from services.billing.reports import ReportHandlers
 
 
-class BillingServicer(EngagementHandlers, ChargeHandlers, InvoiceHandlers, ReportHandlers,
+class BillingServicer(EngagementHandlers, ChargeHandlers, InvoiceHandlers, ReportHandlers, PeriodLockHandlers,
                       billing_service_pb2_grpc.BillingServiceServicer):
     pass

@@ -16,6 +16,7 @@ from services.billing import rules
 from services.platform.filters import Field
 from services.platform.money import Amount
 from services.platform.names import (
+    BILLING_PERIOD_LOCK_PATTERN,
     CREDIT_NOTE_PATTERN,
     ENGAGEMENT_PATTERN,
     EXPENSE_PATTERN,
@@ -134,6 +135,13 @@ def credit_note(row: asyncpg.Record) -> pb.CreditNote:
     )
 
 
+def period_lock(row: asyncpg.Record) -> pb.BillingPeriodLock:
+    return pb.BillingPeriodLock(
+        name=BILLING_PERIOD_LOCK_PATTERN.format(organization=row["org_id"], billing_period_lock=row["id"]),
+        period_start=to_date(row["period_start"]), period_end=to_date(row["period_end"]), locker=row["locker"],
+        create_time=to_timestamp(row["create_time"]))
+
+
 ENGAGEMENTS = Table("engagements", ENGAGEMENT_PATTERN, ("org_id", "id"), {
     "display_name": Field("display_name"),
     "billing_model": Field("billing_model", "enum", pb.BillingModel.DESCRIPTOR),
@@ -161,6 +169,7 @@ INVOICES = Table("invoices", INVOICE_PATTERN,
                  }, invoice)
 CREDIT_NOTES = Table("credit_notes", CREDIT_NOTE_PATTERN,
     ("org_id", "engagement_id", "invoice_id", "id"), {}, credit_note)
+PERIOD_LOCKS = Table("period_locks", BILLING_PERIOD_LOCK_PATTERN, ("org_id", "id"), {}, period_lock)
 
 
 # --- engagements -------------------------------------------------------------------
@@ -319,3 +328,21 @@ async def pending_reviews(conn: asyncpg.Connection, org: str, engagement_id: str
                      AND expense_date <= $3 AND approval_state = $4) AS expenses""",
         org, engagement_id, through, pb.APPROVAL_STATE_SUBMITTED)
     return row["time_entries"], row["expenses"]
+
+
+# --- closed periods ------------------------------------------------------------------
+
+async def guard_periods(conn: asyncpg.Connection, org: str, *, exclusive: bool) -> None:
+    """Locking a period (exclusive) waits for the time and expenses being recorded in the organization (shared),
+    and they wait for it: none is written into a period locked meanwhile."""
+    if exclusive:
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('period-locks:' || $1))", org)
+    else:
+        await conn.execute("SELECT pg_advisory_xact_lock_shared(hashtext('period-locks:' || $1))", org)
+
+
+async def lock_covering(conn: asyncpg.Connection, org: str, day: dt.date) -> asyncpg.Record | None:
+    """The earliest lock of the organization whose period holds `day`, if any."""
+    return await conn.fetchrow(
+        """SELECT * FROM period_locks WHERE org_id = $1 AND period_start <= $2 AND period_end >= $2
+           ORDER BY seq LIMIT 1""", org, day)

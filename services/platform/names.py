@@ -24,19 +24,23 @@ DERIVED_ID_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\Z")
 
 @dataclass(frozen=True)
 class DerivedPattern(Pattern):
-    """A resource name whose last segment is a derived id (task, change request, phase gate, escalation)."""
+    """A resource name whose last segment is a derived id (task, change request, phase gate, escalation), or
+    whose last `derived` segments are (a corrective action of a quality audit)."""
+
+    derived: int = 1
 
     def parse(self, name: str, field: str = "name") -> dict[str, str]:
         match = self.regex.match(name or "")
         if not match:
             raise errors.bad_field(field, f"must be a resource name like {self.template}" if name
                                    else f"is required ({self.template})")
-        *parents, last = match.groupdict().values()
-        for part in parents:
+        values = list(match.groupdict().values())
+        for part in values[:-self.derived]:
             if not ID_RE.match(part):
                 raise errors.bad_field(field, f"{part!r} in {name!r} {ID_RULE}")
-        if not DERIVED_ID_RE.match(last):
-            raise errors.bad_field(field, f"{last!r} in {name!r} is not an id this service gave out")
+        for part in values[-self.derived:]:
+            if not DERIVED_ID_RE.match(part):
+                raise errors.bad_field(field, f"{part!r} in {name!r} is not an id this service gave out")
         return match.groupdict()
 
 
@@ -74,6 +78,7 @@ CREDIT_NOTE_PATTERN = Pattern(
     "organizations/{organization}/engagements/{engagement}/invoices/{invoice}/creditNotes/{credit_note}")
 PROJECT_FINANCIAL_REPORT_PATTERN = Pattern("organizations/{organization}/projects/{project}/financialReport")
 ENGAGEMENT_FINANCIAL_REPORT_PATTERN = Pattern("organizations/{organization}/engagements/{engagement}/financialReport")
+BILLING_PERIOD_LOCK_PATTERN = Pattern("organizations/{organization}/billingPeriodLocks/{billing_period_lock}")
 
 # --- governance -------------------------------------------------------------------------------------
 GOVERNANCE_POLICY_PATTERN = Pattern("organizations/{organization}/governancePolicy")
@@ -82,3 +87,7 @@ TASK_PATTERN = DerivedPattern("organizations/{organization}/tasks/{task}")
 CHANGE_REQUEST_PATTERN = DerivedPattern("organizations/{organization}/changeRequests/{change_request}")
 PHASE_GATE_PATTERN = DerivedPattern("organizations/{organization}/projects/{project}/phaseGates/{phase_gate}")
 ESCALATION_PATTERN = DerivedPattern("organizations/{organization}/projects/{project}/escalations/{escalation}")
+QUALITY_AUDIT_PATTERN = DerivedPattern("organizations/{organization}/projects/{project}/qualityAudits/{quality_audit}")
+CORRECTIVE_ACTION_PATTERN = DerivedPattern("organizations/{organization}/projects/{project}/qualityAudits/"
+                                           "{quality_audit}/correctiveActions/{corrective_action}", derived=2)
+AUDIT_SCHEDULE_PATTERN = Pattern("organizations/{organization}/projects/{project}/auditSchedule")

@@ -48,6 +48,8 @@ REQUESTS = {
     "CreateCreditNote": api.CreateCreditNoteRequest(parent=INVOICE),
     "ListCreditNotes": api.ListCreditNotesRequest(parent=INVOICE),
     "GetFinancialReport": api.GetFinancialReportRequest(name=ENGAGEMENT + "/financialReport"),
+    "LockBillingPeriod": api.LockBillingPeriodRequest(parent="organizations/{org}"),
+    "ListBillingPeriodLocks": api.ListBillingPeriodLocksRequest(parent="organizations/{org}"),
 }
 
 

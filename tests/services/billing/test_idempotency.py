@@ -135,6 +135,11 @@ async def _generate(w: World):
     return api.GenerateInvoiceRequest(parent=w.engagement, period_start=D(2027, 1, 1), period_end=D(2027, 1, 31))
 
 
+async def _lock_period(w: World):
+    return api.LockBillingPeriodRequest(parent=f"organizations/{w.org}", period_start=D(2027, 1, 1),
+                                        period_end=D(2027, 1, 31))
+
+
 def _set(path: str, value) -> Callable[[object], None]:
     def change(request) -> None:
         *parents, leaf = path.split(".")
@@ -175,6 +180,8 @@ CASES: dict[str, Case] = {
     "VoidInvoice": Case("finance", _void, _set("reason", "duplicate"), _audited("VoidInvoice")),
     "CreateCreditNote": Case("finance", _credit, _set("credit_note.amount", EUR(99)),
                              "SELECT count(*) FROM credit_notes WHERE org_id = $1"),
+    "LockBillingPeriod": Case("finance", _lock_period, _set("period_end", D(2027, 1, 30)),
+                              "SELECT count(*) FROM period_locks WHERE org_id = $1"),
 }
 
 

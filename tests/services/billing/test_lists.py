@@ -93,10 +93,21 @@ async def seed_credit_notes(stub, as_role, org, engagement, project) -> Listing:
                    f"{engagement}/invoices/ghost")
 
 
+async def seed_period_locks(stub, as_role, org, engagement, project) -> Listing:
+    finance = as_role("finance")
+    names = [(await finance(stub.LockBillingPeriod, api.LockBillingPeriodRequest(
+        parent=f"organizations/{org}", period_start=D(2027, m, 1), period_end=D(2027, m, 28), request_id=rid()))).name
+        for m in range(1, ITEMS + 1)]
+    return Listing("ListBillingPeriodLocks", f"organizations/{org}", names, "billing_period_locks",
+                   f"organizations/{org}-other", None)
+
+
 SEEDS = {
     "ListEngagements": seed_engagements, "ListRates": seed_rates, "ListTimeEntries": seed_time_entries,
     "ListExpenses": seed_expenses, "ListInvoices": seed_invoices, "ListCreditNotes": seed_credit_notes,
+    "ListBillingPeriodLocks": seed_period_locks,
 }
+UNFILTERED = {"ListCreditNotes", "ListBillingPeriodLocks"}
 
 
 def test_every_list_rpc_is_covered():
@@ -214,7 +225,7 @@ async def test_items_created_between_pages_do_not_disturb_the_walk(billing_stub,
 BAD_FILTERS = ["colour = red", "state =", "= 1", "role == \"x\" AND", "(", "person = ann OR"]
 
 
-@pytest.mark.parametrize("method", sorted(set(SEEDS) - {"ListCreditNotes"}))
+@pytest.mark.parametrize("method", sorted(set(SEEDS) - UNFILTERED))
 @pytest.mark.parametrize("bad", BAD_FILTERS)
 async def test_a_bad_filter_is_invalid(billing_stub, as_role, org, engagement, method, bad):
     parent = f"organizations/{org}" if method in ("ListEngagements", "ListRates") else engagement

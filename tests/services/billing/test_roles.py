@@ -38,6 +38,7 @@ MAY_CALL = {
     "PayInvoice": (INVOICING, "invoice.issue"),
     "VoidInvoice": (INVOICING, "invoice.issue"),
     "CreateCreditNote": (INVOICING, "invoice.issue"),
+    "LockBillingPeriod": (BILLING, "billing_period.lock"),
 }
 ALLOWED = [(m, r) for m in sorted(MAY_CALL) for r in ROLES if r in MAY_CALL[m][0]]
 DENIED = [(m, r) for m in sorted(MAY_CALL) for r in ROLES if r not in MAY_CALL[m][0]]

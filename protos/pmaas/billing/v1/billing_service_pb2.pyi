@@ -338,3 +338,33 @@ class GetFinancialReportRequest(_message.Message):
     name: str
     as_of: _date_pb2.Date
     def __init__(self, name: _Optional[str] = ..., as_of: _Optional[_Union[_date_pb2.Date, _Mapping]] = ...) -> None: ...
+
+class LockBillingPeriodRequest(_message.Message):
+    __slots__ = ("parent", "period_start", "period_end", "request_id")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_START_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_END_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    period_start: _date_pb2.Date
+    period_end: _date_pb2.Date
+    request_id: str
+    def __init__(self, parent: _Optional[str] = ..., period_start: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., period_end: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class ListBillingPeriodLocksRequest(_message.Message):
+    __slots__ = ("parent", "page_size", "page_token")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    page_size: int
+    page_token: str
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListBillingPeriodLocksResponse(_message.Message):
+    __slots__ = ("billing_period_locks", "next_page_token")
+    BILLING_PERIOD_LOCKS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    billing_period_locks: _containers.RepeatedCompositeFieldContainer[_resources_pb2.BillingPeriodLock]
+    next_page_token: str
+    def __init__(self, billing_period_locks: _Optional[_Iterable[_Union[_resources_pb2.BillingPeriodLock, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...

@@ -175,6 +175,16 @@ class BillingServiceStub:
                 request_serializer=pmaas_dot_billing_dot_v1_dot_billing__service__pb2.GetFinancialReportRequest.SerializeToString,
                 response_deserializer=pmaas_dot_billing_dot_v1_dot_resources__pb2.FinancialReport.FromString,
                 _registered_method=True)
+        self.LockBillingPeriod = channel.unary_unary(
+                '/pmaas.billing.v1.BillingService/LockBillingPeriod',
+                request_serializer=pmaas_dot_billing_dot_v1_dot_billing__service__pb2.LockBillingPeriodRequest.SerializeToString,
+                response_deserializer=pmaas_dot_billing_dot_v1_dot_resources__pb2.BillingPeriodLock.FromString,
+                _registered_method=True)
+        self.ListBillingPeriodLocks = channel.unary_unary(
+                '/pmaas.billing.v1.BillingService/ListBillingPeriodLocks',
+                request_serializer=pmaas_dot_billing_dot_v1_dot_billing__service__pb2.ListBillingPeriodLocksRequest.SerializeToString,
+                response_deserializer=pmaas_dot_billing_dot_v1_dot_billing__service__pb2.ListBillingPeriodLocksResponse.FromString,
+                _registered_method=True)
 
 
 class BillingServiceServicer:
@@ -358,6 +368,21 @@ class BillingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def LockBillingPeriod(self, request, context):
+        """Closes a period of the organization for time and expenses (idempotent:
+        locking a locked period returns its lock). By finance, pmo, admin and
+        the governance principal (the billing cycle).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListBillingPeriodLocks(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BillingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -495,6 +520,16 @@ def add_BillingServiceServicer_to_server(servicer, server):
                     servicer.GetFinancialReport,
                     request_deserializer=pmaas_dot_billing_dot_v1_dot_billing__service__pb2.GetFinancialReportRequest.FromString,
                     response_serializer=pmaas_dot_billing_dot_v1_dot_resources__pb2.FinancialReport.SerializeToString,
+            ),
+            'LockBillingPeriod': grpc.unary_unary_rpc_method_handler(
+                    servicer.LockBillingPeriod,
+                    request_deserializer=pmaas_dot_billing_dot_v1_dot_billing__service__pb2.LockBillingPeriodRequest.FromString,
+                    response_serializer=pmaas_dot_billing_dot_v1_dot_resources__pb2.BillingPeriodLock.SerializeToString,
+            ),
+            'ListBillingPeriodLocks': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListBillingPeriodLocks,
+                    request_deserializer=pmaas_dot_billing_dot_v1_dot_billing__service__pb2.ListBillingPeriodLocksRequest.FromString,
+                    response_serializer=pmaas_dot_billing_dot_v1_dot_billing__service__pb2.ListBillingPeriodLocksResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1231,6 +1266,60 @@ class BillingService:
             '/pmaas.billing.v1.BillingService/GetFinancialReport',
             pmaas_dot_billing_dot_v1_dot_billing__service__pb2.GetFinancialReportRequest.SerializeToString,
             pmaas_dot_billing_dot_v1_dot_resources__pb2.FinancialReport.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LockBillingPeriod(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pmaas.billing.v1.BillingService/LockBillingPeriod',
+            pmaas_dot_billing_dot_v1_dot_billing__service__pb2.LockBillingPeriodRequest.SerializeToString,
+            pmaas_dot_billing_dot_v1_dot_resources__pb2.BillingPeriodLock.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListBillingPeriodLocks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pmaas.billing.v1.BillingService/ListBillingPeriodLocks',
+            pmaas_dot_billing_dot_v1_dot_billing__service__pb2.ListBillingPeriodLocksRequest.SerializeToString,
+            pmaas_dot_billing_dot_v1_dot_billing__service__pb2.ListBillingPeriodLocksResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -205,6 +205,20 @@ class Expense(_message.Message):
     etag: str
     def __init__(self, name: _Optional[str] = ..., project: _Optional[str] = ..., expense_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., category: _Optional[_Union[ExpenseCategory, str]] = ..., amount: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., receipt_reference: _Optional[str] = ..., billable: _Optional[bool] = ..., note: _Optional[str] = ..., person: _Optional[str] = ..., invoice: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., approval_state: _Optional[_Union[ApprovalState, str]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
 
+class BillingPeriodLock(_message.Message):
+    __slots__ = ("name", "period_start", "period_end", "locker", "create_time")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_START_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_END_FIELD_NUMBER: _ClassVar[int]
+    LOCKER_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    period_start: _date_pb2.Date
+    period_end: _date_pb2.Date
+    locker: str
+    create_time: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., period_start: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., period_end: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., locker: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
 class LineItem(_message.Message):
     __slots__ = ("kind", "description", "project", "role", "person", "milestone", "expense", "quantity", "unit_price", "amount")
     KIND_FIELD_NUMBER: _ClassVar[int]
