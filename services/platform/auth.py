@@ -64,6 +64,7 @@ class Permission(enum.StrEnum):
     BASELINE_WRITE = "baseline.write"  # a project's first baseline, while it is being initiated or planned
     GOVERNED_BASELINE = "baseline.governed"  # any baseline, and the baselined plan (governance only)
     GOVERNANCE_OVERRIDE = "governance.override"  # an admin takes a governance-only action, audited as override
+    PROJECT_ACTUAL_COST = "project.actual_cost"  # a project's actual cost, from billing (governance only)
     MILESTONE_WRITE = "milestone.write"
     ASSIGNMENT_WRITE = "assignment.write"
     STATUS_REPORT_WRITE = "status_report.write"
@@ -74,6 +75,7 @@ class Permission(enum.StrEnum):
     # Approve or reject time and expenses (never one's own, nor what one recorded); record time for others.
     TIME_APPROVE = "time.approve"
     INVOICE_ISSUE = "invoice.issue"  # generate, issue, pay, void, credit invoices
+    BILLING_PERIOD_LOCK = "billing_period.lock"  # close a period for time and expenses (the billing cycle)
     RISK_WRITE = "risk.write"
     ISSUE_WRITE = "issue.write"
     # Delete, close, resolve or downgrade an escalated issue (HIGH/CRITICAL, or raised from a risk).
@@ -95,7 +97,7 @@ _DELIVERY = {P.PROJECT_WRITE, P.MILESTONE_WRITE, P.ASSIGNMENT_WRITE, P.STATUS_RE
 _DECIDING = {P.TASK_ACT, P.DELEGATION_WRITE}
 # What only the governance worker does, after the workflow's decision: people never hold these. An admin
 # may still act by GOVERNANCE_OVERRIDE, and the audit log marks that.
-GOVERNANCE_ONLY = frozenset({P.PROJECT_PHASE, P.GOVERNED_BASELINE})
+GOVERNANCE_ONLY = frozenset({P.PROJECT_PHASE, P.GOVERNED_BASELINE, P.PROJECT_ACTUAL_COST})
 
 # Who may do what. Read is everyone's; the rest follows the people in DOMAIN.md. Segregation of duties:
 # the auditor reads (project data and the audit log) and decides its tasks, and writes nothing else; the
@@ -103,19 +105,20 @@ GOVERNANCE_ONLY = frozenset({P.PROJECT_PHASE, P.GOVERNED_BASELINE})
 # escalation path (pmo, admin, governance), not by the team that raised it.
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission) - GOVERNANCE_ONLY,
-    Role.PMO: frozenset({P.READ, P.BILLING_WRITE, P.TIME_APPROVE,
+    Role.PMO: frozenset({P.READ, P.BILLING_WRITE, P.TIME_APPROVE, P.BILLING_PERIOD_LOCK,
                          P.PORTFOLIO_WRITE, P.PROJECT_CREATE, P.PROJECT_DELETE,
                          P.BASELINE_WRITE, P.RISK_MATRIX_WRITE, P.GOVERNANCE_POLICY_WRITE,
                          P.TASK_REASSIGN, P.ISSUE_ESCALATION_MANAGE, *_DELIVERY, *_DECIDING}),
     Role.PM: frozenset({P.READ, P.TIME_WRITE, P.TIME_APPROVE, P.BASELINE_WRITE, *_DELIVERY, *_DECIDING}),
     Role.SPONSOR: frozenset({P.READ, P.BASELINE_WRITE, P.CHANGE_REQUEST_SUBMIT, *_DECIDING}),
     Role.AUDITOR: frozenset({P.READ, P.AUDIT_READ, *_DECIDING}),
-    Role.FINANCE: frozenset({P.READ, P.BILLING_WRITE, P.INVOICE_ISSUE, *_DECIDING}),
+    Role.FINANCE: frozenset({P.READ, P.BILLING_WRITE, P.INVOICE_ISSUE, P.BILLING_PERIOD_LOCK, *_DECIDING}),
     Role.MEMBER: frozenset({P.READ, P.TIME_WRITE, P.LESSON_WRITE, P.ISSUE_WRITE, *_DECIDING}),
     Role.VIEWER: frozenset({P.READ}),
     Role.GOVERNANCE: frozenset({P.READ, P.PROJECT_PHASE, P.GOVERNED_BASELINE, P.BASELINE_WRITE, P.PROJECT_WRITE,
                                 P.MILESTONE_WRITE, P.ASSIGNMENT_WRITE, P.RISK_WRITE, P.ISSUE_WRITE,
-                                P.ISSUE_ESCALATION_MANAGE, P.TIME_APPROVE, P.INVOICE_ISSUE}),
+                                P.ISSUE_ESCALATION_MANAGE, P.TIME_APPROVE, P.INVOICE_ISSUE, P.BILLING_PERIOD_LOCK,
+                                P.PROJECT_ACTUAL_COST}),
 }
 
 

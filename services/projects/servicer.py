@@ -77,13 +77,14 @@ FIRST_BASELINE_PHASES = {pb.PHASE_INITIATION, pb.PHASE_PLANNING}
 CHANGE_REQUEST = "through an approved change request (GovernanceService.SubmitChangeRequest)"
 
 
-def _governed(org: str, refusal: Callable[[], errors.ApiError]) -> bool:
-    """May the caller change the governed plan? True when an admin does it by override (audited as
-    such), False when governance does; `refusal()` for everyone else."""
+def _governed(org: str, refusal: Callable[[], errors.ApiError], permission: P = P.GOVERNED_BASELINE) -> bool:
+    """May the caller change what governance owns (the baselined plan; the actual cost, from billing)? True
+    when an admin does it by override (audited as such), False when governance does; `refusal()` for
+    everyone else."""
     caller = principal()
-    if caller.can(org, P.GOVERNED_BASELINE):
+    if caller.can(org, permission):
         return False
-    if caller.overrides(org, P.GOVERNED_BASELINE):
+    if caller.overrides(org, permission):
         return True
     raise refusal()
 
@@ -238,6 +239,12 @@ class ProjectsServicer(ResourceHandlers, projects_service_pb2_grpc.ProjectsServi
                     f"{', '.join(changed)}: {request.project.name} has baseline revision {row['baseline_revision']}, "
                     f"so its plan changes only with a new baseline, {CHANGE_REQUEST}",
                     fields=",".join(changed), baseline_revision=str(row["baseline_revision"])))
+            if columns["actual_cost_micros"] != row["actual_cost_micros"]:
+                tx.override = _governed(key[0], lambda: errors.failed_precondition(
+                    "ACTUAL_COST_FROM_BILLING",
+                    f"project.actual_cost of {request.project.name} is computed from billing: the billing cycle "
+                    "writes it (time and expenses recorded in BillingService), it is not entered by hand",
+                    field="project.actual_cost"), P.PROJECT_ACTUAL_COST) or tx.override
             await self._check_portfolio(tx.conn, key[0], columns["portfolio_id"])
 
         return await self.update_resource(PROJECTS, request, "project", P.PROJECT_WRITE, PROJECT_UPDATABLE,
