@@ -8,18 +8,17 @@ The policy's conversion is in policy_convert.py.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any, TypeVar
 
 import asyncpg
 from google.protobuf import duration_pb2
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 from google.type import date_pb2
-from temporalio.converter import value_to_type
 
 from pmaas.governance.v1 import resources_pb2 as pb
 from pmaas.projects.v1 import resources_pb2 as projects_pb
 from pmaas.risks.v1 import resources_pb2 as risks_pb
+from services.governance import typed_json
 from services.platform.money import Amount
 from services.platform.names import CHANGE_REQUEST_PATTERN, PROJECT_PATTERN, TASK_PATTERN
 from services.platform.resources import etag_of, to_date, to_timestamp
@@ -79,7 +78,7 @@ def task_name(org: str, task_id: str) -> str:
 
 def load(hint: type[T], data: Any) -> T:
     """A dataclass back from the JSON a workflow sent (as stored in a jsonb column)."""
-    return value_to_type(hint, json.loads(data) if isinstance(data, str) else data)
+    return typed_json.load(hint, data)
 
 
 def candidates(c: ap.Candidates) -> pb.Candidates:
@@ -216,8 +215,8 @@ def _tasks(published: list[str], in_read_model: list[str]) -> list[str]:
 
 
 def _process_row(row: asyncpg.Record, task_ids: list[str], view_type: type, build, message_type: type[M]) -> M:
-    """A process's read-model row as its API message: stored beside the view, or built from the view (the
-    version-0 row a submit writes has none); its tasks as the task read model knows them."""
+    """A process's read-model row as its API message: stored beside the view, or built from the view (rows
+    written before submits stored it); its tasks as the task read model knows them."""
     if row["api"] is None:
         view = load(view_type, row["view"])
         view.tasks = _tasks(view.tasks, task_ids)

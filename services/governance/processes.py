@@ -80,7 +80,7 @@ class ProcessHandlers(GovernanceCore):
         # Pinned once every check passed (a refused request pins nothing): from here the project is not deleted.
         await self.project(c.project, context, "change_request.project", pin_for=cr.KIND)
         await self._claim(org, "SubmitChangeRequest", request, first,
-                          self._entered(cr.KIND, fields.project, view))
+                          self._entered(cr.KIND, fields.project, view), convert.change_request(view, 0))
         await temporal.start(self.client, temporal.CHANGE_REQUEST_WORKFLOW, submitted, workflow_id=workflow_id,
                              task_queue=self.task_queue,
                              attributes=temporal.search_attributes(org, fields.project, cr.KIND),
@@ -111,12 +111,13 @@ class ProcessHandlers(GovernanceCore):
                            policy_version=view.policy_version, version=0, view=dataclasses.asdict(view))
 
     async def _claim(self, org: str, method: str, request, first: pb.ChangeRequest | pb.PhaseGate,
-                     entered: ProcessSync) -> None:
+                     entered: ProcessSync, stored: pb.ChangeRequest | pb.PhaseGate) -> None:
         """Claim the request id (same id, other request: REQUEST_ID_REUSED), audit the submission and enter the
-        process in the read model, in one transaction."""
+        process in the read model (`stored`: its API message at version 0, so reads until the workflow first
+        publishes parse it instead of rebuilding it from the view), in one transaction."""
 
         async def work(tx: Tx):
-            await store.upsert_process(tx.conn, entered)
+            await store.upsert_process(tx.conn, entered, stored.SerializeToString())
             tx.record(method, first.name, None, first)
             return first
 
@@ -230,7 +231,7 @@ class ProcessHandlers(GovernanceCore):
             update_time=now)
         await self.project(request.parent, context, None, pin_for=pg.KIND)  # as for change requests
         await self._claim(org, "RequestPhaseGate", request, convert.phase_gate(first),
-                          self._entered(pg.KIND, project_id, first))
+                          self._entered(pg.KIND, project_id, first), convert.phase_gate(first, 0))
         await temporal.start(self.client, temporal.PHASE_GATE_WORKFLOW, submitted, workflow_id=workflow_id,
                              task_queue=self.task_queue,
                              attributes=temporal.search_attributes(org, project_id, pg.KIND),

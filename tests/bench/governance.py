@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import secrets
@@ -29,11 +30,12 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
 import grpc
+import psutil
 from google.type import date_pb2, money_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from temporalio.api.enums.v1 import EventType
@@ -59,7 +61,10 @@ ORG = "bench-gov"
 INBOX_ORG = "bench-inbox"
 PAGE = 50
 STEP_EVENTS = {EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED}
-POLL_S = 0.05  # between reads of a change request while its approval task opens
+# Between reads of a change request while its approval task opens: from 50 ms, growing to 1 s, as a
+# client that does not hammer the service would (a fixed 50 ms made the reads themselves about a fifth of
+# the stack's CPU per change request, competing with the workflows being measured).
+POLL_FIRST_S, POLL_MAX_S = 0.05, 1.0
 WAIT_S = 120.0
 
 
@@ -67,6 +72,7 @@ WAIT_S = 120.0
 class Round:
     latencies_ms: list[float]
     elapsed_s: float
+    cpu_s: dict[str, float] = field(default_factory=dict)  # process group -> CPU seconds in the round
 
     @property
     def rate(self) -> float:
@@ -77,8 +83,9 @@ def ms(values: list[float], q: float) -> float:
     return percentile(sorted(values), q) if values else 0.0
 
 
-async def closed_loop(call, total: int, concurrency: int) -> Round:
+async def closed_loop(call, total: int, concurrency: int, cpu: CpuByProcess | None = None) -> Round:
     latencies: list[float] = []
+    before = cpu.snapshot() if cpu else {}
     counter = iter(range(total))
 
     async def one_worker() -> None:
@@ -89,7 +96,30 @@ async def closed_loop(call, total: int, concurrency: int) -> Round:
 
     start = time.perf_counter()
     await asyncio.gather(*(one_worker() for _ in range(concurrency)))
-    return Round(latencies, time.perf_counter() - start)
+    elapsed = time.perf_counter() - start
+    return Round(latencies, elapsed, cpu.since(before) if cpu else {})
+
+
+class CpuByProcess:
+    """CPU seconds (user+system) of every process of the stack, grouped: where a workflow's cost lands."""
+
+    def __init__(self, groups: dict[str, psutil.Process], with_children: frozenset[str]) -> None:
+        self.groups = groups
+        self.with_children = with_children  # PostgreSQL: a process per connection
+
+    def snapshot(self) -> dict[str, float]:
+        out = {}
+        for name, proc in self.groups.items():
+            total = 0.0
+            with contextlib.suppress(psutil.Error):
+                for p in [proc, *(proc.children(recursive=True) if name in self.with_children else [])]:
+                    t = p.cpu_times()
+                    total += t.user + t.system
+            out[name] = total
+        return out
+
+    def since(self, before: dict[str, float]) -> dict[str, float]:
+        return {k: v - before[k] for k, v in self.snapshot().items()}
 
 
 SERVICES = ("projects", "risks", "billing", "governance")
@@ -141,6 +171,13 @@ class Stack:
         self.gov = governance_service_pb2_grpc.GovernanceServiceStub(self.channels[1])
         self.health = health_pb2_grpc.HealthStub(self.channels[1])
         self.bare_conn = await asyncpg.connect(dsn, server_settings={"search_path": "governance,public"})
+        me = psutil.Process()
+        temporal_server = next(p for p in me.children() if "temporal" in p.name())
+        self.cpu = CpuByProcess({
+            **{name: psutil.Process(c.pid) for name, c in zip(SERVICES, self.children, strict=False)},
+            "worker": psutil.Process(self.worker.pid), "bare worker": psutil.Process(self.children[-1].pid),
+            "temporal": temporal_server, "postgres": psutil.Process(self.postgres.pid), "load generator": me},
+            with_children=frozenset({"postgres"}))
 
     async def _ready(self, port: int, name: str) -> None:
         deadline = time.monotonic() + READY_TIMEOUT_S
@@ -230,7 +267,7 @@ class ChangeRequests:
         self.workflow_ids.append(cr.workflow_id)
 
     async def _until(self, name: str, ready) -> gpb.ChangeRequest:
-        deadline = time.monotonic() + WAIT_S
+        deadline, pause = time.monotonic() + WAIT_S, POLL_FIRST_S
         while True:
             cr = await self.stack.gov.GetChangeRequest(gapi.GetChangeRequestRequest(name=name), metadata=self.pm,
                                                        timeout=30)
@@ -240,7 +277,8 @@ class ChangeRequests:
                 raise RuntimeError(f"{name} ended {gpb.ChangeRequestState.Name(cr.state)}: {cr.outcome_reason}")
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{name} stuck in {gpb.ChangeRequestState.Name(cr.state)}")
-            await asyncio.sleep(POLL_S)
+            await asyncio.sleep(pause)
+            pause = min(pause * 1.5, POLL_MAX_S)
 
 
 async def bare_one(stack: Stack, i: int) -> None:
@@ -325,8 +363,9 @@ async def main(args: argparse.Namespace) -> int:
         for r in range(args.rounds):
             log(f"round {r + 1}/{args.rounds}: {args.workflows} workflows each, {args.concurrency} in flight")
             rounds["bare workflow"].append(await closed_loop(lambda i: bare_one(stack, i), args.workflows,
-                                                             args.concurrency))
-            rounds["change request"].append(await closed_loop(crs.one, args.workflows, args.concurrency))
+                                                             args.concurrency, stack.cpu))
+            rounds["change request"].append(await closed_loop(crs.one, args.workflows, args.concurrency,
+                                                              stack.cpu))
         steps = {"change request": await steps_of(stack, crs.workflow_ids[-1]), "bare workflow": 2}
         log(f"seeding {args.tasks} open tasks in the read model")
         await seed_inbox(stack, args.tasks)
@@ -349,6 +388,7 @@ async def main(args: argparse.Namespace) -> int:
     print(f"per-step rate, change request / bare = {ratio:.2f} (target >= 0.70): {verdict}")
     print("steps = activities scheduled + updates accepted in one workflow's history; a change request runs "
           "submit → assess → approve → apply end to end")
+    print(cpu_table(rounds, steps))
 
     bare_p50 = ms(inbox["bare SELECT"], 50)
     rows = [[name, f"{ms(v, 50):.2f}", f"{ms(v, 99):.2f}", f"{ms(v, 50) / bare_p50:.2f}x"] for name, v in inbox.items()]
@@ -358,6 +398,20 @@ async def main(args: argparse.Namespace) -> int:
     print(f"ListTasks p50 / bare SELECT p50 = {inbox_ratio:.2f} (target <= 3): "
           f"{'met' if inbox_ratio <= 3 else 'NOT met'}")
     return 0
+
+
+def cpu_table(rounds: dict[str, list[Round]], steps: dict[str, int]) -> str:
+    """CPU milliseconds per workflow and per step, by process: where each kind's cost lands."""
+    per_wf: dict[str, dict[str, float]] = {}
+    for kind, rs in rounds.items():
+        count = sum(len(r.latencies_ms) for r in rs)
+        per_wf[kind] = {g: sum(r.cpu_s.get(g, 0.0) for r in rs) * 1000 / count for g in rs[0].cpu_s}
+    groups = list(next(iter(per_wf.values())))
+    rows = [[g, *(f"{per_wf[k][g]:.1f}" for k in rounds)] for g in groups]
+    rows.append(["total", *(f"{sum(per_wf[k].values()):.1f}" for k in rounds)])
+    rows.append(["total per step", *(f"{sum(per_wf[k].values()) / steps[k]:.1f}" for k in rounds)])
+    return ("\nCPU ms per workflow, by process (both kinds' rounds)\n"
+            + table(["process", *rounds], rows))
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
