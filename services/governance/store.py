@@ -16,7 +16,9 @@ import asyncpg
 from temporalio.converter import AdvancedJSONEncoder
 
 from pmaas.governance.v1 import resources_pb2 as pb
+from pmaas.governance.v1 import webhooks_pb2
 from pmaas.risks.v1 import resources_pb2 as risks_pb
+from services.governance import events
 from services.platform import audit, filters, pagination
 from services.platform.auth import SERVICE_SUBJECT
 from services.platform.filters import Field
@@ -260,7 +262,8 @@ async def list_tasks(conn: asyncpg.Connection, q: TaskQuery) -> list[asyncpg.Rec
 
 
 async def upsert_process(conn: asyncpg.Connection, sync: ProcessSync, api: bytes | None = None) -> bool:
-    """As upsert_task, for one change request or phase gate (`api`: its API message, serialized)."""
+    """As upsert_task, for one change request or phase gate (`api`: its API message, serialized). The
+    catalogued new events go to the outbox (services/governance/events.py) in the same transaction."""
     is_open = sync.state not in CLOSED_PROCESS_STATES.get(sync.kind, frozenset())
     async with conn.transaction():
         written = await conn.fetchval(
@@ -277,6 +280,7 @@ async def upsert_process(conn: asyncpg.Connection, sync: ProcessSync, api: bytes
             api)
         if not written:
             return False
+        await insert_outbound_events(conn, events.outbound(sync))
         trace_id = current_trace_id()
         for event in sync.new_events:
             await audit.append(conn, _event_audit(sync.org, f"{_camel(sync.kind)}{_camel(event.kind)}", sync.name,
@@ -388,3 +392,169 @@ async def insert_notification(conn: asyncpg.Connection, org: str, idempotency_ke
         """INSERT INTO notifications (org_id, idempotency_key, kind, subject, recipients, message)
            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING RETURNING true""",
         org, idempotency_key, kind, subject, recipients, message))
+
+
+# --- events out: webhooks, the outbox, deliveries and their log ----------------------------------
+
+
+async def insert_outbound_events(conn: asyncpg.Connection, rows: list[events.OutboundEvent]) -> None:
+    if rows:
+        await conn.executemany(
+            """INSERT INTO outbound_events (org_id, id, type, subject, time, data, process_id, version, index)
+               VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9) ON CONFLICT DO NOTHING""",
+            [(e.org, e.id, e.type, e.subject, e.time, to_json(e.data), e.process_id, e.version, e.index)
+             for e in rows])
+
+
+async def deliveries_to_start(conn: asyncpg.Connection, org: str, process_id: str,
+                              version: int) -> list[asyncpg.Record]:
+    """The first series of every delivery of this publication's events to the webhooks subscribed when each
+    event was written, created if missing, and still pending: a retried sync_process finds the same ones."""
+    return await conn.fetch(
+        """WITH ev AS (SELECT id, type, create_time FROM outbound_events
+                       WHERE org_id = $1 AND process_id = $2 AND version = $3),
+                new AS (INSERT INTO deliveries (org_id, id, webhook_id, event_id)
+                        SELECT $1, left(md5($1 || '/' || ev.id || '/' || w.id), 20), w.id, ev.id
+                        FROM ev JOIN webhooks w ON w.org_id = $1 AND w.state = 'ACTIVE'
+                             AND w.create_time <= ev.create_time
+                             AND (w.event_types = '{}' OR ev.type = ANY(w.event_types))
+                        ON CONFLICT DO NOTHING
+                        RETURNING id, webhook_id, event_id, series)
+           SELECT * FROM new
+           UNION ALL
+           SELECT d.id, d.webhook_id, d.event_id, d.series FROM deliveries d JOIN ev ON d.event_id = ev.id
+           WHERE d.org_id = $1 AND d.state = 'PENDING' AND d.series = 1
+           ORDER BY event_id, webhook_id""", org, process_id, version)
+
+
+async def delivery_target(conn: asyncpg.Connection, org: str, delivery_id: str) -> asyncpg.Record | None:
+    """What one attempt needs: the delivery, its webhook (address, secret, state) and its event."""
+    return await conn.fetchrow(
+        """SELECT d.id, d.state, d.series, d.webhook_id, w.uri, w.secret, w.state AS webhook_state,
+                  e.id AS event_id, e.type, e.subject, e.time, e.data
+           FROM deliveries d JOIN webhooks w ON w.org_id = d.org_id AND w.id = d.webhook_id
+                JOIN outbound_events e ON e.org_id = d.org_id AND e.id = d.event_id
+           WHERE d.org_id = $1 AND d.id = $2""", org, delivery_id)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    org: str
+    delivery_id: str
+    series: int
+    attempt: int
+    status: int  # HTTP status, 0 when no response came back
+    error: str
+    duration_ms: int
+    time: dt.datetime
+    delivered: bool
+
+
+async def record_attempt(conn: asyncpg.Connection, a: Attempt) -> bool:
+    """Log one attempt and carry its outcome to the delivery; False (nothing written) if it was logged already."""
+    async with conn.transaction():
+        new = await conn.fetchval(
+            """INSERT INTO delivery_attempts (org_id, delivery_id, series, attempt, status, error, duration_ms, time)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING true""",
+            a.org, a.delivery_id, a.series, a.attempt, a.status, a.error, a.duration_ms, a.time)
+        if not new:
+            return False
+        await conn.execute(
+            """UPDATE deliveries SET attempts = attempts + 1, last_status = $3, last_error = $4, update_time = now(),
+                   state = CASE WHEN $5 THEN 'DELIVERED' ELSE state END
+               WHERE org_id = $1 AND id = $2""", a.org, a.delivery_id, a.status, a.error, a.delivered)
+        return True
+
+
+async def fail_delivery(conn: asyncpg.Connection, org: str, delivery_id: str, series: int, error: str) -> None:
+    """The series gave up: FAILED, unless it was delivered or a newer series (a redelivery) has started."""
+    await conn.execute(
+        """UPDATE deliveries SET state = 'FAILED', update_time = now(),
+               last_error = CASE WHEN $4 = '' THEN last_error ELSE $4 END
+           WHERE org_id = $1 AND id = $2 AND series = $3 AND state = 'PENDING'""", org, delivery_id, series, error)
+
+
+async def disable_webhook(conn: asyncpg.Connection, org: str, webhook_id: str) -> None:
+    """The endpoint answered 410 Gone: no more deliveries to it until someone creates it again."""
+    await conn.execute(
+        """UPDATE webhooks SET state = 'DISABLED', version = version + 1, update_time = now()
+           WHERE org_id = $1 AND id = $2 AND state = 'ACTIVE'""", org, webhook_id)
+
+
+async def insert_webhook(conn: asyncpg.Connection, org: str, webhook_id: str, uri: str, event_types: list[str],
+                         description: str, secret: str, creator: str) -> asyncpg.Record:
+    return await conn.fetchrow(
+        """INSERT INTO webhooks (org_id, id, uri, event_types, description, secret, creator)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *""",
+        org, webhook_id, uri, event_types, description, secret, creator)
+
+
+async def get_webhook(conn: asyncpg.Connection, org: str, webhook_id: str, *,
+                      lock: bool = False) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM webhooks WHERE org_id = $1 AND id = $2" + (" FOR UPDATE" if lock
+                                                                                          else ""), org, webhook_id)
+
+
+async def list_webhooks(conn: asyncpg.Connection, org: str, show_deleted: bool,
+                        page: pagination.Page) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT * FROM webhooks WHERE org_id = $1 AND seq > $2 AND ($3 OR state <> 'DELETED')
+           ORDER BY seq LIMIT $4""", org, page.after_seq, show_deleted, page.size + 1)
+
+
+async def delete_webhook(conn: asyncpg.Connection, org: str, webhook_id: str) -> asyncpg.Record:
+    """Soft delete: the row stays (its deliveries refer to it), no new deliveries start, pending ones stop."""
+    return await conn.fetchrow(
+        """UPDATE webhooks SET state = 'DELETED', delete_time = now(), version = version + 1, update_time = now()
+           WHERE org_id = $1 AND id = $2 RETURNING *""", org, webhook_id)
+
+
+DELIVERY_FILTERS = {
+    "state": _enum("state", webhooks_pb2.DeliveryState.DESCRIPTOR, "DELIVERY_STATE_"),
+    "event_type": Field("event_type"),
+}
+
+
+async def list_deliveries(conn: asyncpg.Connection, org: str, webhook_id: str | None, filter_text: str,
+                          page: pagination.Page) -> list[asyncpg.Record]:
+    """One keyset page of deliveries, newest first, with their event's type and subject."""
+    args: list[Any] = [org, page.after_seq]
+    where = "d.org_id = $1 AND ($2 = 0 OR d.seq < $2)"
+    if webhook_id is not None:
+        args.append(webhook_id)
+        where += f" AND d.webhook_id = ${len(args)}"
+    compiled = filters.compile_filter(filter_text, DELIVERY_FILTERS, len(args) + 1)
+    args += compiled.args
+    args.append(page.size + 1)
+    return await conn.fetch(
+        f"""SELECT * FROM (SELECT d.*, e.type AS event_type, e.subject FROM deliveries d
+                           JOIN outbound_events e ON e.org_id = d.org_id AND e.id = d.event_id
+                           WHERE {where}) AS d
+            WHERE true {compiled.sql} ORDER BY seq DESC LIMIT ${len(args)}""", *args)
+
+
+async def get_delivery(conn: asyncpg.Connection, org: str, webhook_id: str, delivery_id: str, *,
+                       lock: bool = False) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """SELECT d.*, e.type AS event_type, e.subject FROM deliveries d
+           JOIN outbound_events e ON e.org_id = d.org_id AND e.id = d.event_id
+           WHERE d.org_id = $1 AND d.webhook_id = $2 AND d.id = $3""" + (" FOR UPDATE OF d" if lock else ""),
+        org, webhook_id, delivery_id)
+
+
+async def next_series(conn: asyncpg.Connection, org: str, delivery_id: str) -> int:
+    """A redelivery: the delivery is pending again, in a new series of attempts."""
+    return await conn.fetchval(
+        """UPDATE deliveries SET series = series + 1, state = 'PENDING', update_time = now()
+           WHERE org_id = $1 AND id = $2 RETURNING series""", org, delivery_id)
+
+
+async def attempts_of(conn: asyncpg.Connection, org: str, delivery_ids: list[str]) -> dict[str, list[asyncpg.Record]]:
+    """The delivery log of each delivery, oldest attempt first."""
+    rows = await conn.fetch(
+        """SELECT * FROM delivery_attempts WHERE org_id = $1 AND delivery_id = ANY($2::text[])
+           ORDER BY delivery_id, series, attempt""", org, delivery_ids)
+    out: dict[str, list[asyncpg.Record]] = {}
+    for r in rows:
+        out.setdefault(r["delivery_id"], []).append(r)
+    return out

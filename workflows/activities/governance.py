@@ -19,7 +19,8 @@ import logging
 import asyncpg
 from temporalio import activity
 
-from services.governance import convert, store
+from services.governance import convert, events, store
+from workflows.activities.webhooks import start_deliveries
 from workflows.approvals import (
     NOTIFY,
     OPEN_PROCESSES,
@@ -32,13 +33,18 @@ from workflows.approvals import (
 )
 from workflows.issue_feed import CURRENT_POLICY
 from workflows.policy import GovernancePolicy, default_policy
+from workflows.webhook_delivery import DeliveryRetry
 
 log = logging.getLogger(__name__)
 
 
 class GovernanceActivities:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, *, delivery_task_queue: str | None = None,
+                 delivery_retry: DeliveryRetry | None = None) -> None:
         self.pool = pool  # a pool on the governance schema
+        # Webhook deliveries run on this queue (default: the queue this activity runs on), retried so.
+        self.delivery_task_queue = delivery_task_queue
+        self.delivery_retry = delivery_retry or DeliveryRetry()
 
     @activity.defn(name=SYNC_TASK)
     async def sync_task(self, sync: TaskSync) -> bool:
@@ -51,11 +57,18 @@ class GovernanceActivities:
 
     @activity.defn(name=SYNC_PROCESS)
     async def sync_process(self, sync: ProcessSync) -> bool:
+        """Write the view (and its catalogued events to the outbox), then start their webhook deliveries: also
+        when this is a retry that wrote nothing, since the first attempt may have stopped in between."""
         api = convert.process_message(sync.kind, sync.view, sync.version)
+        publishes = bool(events.outbound(sync))
         async with self.pool.acquire() as conn:
             written = await store.upsert_process(conn, sync, api)
+            deliveries = await store.deliveries_to_start(conn, sync.org, sync.id, sync.version) if publishes else []
         if not written:
             log.info("process version already stored", extra={"process": sync.name, "version": sync.version})
+        if deliveries:
+            await start_deliveries(activity.client(), self.delivery_task_queue or activity.info().task_queue,
+                                   deliveries, sync.org, self.delivery_retry)
         return written
 
     @activity.defn(name=NOTIFY)
