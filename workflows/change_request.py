@@ -30,7 +30,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey
 from temporalio.exceptions import ActivityError, ApplicationError
 
-from workflows import escalation, ids
+from workflows import breaches, ids
 from workflows.approvals import (
     NOTIFY,
     OPEN_PROCESSES,
@@ -92,6 +92,26 @@ class ChangeRequestInput:
 
 
 @dataclass
+class ChangeSummary:
+    """The change as submitted, as the view shows it: the input without the policy, which is most of the
+    input's size and which the view (published on every state change) names by version only."""
+
+    currency: str = ""
+    catalogue_item: str = ""
+    budget_delta_micros: int = 0
+    schedule_delta_days: int = 0
+    new_end_date: str = ""
+    scope_change: str = ""
+    milestone_changes: list[MilestoneChange] = field(default_factory=list)
+    linked_risk: str = ""
+    linked_issue: str = ""
+
+    @classmethod
+    def of(cls, input: ChangeRequestInput) -> "ChangeSummary":
+        return cls(**{f.name: getattr(input, f.name) for f in dataclasses.fields(cls)})
+
+
+@dataclass
 class Impact:
     current_end_date: str  # ISO dates
     new_end_date: str
@@ -147,7 +167,7 @@ class ChangeRequestView:
     #             CHANGES_REQUESTED WITHDRAWN FAILED
     policy_version: int
     workflow_id: str
-    input: ChangeRequestInput | None = None
+    input: ChangeSummary | None = None
     impact: Impact | None = None
     conflicts: list[Conflict] = field(default_factory=list)
     route: Route | None = None
@@ -315,7 +335,7 @@ class ChangeRequestWorkflow(ApprovalHandlers):
     @workflow.init
     def __init__(self, input: ChangeRequestInput) -> None:
         # A late task starts an escalation that chases it (workflows/escalation.py), if the policy says so.
-        self.approvals = ApprovalBook(on_breach=(lambda task: escalation.start_for_breach(task, input.policy))
+        self.approvals = ApprovalBook(on_breach=(lambda task: breaches.escalate(task, input.policy))
                                       if input.policy.escalate_task_breaches else None)
         self.input = input
         now = workflow.now()
@@ -323,9 +343,7 @@ class ChangeRequestWorkflow(ApprovalHandlers):
             name=input.name, org=input.org, project=input.project, id=input.id, title=input.title,
             description=input.description, type=input.type, requester=input.requester.subject, state="ASSESSING",
             policy_version=input.policy.version, workflow_id=workflow.info().workflow_id,
-            # The view is published on every state change: without the phase-gate criteria, which a change
-            # request never reads, it is a third of the size.
-            input=dataclasses.replace(input, policy=dataclasses.replace(input.policy, gate_criteria=[])),
+            input=ChangeSummary.of(input),
             create_time=now, update_time=now)
         self.ref = ProcessRef(org=input.org, project=input.project, process=input.name,
                               workflow_id=workflow.info().workflow_id, policy_version=input.policy.version)

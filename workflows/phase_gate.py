@@ -33,7 +33,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
-from workflows import escalation, ids
+from workflows import breaches, ids
 from workflows.approvals import (
     ACTIVITY_RETRY,
     ACTIVITY_TIMEOUT,
@@ -303,7 +303,7 @@ class PhaseGateWorkflow(ApprovalHandlers):
     @workflow.init
     def __init__(self, input: PhaseGateInput) -> None:
         # A late task starts an escalation that chases it (workflows/escalation.py), if the policy says so.
-        self.approvals = ApprovalBook(on_breach=(lambda task: escalation.start_for_breach(task, input.policy))
+        self.approvals = ApprovalBook(on_breach=(lambda task: breaches.escalate(task, input.policy))
                                       if input.policy.escalate_task_breaches else None)
         self.input = input
         info = workflow.info()

@@ -73,9 +73,9 @@ class ProcessHandlers(GovernanceCore):
         view = cr.ChangeRequestView(
             name=submitted.name, org=org, project=fields.project, id=cr_id, title=c.title, description=c.description,
             type=fields.type, requester=actor.subject, state="ASSESSING", policy_version=policy.version,
-            workflow_id=workflow_id, input=submitted, create_time=now, update_time=now)
+            workflow_id=workflow_id, input=cr.ChangeSummary.of(submitted), create_time=now, update_time=now)
         if request.validate_only:
-            return await self._what_if(view, context)
+            return await self._what_if(view, submitted, context)
         first = convert.change_request(view)
         # Pinned once every check passed (a refused request pins nothing): from here the project is not deleted.
         await self.project(c.project, context, "change_request.project", pin_for=cr.KIND)
@@ -123,9 +123,9 @@ class ProcessHandlers(GovernanceCore):
 
         await self.mutate(org, method, request, type(first), work)
 
-    async def _what_if(self, view: cr.ChangeRequestView, context) -> pb.ChangeRequest:
+    async def _what_if(self, view: cr.ChangeRequestView, submitted: cr.ChangeRequestInput,
+                       context) -> pb.ChangeRequest:
         """validate_only: impact, conflicts and route, read as the caller; nothing is started or stored."""
-        submitted = view.input
         async with self.pool.acquire() as conn:
             others = await store.open_processes(conn, view.org, cr.KIND, view.project, "")
         calls = self._caller_calls(context)
