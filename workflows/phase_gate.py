@@ -128,6 +128,9 @@ PROJECT_SNAPSHOT = "project_snapshot"
 EVALUATE_GATE_CRITERIA = "evaluate_gate_criteria"
 TRANSITION_PHASE = "transition_phase"
 CANCEL_PROJECT = "cancel_project"
+LATEST_AUDIT_SCORE = "latest_audit_score"  # workflows/activities/governance.py (the read model)
+# Gates evaluated before audits existed replay without reading a score.
+AUDIT_SCORE_PATCH = "gate-reads-audit-score"
 
 
 @dataclass
@@ -152,12 +155,28 @@ class ProjectSnapshot:
 
 
 @dataclass
+class AuditScoreQuery:
+    org: str
+    project: str  # project id
+
+
+@dataclass
+class AuditScore:
+    """The project's latest CLOSED quality audit (workflows/quality_audit.py); audit "" when there is none."""
+
+    audit: str = ""  # its resource name
+    score: str = ""  # e.g. "0.8500"
+    close_time: str = ""  # ISO
+
+
+@dataclass
 class CriteriaRequest:
     org: str
     project: str
     criteria: list[GateCriterion]
     as_of: datetime  # the workflow's clock, so evidence is dated like the process
     on_behalf_of: str
+    audit: AuditScore | None = None  # read from the governance read model first (None: histories before it)
 
 
 @dataclass
@@ -382,9 +401,14 @@ class PhaseGateWorkflow(ApprovalHandlers):
             self._view.state = "EVALUATING"
             await self._publish()
         criteria = gate_criteria_for(inp.policy, self._methodology, self._view.from_phase)
+        audit = None
+        if any(c.id == "quality_audit_score" for c in criteria) and workflow.patched(AUDIT_SCORE_PATCH):
+            audit = await workflow.execute_activity(
+                LATEST_AUDIT_SCORE, AuditScoreQuery(inp.org, inp.project), result_type=AuditScore,
+                start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY)
         evaluation = await workflow.execute_activity(
             EVALUATE_GATE_CRITERIA,
-            CriteriaRequest(inp.org, inp.project, list(criteria), workflow.now(), inp.requester.subject),
+            CriteriaRequest(inp.org, inp.project, list(criteria), workflow.now(), inp.requester.subject, audit),
             result_type=CriteriaEvaluation, start_to_close_timeout=EVALUATE_TIMEOUT, retry_policy=SERVICE_RETRY)
         self._view.criteria = evaluation.results
         self._event("CRITERIA_EVALUATED", detail=criteria_summary(evaluation.results))

@@ -28,6 +28,7 @@ CRITERIA = ("no_open_high_risks", "budget_variance_within_tolerance", "milestone
             "status_report_fresh", "quality_audit_score")
 KNOWN_ROLES = ("admin", "pmo", "pm", "sponsor", "auditor", "finance", "member", "viewer")
 SEVERITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
+FINDING_SEVERITIES = ("MINOR", "MAJOR", "CRITICAL")
 
 
 @dataclass
@@ -109,6 +110,46 @@ class EscalationPath:
 
 
 @dataclass
+class ChecklistItem:
+    """One thing an auditor checks: its share of the score, and whether a result needs evidence."""
+
+    id: str
+    text: str
+    weight: int = 1
+    evidence_required: bool = False
+
+
+@dataclass
+class AuditChecklist:
+    methodology: str  # one of METHODOLOGIES; "" for any
+    phase: str  # one of PHASES; "" for any
+    items: list[ChecklistItem]
+
+
+@dataclass
+class ActionSla:
+    """How long a corrective action for a finding of `severity` has (business time)."""
+
+    severity: str  # one of FINDING_SEVERITIES
+    due_s: float
+
+
+@dataclass
+class QualityPolicy:
+    """Quality audits: when they run, what they check, what passes, and how fast findings are corrected."""
+
+    # A cron expression (minute hour day-of-month month day-of-week) in the calendar's time zone; or, when
+    # interval_days > 0, every that many days instead.
+    cron: str = "0 9 1 * *"
+    interval_days: int = 0
+    checklists: list[AuditChecklist] = field(default_factory=lambda: default_checklists())
+    pass_threshold: str = "0.80"  # the score a passing audit reaches (also the gate's default threshold)
+    action_slas: list[ActionSla] = field(default_factory=lambda: default_action_slas())
+    auditors: Candidates = field(default_factory=lambda: Candidates(roles=["auditor"]))
+    escalate_to: Candidates = field(default_factory=lambda: Candidates(roles=["pmo"]))
+
+
+@dataclass
 class GovernancePolicy:
     version: int
     pmo_type: str
@@ -126,6 +167,8 @@ class GovernancePolicy:
     escalation_paths: list[EscalationPath] = field(default_factory=lambda: default_escalation_paths())
     sla_warning_percent: int = 75  # people hear that an SLA is at risk once this share of it is used
     escalate_task_breaches: bool = True  # a task whose SLA runs out starts an escalation that chases it
+    # Stored policies without one get the defaults, so an organization without a policy can audit.
+    quality: QualityPolicy = field(default_factory=QualityPolicy)
 
 
 # --- defaults ---------------------------------------------------------------------------------
@@ -189,6 +232,39 @@ def default_escalation_paths() -> list[EscalationPath]:
                             1 * WORKDAY * scale, 5 * WORKDAY * scale),
         ])
     return [path("HIGH", 1.0), path("CRITICAL", 0.25)]
+
+
+def default_checklists() -> list[AuditChecklist]:
+    """One checklist for any methodology and phase: the PMO's standards every project is held to."""
+    return [AuditChecklist("", "", [
+        ChecklistItem("plan-baselined", "The plan and budget are baselined and approved", 3, True),
+        ChecklistItem("status-reports", "Status reports are current and reviewed with the sponsor", 2, True),
+        ChecklistItem("risk-register", "The risk register is reviewed and risks have owners", 2, True),
+        ChecklistItem("change-control", "Changes went through change control", 2, False),
+        ChecklistItem("lessons-learned", "Lessons learned are recorded", 1, False),
+    ])]
+
+
+def default_action_slas() -> list[ActionSla]:
+    return [ActionSla("MINOR", 10 * WORKDAY), ActionSla("MAJOR", 5 * WORKDAY), ActionSla("CRITICAL", 2 * WORKDAY)]
+
+
+def audit_checklist(policy: GovernancePolicy, methodology: str, phase: str) -> list[ChecklistItem]:
+    """The org's checklist for a project in `phase` under `methodology`: the most specific entry wins
+    (methodology and phase, then methodology, then phase, then the catch-all); the defaults without one."""
+    entries = {(c.methodology, c.phase): c.items for c in policy.quality.checklists}
+    for key in ((methodology, phase), (methodology, ""), ("", phase), ("", "")):
+        if key in entries:
+            return entries[key]
+    return default_checklists()[0].items
+
+
+def action_sla_s(policy: GovernancePolicy, severity: str) -> float:
+    """Business seconds a corrective action for a `severity` finding has (the defaults' when not set)."""
+    for sla in (*policy.quality.action_slas, *default_action_slas()):
+        if sla.severity == severity:
+            return sla.due_s
+    return 5 * WORKDAY
 
 
 def escalation_path(policy: GovernancePolicy, severity: str) -> EscalationPath:
@@ -320,7 +396,52 @@ def validate(policy: GovernancePolicy) -> list[tuple[str, str]]:
     if not 0 < policy.task_sla_s <= MAX_SLA_S:
         out.append(("task_sla", "must be positive and at most 366 days"))
     out.extend(calendar.validate(policy.calendar))
+    _check_quality(policy.quality, out)
     return out
+
+
+CRON_FIELDS = 5
+
+
+def _check_quality(q: QualityPolicy, out: list[tuple[str, str]]) -> None:
+    if q.interval_days < 0 or q.interval_days > 366:
+        out.append(("quality.audit_interval_days", "must be from 0 (use the cron expression) to 366"))
+    if q.interval_days == 0 and len(q.cron.split()) != CRON_FIELDS:
+        out.append(("quality.audit_cron", "must be a cron expression of 5 fields (minute hour day month weekday) "
+                    "when no interval is set"))
+    if not _is_number(q.pass_threshold) or not 0 <= float(q.pass_threshold) <= 1:
+        out.append(("quality.pass_threshold", "must be a decimal number from 0 to 1"))
+    seen: set[tuple[str, str]] = set()
+    for i, c in enumerate(q.checklists):
+        at = f"quality.checklists[{i}]"
+        if c.methodology and c.methodology not in METHODOLOGIES:
+            out.append((f"{at}.methodology", f"must be one of {', '.join(METHODOLOGIES)} or unset"))
+        if c.phase and c.phase not in PHASES:
+            out.append((f"{at}.phase", f"must be one of {', '.join(PHASES)} or unset"))
+        if (c.methodology, c.phase) in seen:
+            out.append((at, "one checklist per methodology and phase"))
+        seen.add((c.methodology, c.phase))
+        if not c.items:
+            out.append((f"{at}.items", "at least one item is required"))
+        ids: set[str] = set()
+        for j, item in enumerate(c.items):
+            if not item.id.strip() or len(item.id) > 100:
+                out.append((f"{at}.items[{j}].id", "must be 1-100 characters"))
+            elif item.id in ids:
+                out.append((f"{at}.items[{j}].id", f"duplicate item id {item.id!r}"))
+            ids.add(item.id)
+            if not item.text.strip():
+                out.append((f"{at}.items[{j}].text", "is required"))
+            if not 1 <= item.weight <= 100:
+                out.append((f"{at}.items[{j}].weight", "must be from 1 to 100"))
+    for i, sla in enumerate(q.action_slas):
+        if sla.severity not in FINDING_SEVERITIES:
+            out.append((f"quality.corrective_action_slas[{i}].severity",
+                        f"must be one of {', '.join(FINDING_SEVERITIES)}"))
+        if not 0 < sla.due_s <= MAX_SLA_S:
+            out.append((f"quality.corrective_action_slas[{i}].due_duration", "must be positive and at most 366 days"))
+    _check_candidates("quality.auditors", q.auditors, out)
+    _check_candidates("quality.escalate_to", q.escalate_to, out)
 
 
 def _check_tier(path: str, tier: ChangeTier, out: list[tuple[str, str]]) -> None:

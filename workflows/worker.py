@@ -31,6 +31,7 @@ from services.platform import db, embedded, service, telemetry
 from services.platform.auth import TokenAuthority, service_token
 from services.platform.settings import Settings
 from workflows import issue_feed
+from workflows.activities.audits import AuditActivities
 from workflows.activities.escalations import EscalationActivities
 from workflows.activities.gates import GateActivities
 from workflows.activities.governance import GovernanceActivities
@@ -38,15 +39,17 @@ from workflows.activities.projects import ChangeActivities
 from workflows.activities.services import ServiceCalls
 from workflows.activities.webhooks import WebhookActivities
 from workflows.change_request import ChangeRequestWorkflow
+from workflows.corrective_action import CorrectiveActionWorkflow
 from workflows.escalation import EscalationWorkflow
 from workflows.issue_feed import FeedInput, IssueFeedWorkflow
 from workflows.phase_gate import PhaseGateWorkflow
+from workflows.quality_audit import QualityAuditWorkflow
 from workflows.webhook_delivery import WebhookDeliveryWorkflow
 
 log = logging.getLogger(__name__)
 
 WORKFLOWS: Sequence[type] = (ChangeRequestWorkflow, PhaseGateWorkflow, EscalationWorkflow, IssueFeedWorkflow,
-                              WebhookDeliveryWorkflow)
+                              WebhookDeliveryWorkflow, QualityAuditWorkflow, CorrectiveActionWorkflow)
 # Our pure, deterministic workflow modules (no I/O, no clock, no module state) come from the host instead
 # of being imported again in the sandbox for every workflow run: that re-import cost ~28 ms per run.
 SANDBOX = SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules(
@@ -57,7 +60,7 @@ def build(client: Client, task_queue: str, pool: asyncpg.Pool, calls: ServiceCal
           grace_period: timedelta = timedelta(seconds=10)) -> Worker:
     """The worker with every governance workflow and activity (tests build it the same way)."""
     activities = [*GovernanceActivities(pool).all(), *ChangeActivities(calls).all(), *GateActivities(calls).all(),
-                  *EscalationActivities(calls).all(), *WebhookActivities(pool).all()]
+                  *EscalationActivities(calls).all(), *AuditActivities(calls).all(), *WebhookActivities(pool).all()]
     return Worker(client, task_queue=task_queue, workflows=list(WORKFLOWS), activities=activities,
                   graceful_shutdown_timeout=grace_period, workflow_runner=SANDBOX)
 

@@ -15,6 +15,7 @@ from google.protobuf import duration_pb2
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 from google.type import date_pb2
 
+from pmaas.governance.v1 import audits_pb2 as audits_pb
 from pmaas.governance.v1 import resources_pb2 as pb
 from pmaas.projects.v1 import resources_pb2 as projects_pb
 from pmaas.risks.v1 import resources_pb2 as risks_pb
@@ -25,12 +26,16 @@ from services.platform.resources import etag_of, to_date, to_timestamp
 from workflows import approvals as ap
 from workflows.change_request import KIND as CHANGE_REQUEST_KIND
 from workflows.change_request import ChangeRequestView, Impact, Route
+from workflows.corrective_action import KIND as CORRECTIVE_ACTION_KIND
+from workflows.corrective_action import CorrectiveActionView
 from workflows.escalation import KIND as ESCALATION_KIND
 from workflows.escalation import EscalationView
 from workflows.phase_gate import PhaseGateView
+from workflows.quality_audit import KIND as QUALITY_AUDIT_KIND
+from workflows.quality_audit import QualityAuditView
 
 T = TypeVar("T")
-M = TypeVar("M", pb.ChangeRequest, pb.PhaseGate, pb.Escalation)
+M = TypeVar("M", pb.ChangeRequest, pb.PhaseGate, pb.Escalation, audits_pb.QualityAudit, audits_pb.CorrectiveAction)
 
 
 # --- small pieces ---------------------------------------------------------------------------------
@@ -295,4 +300,70 @@ def process_message(kind: str, view: dict, version: int) -> bytes:
         return change_request(load(ChangeRequestView, view), version).SerializeToString()
     if kind == ESCALATION_KIND:
         return escalation(load(EscalationView, view), version).SerializeToString()
+    if kind == QUALITY_AUDIT_KIND:
+        return quality_audit(load(QualityAuditView, view), version).SerializeToString()
+    if kind == CORRECTIVE_ACTION_KIND:
+        return corrective_action(load(CorrectiveActionView, view), version).SerializeToString()
     return phase_gate(load(PhaseGateView, view), version).SerializeToString()
+
+
+# --- quality audits and corrective actions --------------------------------------------------------
+
+
+def _severity(name: str) -> int:
+    return enum_number(audits_pb.FindingSeverity, "FINDING_SEVERITY_", name)
+
+
+def checklist_item(i) -> audits_pb.ChecklistItem:
+    return audits_pb.ChecklistItem(id=i.id, text=i.text, weight=i.weight, evidence_required=i.evidence_required)
+
+
+def corrective_action(view: CorrectiveActionView, version: int | None = None) -> audits_pb.CorrectiveAction:
+    message = audits_pb.CorrectiveAction(
+        name=view.name, finding_id=view.finding_id, severity=_severity(view.severity), description=view.description,
+        owner=view.owner, auditor=view.auditor,
+        state=enum_number(audits_pb.CorrectiveActionState, "CORRECTIVE_ACTION_STATE_", view.state), round=view.round,
+        due_time=to_timestamp(view.due_time), completion_note=view.completion_note, verdict=view.verdict,
+        verdict_comment=view.verdict_comment, tasks=[task_name(view.org, t) for t in view.tasks],
+        create_time=to_timestamp(view.create_time), update_time=to_timestamp(view.update_time),
+        close_time=to_timestamp(view.close_time))
+    if version is not None:
+        message.etag = etag_of(view.name, version)
+    return message
+
+
+def corrective_action_row(row: asyncpg.Record, task_ids: list[str]) -> audits_pb.CorrectiveAction:
+    return _process_row(row, task_ids, CorrectiveActionView, corrective_action, audits_pb.CorrectiveAction)
+
+
+def quality_audit(view: QualityAuditView, version: int | None = None) -> audits_pb.QualityAudit:
+    actions = {a.finding_id: a for a in view.corrective_actions}
+    message = audits_pb.QualityAudit(
+        name=view.name, state=enum_number(audits_pb.QualityAuditState, "QUALITY_AUDIT_STATE_", view.state),
+        trigger=enum_number(audits_pb.AuditTrigger, "AUDIT_TRIGGER_", view.trigger), auditor=view.auditor,
+        requested_by=view.requested_by, re_audit_of=view.re_audit_of,
+        methodology=enum_number(projects_pb.Methodology, "METHODOLOGY_", view.methodology),
+        phase=enum_number(projects_pb.Phase, "PHASE_", view.phase),
+        checklist=[checklist_item(i) for i in view.checklist],
+        results=[audits_pb.ItemResult(item_id=r.item_id, passed=r.passed, evidence=r.evidence, note=r.note)
+                 for r in view.results],
+        findings=[audits_pb.Finding(id=f.id, severity=_severity(f.severity), description=f.description,
+                                    evidence=f.evidence, item_id=f.item_id, owner=f.owner,
+                                    corrective_action=actions[f.id].name if f.id in actions else "")
+                  for f in view.findings],
+        score=view.score, pass_threshold=view.pass_threshold, passed=view.passed, re_audit=view.re_audit,
+        reason=view.reason, tasks=[task_name(view.org, t) for t in view.tasks], policy_version=view.policy_version,
+        workflow_id=view.workflow_id, create_time=to_timestamp(view.create_time),
+        update_time=to_timestamp(view.update_time), complete_time=to_timestamp(view.complete_time),
+        close_time=to_timestamp(view.close_time),
+        corrective_actions=[audits_pb.CorrectiveAction(
+            name=a.name, finding_id=a.finding_id, owner=a.owner,
+            state=enum_number(audits_pb.CorrectiveActionState, "CORRECTIVE_ACTION_STATE_", a.state))
+            for a in view.corrective_actions])
+    if version is not None:
+        message.etag = etag_of(view.name, version)
+    return message
+
+
+def quality_audit_row(row: asyncpg.Record, task_ids: list[str]) -> audits_pb.QualityAudit:
+    return _process_row(row, task_ids, QualityAuditView, quality_audit, audits_pb.QualityAudit)

@@ -33,6 +33,8 @@ CLOSED_PROCESS_STATES = {
     "change_request": frozenset({"COMPLETED", "REJECTED", "CHANGES_REQUESTED", "WITHDRAWN", "FAILED"}),
     "phase_gate": frozenset({"PASSED", "RECYCLED", "KILLED", "FAILED"}),
     "escalation": frozenset({"RESOLVED", "WITHDRAWN"}),
+    "quality_audit": frozenset({"CLOSED", "EXPIRED", "FAILED"}),
+    "corrective_action": frozenset({"CLOSED"}),
 }
 
 
@@ -558,3 +560,14 @@ async def attempts_of(conn: asyncpg.Connection, org: str, delivery_ids: list[str
     for r in rows:
         out.setdefault(r["delivery_id"], []).append(r)
     return out
+
+
+# --- quality audits (workflows/quality_audit.py; processes of kind quality_audit) ---------------
+
+
+async def latest_closed_audit(conn: asyncpg.Connection, org: str, project: str) -> asyncpg.Record | None:
+    """The project's most recently closed quality audit: its name, score and close time (what gates read)."""
+    return await conn.fetchrow(
+        """SELECT name, view->>'score' AS score, view->>'close_time' AS close_time FROM processes
+           WHERE org_id = $1 AND kind = 'quality_audit' AND project = $2 AND state = 'CLOSED'
+           ORDER BY (view->>'close_time')::timestamptz DESC, seq DESC LIMIT 1""", org, project)

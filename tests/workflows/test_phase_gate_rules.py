@@ -22,6 +22,7 @@ from workflows.activities.gates import (
 from workflows.approvals import Condition, Task, TaskSpec, Vote
 from workflows.phase_gate import (
     MIN_CONDITION_S,
+    AuditScore,
     CriterionResult,
     ProjectSnapshot,
     condition_due_after_s,
@@ -190,10 +191,21 @@ def test_no_status_report_is_not_fresh():
     assert result.evidence_values["max_age_days"] == "14"
 
 
-def test_quality_audit_is_reported_honestly_as_not_recorded_and_not_required():
-    result = evaluate_quality_audit(GateCriterion("quality_audit_score", required=True, threshold="0.80"))
-    assert (result.passed, result.required) == (False, False)
-    assert result.evidence.startswith("no quality audit recorded yet")
+def test_no_quality_audit_yet_is_not_met():
+    result = evaluate_quality_audit(GateCriterion("quality_audit_score", required=True, threshold="0.80"), AuditScore())
+    assert (result.passed, result.required) == (False, True)
+    assert result.evidence == "no quality audit recorded yet"
+    replayed = evaluate_quality_audit(GateCriterion("quality_audit_score", required=False), None)
+    assert not replayed.passed and replayed.evidence_values == {"threshold": "0.80"}
+
+
+def test_the_latest_closed_audit_score_meets_the_threshold_or_not():
+    audit = AuditScore("organizations/o/projects/p/qualityAudits/a1", "0.8000", "2027-03-01T10:00:00+00:00")
+    met = evaluate_quality_audit(GateCriterion("quality_audit_score", threshold="0.80"), audit)
+    assert met.passed and met.evidence == "latest audit score 0.8000 reaches 0.80"
+    assert met.evidence_values["audit"] == audit.audit and met.evidence_values["score"] == "0.8000"
+    low = evaluate_quality_audit(GateCriterion("quality_audit_score", threshold="0.90"), audit)
+    assert not low.passed and low.evidence == "latest audit score 0.8000 is below 0.90"
 
 
 def test_an_unknown_criterion_is_not_evaluated():

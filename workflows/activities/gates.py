@@ -30,6 +30,7 @@ from workflows.phase_gate import (
     EVALUATE_GATE_CRITERIA,
     PROJECT_SNAPSHOT,
     TRANSITION_PHASE,
+    AuditScore,
     CancelRequest,
     CriteriaEvaluation,
     CriteriaRequest,
@@ -182,11 +183,20 @@ def evaluate_freshness(c: GateCriterion, reports: list[ReportFact], today: dt.da
                    f"older than {max_age} days", values)
 
 
-def evaluate_quality_audit(c: GateCriterion) -> CriterionResult:
-    """No quality audits exist yet: reported as not met and not required, never as a made-up score."""
-    note = " (the policy marks it required; it counts once audits are recorded)" if c.required else ""
-    return _result(c, False, f"no quality audit recorded yet{note}", {"threshold": c.threshold or ""},
-                   required=False)
+DEFAULT_AUDIT_THRESHOLD = "0.80"
+
+
+def evaluate_quality_audit(c: GateCriterion, audit: AuditScore | None) -> CriterionResult:
+    """Met when the project's latest CLOSED quality audit scored at least the threshold; no audit yet is not
+    met. `audit` None: a gate evaluated before scores were read (its history replays so)."""
+    threshold = _decimal(c.threshold, DEFAULT_AUDIT_THRESHOLD)
+    values = {"threshold": f"{threshold}"}
+    if audit is None or not audit.audit:
+        return _result(c, False, "no quality audit recorded yet", values)
+    values.update(audit=audit.audit, score=audit.score, close_time=audit.close_time)
+    score = _decimal(audit.score, "0")
+    verdict = "reaches" if score >= threshold else "is below"
+    return _result(c, score >= threshold, f"latest audit score {audit.score} {verdict} {threshold}", values)
 
 
 def evaluate_unknown(c: GateCriterion) -> CriterionResult:
@@ -277,7 +287,7 @@ class GateActivities:
             elif c.id == "status_report_fresh":
                 results.append(evaluate_freshness(c, facts[c.id], today))
             elif c.id == "quality_audit_score":
-                results.append(evaluate_quality_audit(c))
+                results.append(evaluate_quality_audit(c, arg.audit))
             else:
                 results.append(evaluate_unknown(c))
         return CriteriaEvaluation(results=results)

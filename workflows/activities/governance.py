@@ -32,6 +32,7 @@ from workflows.approvals import (
     TaskSync,
 )
 from workflows.issue_feed import CURRENT_POLICY
+from workflows.phase_gate import LATEST_AUDIT_SCORE, AuditScore, AuditScoreQuery
 from workflows.policy import GovernancePolicy, default_policy
 from workflows.webhook_delivery import DeliveryRetry
 
@@ -99,5 +100,15 @@ class GovernanceActivities:
         async with self.pool.acquire() as conn:
             return await store.open_processes(conn, query.org, query.kind, query.project, query.exclude_id)
 
+    @activity.defn(name=LATEST_AUDIT_SCORE)
+    async def latest_audit_score(self, query: AuditScoreQuery) -> AuditScore:
+        """The score of the project's latest closed quality audit, from the process read model."""
+        async with self.pool.acquire() as conn:
+            row = await store.latest_closed_audit(conn, query.org, query.project)
+        if row is None:
+            return AuditScore()
+        return AuditScore(audit=row["name"], score=row["score"] or "", close_time=row["close_time"] or "")
+
     def all(self) -> list:
-        return [self.sync_task, self.sync_process, self.notify, self.open_processes, self.current_policy]
+        return [self.sync_task, self.sync_process, self.notify, self.open_processes, self.current_policy,
+                self.latest_audit_score]

@@ -4,6 +4,7 @@ import grpc
 import warnings
 
 from google.protobuf import empty_pb2 as google_dot_protobuf_dot_empty__pb2
+from pmaas.governance.v1 import audits_pb2 as pmaas_dot_governance_dot_v1_dot_audits__pb2
 from pmaas.governance.v1 import governance_service_pb2 as pmaas_dot_governance_dot_v1_dot_governance__service__pb2
 from pmaas.governance.v1 import resources_pb2 as pmaas_dot_governance_dot_v1_dot_resources__pb2
 from pmaas.governance.v1 import webhooks_pb2 as pmaas_dot_governance_dot_v1_dot_webhooks__pb2
@@ -218,6 +219,36 @@ class GovernanceServiceStub:
                 '/pmaas.governance.v1.GovernanceService/RedeliverEvent',
                 request_serializer=pmaas_dot_governance_dot_v1_dot_webhooks__pb2.RedeliverEventRequest.SerializeToString,
                 response_deserializer=pmaas_dot_governance_dot_v1_dot_webhooks__pb2.Delivery.FromString,
+                _registered_method=True)
+        self.ScheduleAudits = channel.unary_unary(
+                '/pmaas.governance.v1.GovernanceService/ScheduleAudits',
+                request_serializer=pmaas_dot_governance_dot_v1_dot_audits__pb2.ScheduleAuditsRequest.SerializeToString,
+                response_deserializer=pmaas_dot_governance_dot_v1_dot_audits__pb2.AuditSchedule.FromString,
+                _registered_method=True)
+        self.StartAudit = channel.unary_unary(
+                '/pmaas.governance.v1.GovernanceService/StartAudit',
+                request_serializer=pmaas_dot_governance_dot_v1_dot_audits__pb2.StartAuditRequest.SerializeToString,
+                response_deserializer=pmaas_dot_governance_dot_v1_dot_audits__pb2.QualityAudit.FromString,
+                _registered_method=True)
+        self.GetAudit = channel.unary_unary(
+                '/pmaas.governance.v1.GovernanceService/GetAudit',
+                request_serializer=pmaas_dot_governance_dot_v1_dot_audits__pb2.GetAuditRequest.SerializeToString,
+                response_deserializer=pmaas_dot_governance_dot_v1_dot_audits__pb2.QualityAudit.FromString,
+                _registered_method=True)
+        self.ListAudits = channel.unary_unary(
+                '/pmaas.governance.v1.GovernanceService/ListAudits',
+                request_serializer=pmaas_dot_governance_dot_v1_dot_audits__pb2.ListAuditsRequest.SerializeToString,
+                response_deserializer=pmaas_dot_governance_dot_v1_dot_audits__pb2.ListAuditsResponse.FromString,
+                _registered_method=True)
+        self.RecordAuditResult = channel.unary_unary(
+                '/pmaas.governance.v1.GovernanceService/RecordAuditResult',
+                request_serializer=pmaas_dot_governance_dot_v1_dot_audits__pb2.RecordAuditResultRequest.SerializeToString,
+                response_deserializer=pmaas_dot_governance_dot_v1_dot_audits__pb2.QualityAudit.FromString,
+                _registered_method=True)
+        self.CloseCorrectiveAction = channel.unary_unary(
+                '/pmaas.governance.v1.GovernanceService/CloseCorrectiveAction',
+                request_serializer=pmaas_dot_governance_dot_v1_dot_audits__pb2.CloseCorrectiveActionRequest.SerializeToString,
+                response_deserializer=pmaas_dot_governance_dot_v1_dot_audits__pb2.CorrectiveAction.FromString,
                 _registered_method=True)
 
 
@@ -480,6 +511,51 @@ class GovernanceServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ScheduleAudits(self, request, context):
+        """--- quality audits (Governance II)
+        By an auditor, pmo or admin: creates, updates, pauses (enabled=false),
+        backfills or deletes the project's audit schedule (overlap: skip).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StartAudit(self, request, context):
+        """By an auditor, pmo or admin: an ad hoc audit of the project.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAudit(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAudits(self, request, context):
+        """Newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordAuditResult(self, request, context):
+        """By the auditor of the fieldwork task: results and findings, as often as
+        needed, until `complete`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CloseCorrectiveAction(self, request, context):
+        """By the action's owner: completes it with a note; the auditor then checks
+        its effectiveness.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_GovernanceServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -657,6 +733,36 @@ def add_GovernanceServiceServicer_to_server(servicer, server):
                     servicer.RedeliverEvent,
                     request_deserializer=pmaas_dot_governance_dot_v1_dot_webhooks__pb2.RedeliverEventRequest.FromString,
                     response_serializer=pmaas_dot_governance_dot_v1_dot_webhooks__pb2.Delivery.SerializeToString,
+            ),
+            'ScheduleAudits': grpc.unary_unary_rpc_method_handler(
+                    servicer.ScheduleAudits,
+                    request_deserializer=pmaas_dot_governance_dot_v1_dot_audits__pb2.ScheduleAuditsRequest.FromString,
+                    response_serializer=pmaas_dot_governance_dot_v1_dot_audits__pb2.AuditSchedule.SerializeToString,
+            ),
+            'StartAudit': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartAudit,
+                    request_deserializer=pmaas_dot_governance_dot_v1_dot_audits__pb2.StartAuditRequest.FromString,
+                    response_serializer=pmaas_dot_governance_dot_v1_dot_audits__pb2.QualityAudit.SerializeToString,
+            ),
+            'GetAudit': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAudit,
+                    request_deserializer=pmaas_dot_governance_dot_v1_dot_audits__pb2.GetAuditRequest.FromString,
+                    response_serializer=pmaas_dot_governance_dot_v1_dot_audits__pb2.QualityAudit.SerializeToString,
+            ),
+            'ListAudits': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAudits,
+                    request_deserializer=pmaas_dot_governance_dot_v1_dot_audits__pb2.ListAuditsRequest.FromString,
+                    response_serializer=pmaas_dot_governance_dot_v1_dot_audits__pb2.ListAuditsResponse.SerializeToString,
+            ),
+            'RecordAuditResult': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordAuditResult,
+                    request_deserializer=pmaas_dot_governance_dot_v1_dot_audits__pb2.RecordAuditResultRequest.FromString,
+                    response_serializer=pmaas_dot_governance_dot_v1_dot_audits__pb2.QualityAudit.SerializeToString,
+            ),
+            'CloseCorrectiveAction': grpc.unary_unary_rpc_method_handler(
+                    servicer.CloseCorrectiveAction,
+                    request_deserializer=pmaas_dot_governance_dot_v1_dot_audits__pb2.CloseCorrectiveActionRequest.FromString,
+                    response_serializer=pmaas_dot_governance_dot_v1_dot_audits__pb2.CorrectiveAction.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1611,6 +1717,168 @@ class GovernanceService:
             '/pmaas.governance.v1.GovernanceService/RedeliverEvent',
             pmaas_dot_governance_dot_v1_dot_webhooks__pb2.RedeliverEventRequest.SerializeToString,
             pmaas_dot_governance_dot_v1_dot_webhooks__pb2.Delivery.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ScheduleAudits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pmaas.governance.v1.GovernanceService/ScheduleAudits',
+            pmaas_dot_governance_dot_v1_dot_audits__pb2.ScheduleAuditsRequest.SerializeToString,
+            pmaas_dot_governance_dot_v1_dot_audits__pb2.AuditSchedule.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartAudit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pmaas.governance.v1.GovernanceService/StartAudit',
+            pmaas_dot_governance_dot_v1_dot_audits__pb2.StartAuditRequest.SerializeToString,
+            pmaas_dot_governance_dot_v1_dot_audits__pb2.QualityAudit.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAudit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pmaas.governance.v1.GovernanceService/GetAudit',
+            pmaas_dot_governance_dot_v1_dot_audits__pb2.GetAuditRequest.SerializeToString,
+            pmaas_dot_governance_dot_v1_dot_audits__pb2.QualityAudit.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAudits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pmaas.governance.v1.GovernanceService/ListAudits',
+            pmaas_dot_governance_dot_v1_dot_audits__pb2.ListAuditsRequest.SerializeToString,
+            pmaas_dot_governance_dot_v1_dot_audits__pb2.ListAuditsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordAuditResult(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pmaas.governance.v1.GovernanceService/RecordAuditResult',
+            pmaas_dot_governance_dot_v1_dot_audits__pb2.RecordAuditResultRequest.SerializeToString,
+            pmaas_dot_governance_dot_v1_dot_audits__pb2.QualityAudit.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CloseCorrectiveAction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pmaas.governance.v1.GovernanceService/CloseCorrectiveAction',
+            pmaas_dot_governance_dot_v1_dot_audits__pb2.CloseCorrectiveActionRequest.SerializeToString,
+            pmaas_dot_governance_dot_v1_dot_audits__pb2.CorrectiveAction.FromString,
             options,
             channel_credentials,
             insecure,
