@@ -10,6 +10,7 @@ one module per resource; this class puts them together.
 from __future__ import annotations
 
 from pmaas.governance.v1 import governance_service_pb2_grpc
+from services.governance.audits import AuditHandlers
 from services.governance.delegations import DelegationHandlers
 from services.governance.escalations import EscalationHandlers
 from services.governance.policies import PolicyHandlers
@@ -17,6 +18,8 @@ from services.governance.processes import ProcessHandlers
 from services.governance.tasks import TaskHandlers
 
 
-class GovernanceServicer(EscalationHandlers, ProcessHandlers, TaskHandlers, DelegationHandlers, PolicyHandlers,
+# AuditHandlers extends EscalationHandlers (its polling), so it comes first.
+class GovernanceServicer(AuditHandlers,
+                         EscalationHandlers, ProcessHandlers, TaskHandlers, DelegationHandlers, PolicyHandlers,
                          governance_service_pb2_grpc.GovernanceServiceServicer):
     pass

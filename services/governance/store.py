@@ -15,6 +15,7 @@ from typing import Any
 import asyncpg
 from temporalio.converter import AdvancedJSONEncoder
 
+from pmaas.governance.v1 import audits_pb2 as audits_pb
 from pmaas.governance.v1 import resources_pb2 as pb
 from pmaas.governance.v1 import webhooks_pb2
 from pmaas.risks.v1 import resources_pb2 as risks_pb
@@ -563,6 +564,12 @@ async def attempts_of(conn: asyncpg.Connection, org: str, delivery_ids: list[str
 
 
 # --- quality audits (workflows/quality_audit.py; processes of kind quality_audit) ---------------
+
+AUDIT_FILTERS = {
+    "project": ProjectRef("project"),
+    "state": _enum("state", audits_pb.QualityAuditState.DESCRIPTOR, "QUALITY_AUDIT_STATE_"),
+    "trigger": _enum("(view->>'trigger')", audits_pb.AuditTrigger.DESCRIPTOR, "AUDIT_TRIGGER_"),
+}
 
 
 async def latest_closed_audit(conn: asyncpg.Connection, org: str, project: str) -> asyncpg.Record | None:

@@ -87,6 +87,7 @@ class Permission(enum.StrEnum):
     TASK_ACT = "task.act"  # decide, claim, release governance tasks (candidacy is the workflow's check)
     TASK_REASSIGN = "task.reassign"
     DELEGATION_WRITE = "delegation.write"  # hand one's own approvals to someone for a while
+    QUALITY_AUDIT_MANAGE = "quality_audit.manage"  # start quality audits and schedule them (auditor, pmo, admin)
 
 
 P = Permission
@@ -100,18 +101,19 @@ _DECIDING = {P.TASK_ACT, P.DELEGATION_WRITE}
 GOVERNANCE_ONLY = frozenset({P.PROJECT_PHASE, P.GOVERNED_BASELINE, P.PROJECT_ACTUAL_COST})
 
 # Who may do what. Read is everyone's; the rest follows the people in DOMAIN.md. Segregation of duties:
-# the auditor reads (project data and the audit log) and decides its tasks, and writes nothing else; the
-# audit log is read by admin and auditor only; an escalated issue is closed or downgraded only along the
-# escalation path (pmo, admin, governance), not by the team that raised it.
+# the auditor reads (project data and the audit log), starts quality audits and decides its tasks, and writes
+# nothing else; the audit log is read by admin and auditor only; an escalated issue is closed or downgraded
+# only along the escalation path (pmo, admin, governance), not by the team that raised it.
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission) - GOVERNANCE_ONLY,
     Role.PMO: frozenset({P.READ, P.BILLING_WRITE, P.TIME_APPROVE, P.BILLING_PERIOD_LOCK,
                          P.PORTFOLIO_WRITE, P.PROJECT_CREATE, P.PROJECT_DELETE,
                          P.BASELINE_WRITE, P.RISK_MATRIX_WRITE, P.GOVERNANCE_POLICY_WRITE,
-                         P.TASK_REASSIGN, P.ISSUE_ESCALATION_MANAGE, *_DELIVERY, *_DECIDING}),
+                         P.TASK_REASSIGN, P.ISSUE_ESCALATION_MANAGE, P.QUALITY_AUDIT_MANAGE, *_DELIVERY,
+                         *_DECIDING}),
     Role.PM: frozenset({P.READ, P.TIME_WRITE, P.TIME_APPROVE, P.BASELINE_WRITE, *_DELIVERY, *_DECIDING}),
     Role.SPONSOR: frozenset({P.READ, P.BASELINE_WRITE, P.CHANGE_REQUEST_SUBMIT, *_DECIDING}),
-    Role.AUDITOR: frozenset({P.READ, P.AUDIT_READ, *_DECIDING}),
+    Role.AUDITOR: frozenset({P.READ, P.AUDIT_READ, P.QUALITY_AUDIT_MANAGE, *_DECIDING}),
     Role.FINANCE: frozenset({P.READ, P.BILLING_WRITE, P.INVOICE_ISSUE, P.BILLING_PERIOD_LOCK, *_DECIDING}),
     Role.MEMBER: frozenset({P.READ, P.TIME_WRITE, P.LESSON_WRITE, P.ISSUE_WRITE, *_DECIDING}),
     Role.VIEWER: frozenset({P.READ}),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import grpc
 import pytest
 
+from pmaas.governance.v1 import audits_pb2 as audits_api
 from pmaas.governance.v1 import governance_service_pb2 as api
 from pmaas.governance.v1 import resources_pb2 as pb
 from tests.services.governance.builders import delegation_to
@@ -53,6 +54,13 @@ def every_call(org: str) -> dict[str, object]:
         "ResumeEscalation": api.ResumeEscalationRequest(name=escalation),
         "WithdrawEscalation": api.WithdrawEscalationRequest(name=escalation, reason="duplicate"),
         "GetEscalationReport": api.GetEscalationReportRequest(parent=parent),
+        "ScheduleAudits": audits_api.ScheduleAuditsRequest(parent=project, enabled=True, request_id=rid()),
+        "StartAudit": audits_api.StartAuditRequest(parent=project, request_id=rid()),
+        "GetAudit": audits_api.GetAuditRequest(name=f"{project}/qualityAudits/a1"),
+        "ListAudits": audits_api.ListAuditsRequest(parent=parent),
+        "RecordAuditResult": audits_api.RecordAuditResultRequest(name=f"{project}/qualityAudits/a1", complete=True),
+        "CloseCorrectiveAction": audits_api.CloseCorrectiveActionRequest(
+            name=f"{project}/qualityAudits/a1/correctiveActions/c1", note="done"),
     }
 
 

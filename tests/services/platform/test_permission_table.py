@@ -13,8 +13,8 @@ def holders(permission: Permission) -> set[Role]:
     return {role for role in Role if permission in PERMISSIONS[role]}
 
 
-def test_the_auditor_only_reads_and_decides_the_tasks_it_is_a_candidate_for():
-    assert PERMISSIONS[Role.AUDITOR] == {P.READ, P.AUDIT_READ, P.TASK_ACT, P.DELEGATION_WRITE}
+def test_the_auditor_only_reads_starts_quality_audits_and_decides_the_tasks_it_is_a_candidate_for():
+    assert PERMISSIONS[Role.AUDITOR] == {P.READ, P.AUDIT_READ, P.QUALITY_AUDIT_MANAGE, P.TASK_ACT, P.DELEGATION_WRITE}
     assert P.LESSON_WRITE not in PERMISSIONS[Role.AUDITOR]
 
 
@@ -32,7 +32,8 @@ def test_time_and_expenses_are_approved_by_admin_pmo_pm_and_the_governance_servi
 
 
 def test_only_the_viewer_and_auditor_hold_no_project_write():
-    writes = {p for p in Permission if p not in (P.READ, P.AUDIT_READ, P.TASK_ACT, P.DELEGATION_WRITE)}
+    writes = {p for p in Permission
+              if p not in (P.READ, P.AUDIT_READ, P.TASK_ACT, P.DELEGATION_WRITE, P.QUALITY_AUDIT_MANAGE)}
     read_only = {r for r in PERSON_ROLES if not PERMISSIONS[r] & writes}
     assert read_only == {Role.VIEWER, Role.AUDITOR}
 
