@@ -1,13 +1,21 @@
-"""A real HTTP webhook receiver on loopback for the events-out tests: a threaded http.server that answers
-each POST as told (fail the first N, always fail, or succeed) and keeps every request it got."""
+"""Events-out test support: a real HTTP webhook receiver on loopback (a threaded http.server that answers each
+POST as told: fail the first N, always fail, or succeed, and keeps every request it got), and a
+GovernanceService in dev mode (loopback webhooks allowed), as `pmaas dev` runs it."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import grpc
+
+from pmaas.governance.v1 import governance_service_pb2_grpc
+from services.governance import server as governance_server
 
 
 @dataclass(frozen=True)
@@ -70,3 +78,18 @@ class Receiver:
                 raise AssertionError(f"{len(self.delivered)} of {count} deliveries after {timeout_s}s: {self.requests}")
             await asyncio.sleep(0.05)
         return self.delivered
+
+
+@contextlib.asynccontextmanager
+async def dev_mode_governance(settings, dsn: str, authority, client,
+                              ) -> AsyncIterator[governance_service_pb2_grpc.GovernanceServiceStub]:
+    """A second GovernanceService on the same database and Temporal, with PMAAS_WEBHOOK_ALLOW_LOOPBACK set (the
+    session's runs as in production)."""
+    running = await governance_server.start(settings.model_copy(update={"webhook_allow_loopback": True}), dsn,
+                                            "127.0.0.1:0", authority, client=client)
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{running.port}")
+    try:
+        yield governance_service_pb2_grpc.GovernanceServiceStub(channel)
+    finally:
+        await channel.close()
+        await running.stop()

@@ -123,6 +123,19 @@ def _local(day: date, minutes: int, tz: ZoneInfo) -> datetime:
     return local.astimezone(ZoneInfo("UTC"))
 
 
+def local_date(cal: BusinessCalendar, instant: datetime) -> date:
+    """The calendar's date at `instant` (its time zone's, not UTC's)."""
+    return instant.astimezone(ZoneInfo(cal.time_zone)).date()
+
+
+def previous_month(cal: BusinessCalendar, instant: datetime) -> tuple[date, date]:
+    """The first and last day of the calendar month before the one `instant` falls in, in the calendar's
+    time zone (a billing cycle at 06:00 on 1 March in Berlin closes February, whatever the UTC date)."""
+    first_of_this = local_date(cal, instant).replace(day=1)
+    last = first_of_this - timedelta(days=1)
+    return last.replace(day=1), last
+
+
 # --- SLA clocks -----------------------------------------------------------------------------------
 
 

@@ -149,6 +149,25 @@ class QualityPolicy:
     escalate_to: Candidates = field(default_factory=lambda: Candidates(roles=["pmo"]))
 
 
+BILLING_PERIODS = ("MONTHLY",)
+
+
+@dataclass
+class BillingPolicy:
+    """The billing cycle: when the organization's schedule closes the previous period, and which invoices
+    finance approves before they are issued."""
+
+    period: str = "MONTHLY"  # one of BILLING_PERIODS: the previous calendar month in the calendar's time zone
+    day_of_month: int = 1  # when the schedule runs: day (1-28) and hour (0-23) in the calendar's time zone
+    hour: int = 6
+    approval_threshold_micros: int = 10_000 * MICROS  # invoices above it need a finance approval
+    # The threshold's currency (the organization's, set when the policy is saved); "" compares the amount in any
+    # currency. An invoice in another currency always needs the approval.
+    approval_currency: str = ""
+    approval_due_s: float = 2 * WORKDAY  # business time on the calendar
+    schedule_enabled: bool = True
+
+
 @dataclass
 class GovernancePolicy:
     version: int
@@ -169,6 +188,8 @@ class GovernancePolicy:
     escalate_task_breaches: bool = True  # a task whose SLA runs out starts an escalation that chases it
     # Stored policies without one get the defaults, so an organization without a policy can audit.
     quality: QualityPolicy = field(default_factory=QualityPolicy)
+    # Stored policies without one get the defaults, so every organization's periods close.
+    billing: BillingPolicy = field(default_factory=BillingPolicy)
 
 
 # --- defaults ---------------------------------------------------------------------------------
@@ -397,7 +418,21 @@ def validate(policy: GovernancePolicy) -> list[tuple[str, str]]:
         out.append(("task_sla", "must be positive and at most 366 days"))
     out.extend(calendar.validate(policy.calendar))
     _check_quality(policy.quality, out)
+    _check_billing(policy.billing, out)
     return out
+
+
+def _check_billing(b: BillingPolicy, out: list[tuple[str, str]]) -> None:
+    if b.period not in BILLING_PERIODS:
+        out.append(("billing.period", f"must be one of {', '.join(BILLING_PERIODS)}"))
+    if not 1 <= b.day_of_month <= 28:
+        out.append(("billing.schedule_day_of_month", "must be from 1 to 28 (every month has it)"))
+    if not 0 <= b.hour <= 23:
+        out.append(("billing.schedule_hour", "must be from 0 to 23"))
+    if b.approval_threshold_micros < 0:
+        out.append(("billing.approval_threshold", "must not be negative"))
+    if not 0 < b.approval_due_s <= MAX_SLA_S:
+        out.append(("billing.approval_duration", "must be positive and at most 366 days"))
 
 
 CRON_FIELDS = 5

@@ -2,7 +2,8 @@
 
 Runs the governance workflows (change requests, phase gates, escalations and each organization's
 issue feed) and their activities on settings.temporal_task_queue; every FEED_CHECK_S it starts the
-issue feed of any organization that has none. Activities call the services as the governance service principal
+issue feed of any organization that has none, and keeps its billing cycle's Temporal Schedule as its policy
+says (services/governance/billing_schedules.py). Activities call the services as the governance service principal
 (its own token, naming the person in each call) and write the governance read model through a
 pool on the governance schema, as the runtime role (it waits for `pmaas migrate`, as the services do).
 Stops gracefully on SIGTERM/SIGINT: no new tasks are polled, activities in flight
@@ -25,19 +26,21 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from pmaas.projects.v1 import projects_service_pb2 as projects_api
+from services.governance import billing_schedules, temporal
 from services.governance import server as governance_server
-from services.governance import temporal
 from services.platform import db, embedded, service, telemetry
 from services.platform.auth import TokenAuthority, service_token
 from services.platform.settings import Settings
 from workflows import issue_feed
 from workflows.activities.audits import AuditActivities
+from workflows.activities.billing_cycle import BillingCycleActivities
 from workflows.activities.escalations import EscalationActivities
 from workflows.activities.gates import GateActivities
 from workflows.activities.governance import GovernanceActivities
 from workflows.activities.projects import ChangeActivities
 from workflows.activities.services import ServiceCalls
 from workflows.activities.webhooks import WebhookActivities
+from workflows.billing_cycle import BillingCycleWorkflow
 from workflows.change_request import ChangeRequestWorkflow
 from workflows.corrective_action import CorrectiveActionWorkflow
 from workflows.escalation import EscalationWorkflow
@@ -49,7 +52,8 @@ from workflows.webhook_delivery import WebhookDeliveryWorkflow
 log = logging.getLogger(__name__)
 
 WORKFLOWS: Sequence[type] = (ChangeRequestWorkflow, PhaseGateWorkflow, EscalationWorkflow, IssueFeedWorkflow,
-                              WebhookDeliveryWorkflow, QualityAuditWorkflow, CorrectiveActionWorkflow)
+                              WebhookDeliveryWorkflow, QualityAuditWorkflow, CorrectiveActionWorkflow,
+                              BillingCycleWorkflow)
 # Our pure, deterministic workflow modules (no I/O, no clock, no module state) come from the host instead
 # of being imported again in the sandbox for every workflow run: that re-import cost ~28 ms per run.
 SANDBOX = SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules(
@@ -60,7 +64,8 @@ def build(client: Client, task_queue: str, pool: asyncpg.Pool, calls: ServiceCal
           grace_period: timedelta = timedelta(seconds=10)) -> Worker:
     """The worker with every governance workflow and activity (tests build it the same way)."""
     activities = [*GovernanceActivities(pool).all(), *ChangeActivities(calls).all(), *GateActivities(calls).all(),
-                  *EscalationActivities(calls).all(), *AuditActivities(calls).all(), *WebhookActivities(pool).all()]
+                  *EscalationActivities(calls).all(), *AuditActivities(calls).all(), *WebhookActivities(pool).all(),
+                  *BillingCycleActivities(calls).all()]
     return Worker(client, task_queue=task_queue, workflows=list(WORKFLOWS), activities=activities,
                   graceful_shutdown_timeout=grace_period, workflow_runner=SANDBOX)
 
@@ -84,10 +89,14 @@ async def ensure_issue_feeds(client: Client, calls: ServiceCalls, task_queue: st
     return orgs
 
 
-async def keep_issue_feeds(client: Client, calls: ServiceCalls, task_queue: str, stop: asyncio.Event) -> None:
+async def keep_issue_feeds(client: Client, calls: ServiceCalls, task_queue: str, stop: asyncio.Event,
+                           pool: asyncpg.Pool | None = None) -> None:
+    """Every round: every organization's issue feed and (with `pool`) its billing schedule, as its policy says."""
     while not stop.is_set():
         try:
-            await ensure_issue_feeds(client, calls, task_queue)
+            orgs = await ensure_issue_feeds(client, calls, task_queue)
+            if pool is not None:
+                await billing_schedules.ensure_billing_schedules(client, pool, orgs, task_queue)
         except Exception:  # the services or Temporal may be restarting: try again next round
             log.warning("could not ensure the issue feeds", exc_info=True)
         with contextlib.suppress(TimeoutError):
@@ -113,7 +122,7 @@ async def run(settings: Settings) -> None:
             return
         worker = build(client, settings.temporal_task_queue, pool, calls, timedelta(seconds=settings.grace_period_s))
         running = asyncio.create_task(worker.run())
-        feeds = asyncio.create_task(keep_issue_feeds(client, calls, settings.temporal_task_queue, stop))
+        feeds = asyncio.create_task(keep_issue_feeds(client, calls, settings.temporal_task_queue, stop, pool))
         log.info("worker polling", extra={"task_queue": settings.temporal_task_queue,
                                           "temporal": temporal.address(settings)})
         stopping = asyncio.create_task(stop.wait())

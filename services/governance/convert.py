@@ -16,6 +16,7 @@ from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 from google.type import date_pb2
 
 from pmaas.governance.v1 import audits_pb2 as audits_pb
+from pmaas.governance.v1 import billing_cycles_pb2 as billing_pb
 from pmaas.governance.v1 import resources_pb2 as pb
 from pmaas.projects.v1 import resources_pb2 as projects_pb
 from pmaas.risks.v1 import resources_pb2 as risks_pb
@@ -24,6 +25,8 @@ from services.platform.money import Amount
 from services.platform.names import CHANGE_REQUEST_PATTERN, PROJECT_PATTERN, TASK_PATTERN
 from services.platform.resources import etag_of, to_date, to_timestamp
 from workflows import approvals as ap
+from workflows.billing_cycle import KIND as BILLING_CYCLE_KIND
+from workflows.billing_cycle import BillingCycleView
 from workflows.change_request import KIND as CHANGE_REQUEST_KIND
 from workflows.change_request import ChangeRequestView, Impact, Route
 from workflows.corrective_action import KIND as CORRECTIVE_ACTION_KIND
@@ -35,7 +38,8 @@ from workflows.quality_audit import KIND as QUALITY_AUDIT_KIND
 from workflows.quality_audit import QualityAuditView
 
 T = TypeVar("T")
-M = TypeVar("M", pb.ChangeRequest, pb.PhaseGate, pb.Escalation, audits_pb.QualityAudit, audits_pb.CorrectiveAction)
+M = TypeVar("M", pb.ChangeRequest, pb.PhaseGate, pb.Escalation, audits_pb.QualityAudit, audits_pb.CorrectiveAction,
+          billing_pb.BillingCycle)
 
 
 # --- small pieces ---------------------------------------------------------------------------------
@@ -304,6 +308,8 @@ def process_message(kind: str, view: dict, version: int) -> bytes:
         return quality_audit(load(QualityAuditView, view), version).SerializeToString()
     if kind == CORRECTIVE_ACTION_KIND:
         return corrective_action(load(CorrectiveActionView, view), version).SerializeToString()
+    if kind == BILLING_CYCLE_KIND:
+        return billing_cycle(load(BillingCycleView, view), version).SerializeToString()
     return phase_gate(load(PhaseGateView, view), version).SerializeToString()
 
 
@@ -367,3 +373,38 @@ def quality_audit(view: QualityAuditView, version: int | None = None) -> audits_
 
 def quality_audit_row(row: asyncpg.Record, task_ids: list[str]) -> audits_pb.QualityAudit:
     return _process_row(row, task_ids, QualityAuditView, quality_audit, audits_pb.QualityAudit)
+
+
+# --- billing cycles ---------------------------------------------------------------------------------
+
+
+def _money_or_none(micros: int, currency: str):
+    return money(micros, currency) if currency else None
+
+
+def billing_cycle(view: BillingCycleView, version: int | None = None) -> billing_pb.BillingCycle:
+    message = billing_pb.BillingCycle(
+        name=view.name, period_start=iso_date(view.period_start), period_end=iso_date(view.period_end),
+        state=enum_number(billing_pb.BillingCycleState, "BILLING_CYCLE_STATE_", view.state),
+        requested_by=view.requested_by, run=view.run, period_lock=view.period_lock,
+        engagements=[billing_pb.EngagementBilling(
+            engagement=e.engagement, invoice=e.invoice, total=_money_or_none(e.total_micros, e.currency),
+            state=enum_number(billing_pb.EngagementBillingState, "ENGAGEMENT_BILLING_STATE_", e.state),
+            task=task_name(view.org, e.task) if e.task else "", error=e.error) for e in view.engagements],
+        projects=[billing_pb.ProjectCost(
+            project=p.project, budget=_money_or_none(p.budget_micros, p.currency),
+            actual_cost=_money_or_none(p.actual_cost_micros, p.currency),
+            remaining=_money_or_none(p.remaining_micros, p.currency),
+            forecast_at_completion=_money_or_none(p.forecast_micros, p.currency),
+            potential_savings=_money_or_none(p.savings_micros, p.currency), percent_complete=p.percent_complete,
+            error=p.error) for p in view.projects],
+        error=view.error, tasks=[task_name(view.org, t) for t in view.tasks], policy_version=view.policy_version,
+        workflow_id=view.workflow_id, create_time=to_timestamp(view.create_time),
+        update_time=to_timestamp(view.update_time), close_time=to_timestamp(view.close_time))
+    if version is not None:
+        message.etag = etag_of(view.name, version)
+    return message
+
+
+def billing_cycle_row(row: asyncpg.Record, task_ids: list[str]) -> billing_pb.BillingCycle:
+    return _process_row(row, task_ids, BillingCycleView, billing_cycle, billing_pb.BillingCycle)

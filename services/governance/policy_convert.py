@@ -13,6 +13,7 @@ import datetime as dt
 from google.protobuf import duration_pb2
 from google.type import timeofday_pb2
 
+from pmaas.governance.v1 import billing_cycles_pb2 as billing_pb
 from pmaas.governance.v1 import resources_pb2 as pb
 from pmaas.projects.v1 import resources_pb2 as projects_pb
 from pmaas.risks.v1 import resources_pb2 as risks_pb
@@ -28,7 +29,7 @@ from workflows import policy as pol
 
 UPDATABLE = {"pmo_type", "change_tiers", "emergency", "standard_catalogue", "blackout_windows", "gate_criteria",
              "gate_approval", "task_sla", "calendar", "escalation_paths", "sla_warning_percent",
-             "escalate_task_breaches"}
+             "escalate_task_breaches", "billing"}
 LEVEL_NAME_MAX = 200
 # Public holidays are expanded for these years around the year a policy is saved (see workflows/calendar.py).
 HOLIDAY_YEARS_BEFORE, HOLIDAY_YEARS_AFTER = 1, 5
@@ -97,7 +98,16 @@ def to_proto(p: pol.GovernancePolicy, org: str, currency: str, update_time: dt.d
             escalate_to=candidates(g.escalate_to), business_time=g.business_time),
         task_sla=seconds(p.task_sla_s), update_time=to_timestamp(update_time), etag=etag,
         calendar=_calendar(p.calendar), escalation_paths=[_escalation_path(e) for e in p.escalation_paths],
-        sla_warning_percent=p.sla_warning_percent, escalate_task_breaches=p.escalate_task_breaches)
+        sla_warning_percent=p.sla_warning_percent, escalate_task_breaches=p.escalate_task_breaches,
+        billing=_billing(p.billing, currency))
+
+
+def _billing(b: pol.BillingPolicy, currency: str) -> billing_pb.BillingPolicy:
+    return billing_pb.BillingPolicy(
+        period=enum_number(billing_pb.BillingPeriod, "BILLING_PERIOD_", b.period),
+        schedule_day_of_month=b.day_of_month, schedule_hour=b.hour,
+        approval_threshold=money(b.approval_threshold_micros, b.approval_currency or currency),
+        approval_duration=seconds(b.approval_due_s), schedule_enabled=b.schedule_enabled)
 
 
 # --- API -> dataclasses -------------------------------------------------------------------------
@@ -205,6 +215,22 @@ class _Reader:
             return dt.datetime.min.replace(tzinfo=dt.UTC)
         return getattr(msg, field).ToDatetime(tzinfo=dt.UTC)
 
+    def billing(self, msg: pb.GovernancePolicy) -> pol.BillingPolicy:
+        """The billing section; unset (or unset parts of it): the defaults."""
+        default = pol.BillingPolicy()
+        if not msg.HasField("billing"):
+            return default
+        b = msg.billing
+        threshold = default.approval_threshold_micros
+        if b.HasField("approval_threshold"):  # in the organization's currency, as every limit of the policy
+            threshold = self.limit(b, "approval_threshold", "billing.approval_threshold", unlimited=False)
+        return pol.BillingPolicy(
+            period=enum_name(billing_pb.BillingPeriod, "BILLING_PERIOD_", b.period) or default.period,
+            day_of_month=b.schedule_day_of_month or default.day_of_month, hour=b.schedule_hour,
+            approval_threshold_micros=threshold, approval_currency=self.currency,
+            approval_due_s=self.seconds(b.approval_duration, "billing.approval_duration") or default.approval_due_s,
+            schedule_enabled=b.schedule_enabled if b.HasField("schedule_enabled") else True)
+
     def escalation_path(self, p: pb.EscalationPath, path: str) -> pol.EscalationPath:
         levels = []
         for j, lv in enumerate(p.levels):
@@ -266,7 +292,8 @@ def from_proto(msg: pb.GovernancePolicy, org: str, currency: str, base: pol.Gove
         task_sla_s=r.seconds(msg.task_sla, "task_sla"),
         calendar=r.calendar(msg.calendar, today),
         escalation_paths=[r.escalation_path(e, f"escalation_paths[{i}]") for i, e in enumerate(msg.escalation_paths)],
-        sla_warning_percent=msg.sla_warning_percent, escalate_task_breaches=msg.escalate_task_breaches)
+        sla_warning_percent=msg.sla_warning_percent, escalate_task_breaches=msg.escalate_task_breaches,
+        billing=r.billing(msg))
 
 
 def violations_of(p: pol.GovernancePolicy) -> list[tuple[str, str]]:

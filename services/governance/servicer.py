@@ -16,10 +16,11 @@ from services.governance.escalations import EscalationHandlers
 from services.governance.policies import PolicyHandlers
 from services.governance.processes import ProcessHandlers
 from services.governance.tasks import TaskHandlers
+from services.governance.webhooks import WebhookHandlers
 
 
 # AuditHandlers extends EscalationHandlers (its polling), so it comes first.
 class GovernanceServicer(AuditHandlers,
                          EscalationHandlers, ProcessHandlers, TaskHandlers, DelegationHandlers, PolicyHandlers,
-                         governance_service_pb2_grpc.GovernanceServiceServicer):
+                         WebhookHandlers, governance_service_pb2_grpc.GovernanceServiceServicer):
     pass

@@ -15,6 +15,7 @@ from typing import Any
 import asyncpg
 from temporalio.converter import AdvancedJSONEncoder
 
+from pmaas.governance.v1 import billing_cycles_pb2 as billing_pb
 from pmaas.governance.v1 import audits_pb2 as audits_pb
 from pmaas.governance.v1 import resources_pb2 as pb
 from pmaas.governance.v1 import webhooks_pb2
@@ -36,6 +37,7 @@ CLOSED_PROCESS_STATES = {
     "escalation": frozenset({"RESOLVED", "WITHDRAWN"}),
     "quality_audit": frozenset({"CLOSED", "EXPIRED", "FAILED"}),
     "corrective_action": frozenset({"CLOSED"}),
+    "billing_cycle": frozenset({"COMPLETED", "COMPLETED_WITH_ERRORS", "FAILED"}),
 }
 
 
@@ -578,3 +580,10 @@ async def latest_closed_audit(conn: asyncpg.Connection, org: str, project: str) 
         """SELECT name, view->>'score' AS score, view->>'close_time' AS close_time FROM processes
            WHERE org_id = $1 AND kind = 'quality_audit' AND project = $2 AND state = 'CLOSED'
            ORDER BY (view->>'close_time')::timestamptz DESC, seq DESC LIMIT 1""", org, project)
+
+# --- billing cycles (workflows/billing_cycle.py; processes of kind billing_cycle) -----------------
+
+BILLING_CYCLE_FILTERS = {
+    "state": _enum("state", billing_pb.BillingCycleState.DESCRIPTOR, "BILLING_CYCLE_STATE_"),
+    "period_start": Field("((view->>'period_start')::date)", "date"),
+}

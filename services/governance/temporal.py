@@ -83,14 +83,16 @@ def _unavailable(exc: RPCError) -> errors.ApiError:
 
 
 async def start(client: Client, workflow: str, arg: Any, *, workflow_id: str, task_queue: str,
-                attributes: TypedSearchAttributes, timeout_s: float) -> None:
+                attributes: TypedSearchAttributes, timeout_s: float,
+                reuse: WorkflowIDReusePolicy = WorkflowIDReusePolicy.REJECT_DUPLICATE) -> None:
     """Start the process unless it runs or ran already (a retried submit). Returns once Temporal holds it,
-    without waiting for a worker: a submit is accepted while workers restart."""
+    without waiting for a worker: a submit is accepted while workers restart. `reuse` ALLOW_DUPLICATE runs a
+    finished process's id again (a billing period closed once more)."""
     try:
         await client.start_workflow(
             workflow, arg, id=workflow_id, task_queue=task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE, search_attributes=attributes,
+            id_reuse_policy=reuse, search_attributes=attributes,
             rpc_timeout=dt.timedelta(seconds=timeout_s))
     except WorkflowAlreadyStartedError:
         pass  # it ran and finished: the same request, answered from the read model

@@ -84,6 +84,7 @@ class Permission(enum.StrEnum):
     CHANGE_REQUEST_SUBMIT = "change_request.submit"  # submit (and withdraw one's own) change requests
     PHASE_GATE_REQUEST = "phase_gate.request"  # ask for a project's next gate, resume one on hold
     GOVERNANCE_POLICY_WRITE = "governance_policy.write"
+    WEBHOOK_MANAGE = "webhook.manage"  # subscribe webhooks to governance events, read and replay their deliveries
     TASK_ACT = "task.act"  # decide, claim, release governance tasks (candidacy is the workflow's check)
     TASK_REASSIGN = "task.reassign"
     DELEGATION_WRITE = "delegation.write"  # hand one's own approvals to someone for a while
@@ -108,7 +109,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission) - GOVERNANCE_ONLY,
     Role.PMO: frozenset({P.READ, P.BILLING_WRITE, P.TIME_APPROVE, P.BILLING_PERIOD_LOCK,
                          P.PORTFOLIO_WRITE, P.PROJECT_CREATE, P.PROJECT_DELETE,
-                         P.BASELINE_WRITE, P.RISK_MATRIX_WRITE, P.GOVERNANCE_POLICY_WRITE,
+                         P.BASELINE_WRITE, P.RISK_MATRIX_WRITE, P.GOVERNANCE_POLICY_WRITE, P.WEBHOOK_MANAGE,
                          P.TASK_REASSIGN, P.ISSUE_ESCALATION_MANAGE, P.QUALITY_AUDIT_MANAGE, *_DELIVERY,
                          *_DECIDING}),
     Role.PM: frozenset({P.READ, P.TIME_WRITE, P.TIME_APPROVE, P.BASELINE_WRITE, *_DELIVERY, *_DECIDING}),

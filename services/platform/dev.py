@@ -98,7 +98,8 @@ def _run_stack(settings: Settings, cleanup: contextlib.ExitStack) -> int:
     say(f"starting {', '.join(components.COMPONENTS)}")
     env = {**{k: v for k, v in os.environ.items() if k not in _OWNER_LOGINS},
            "PMAAS_HOME": str(home), "PMAAS_DATABASE_URL": database.runtime,
-           "PMAAS_TEMPORAL_ADDRESS": temporal_address, "PYTHONUNBUFFERED": "1"}
+           "PMAAS_TEMPORAL_ADDRESS": temporal_address, "PMAAS_WEBHOOK_ALLOW_LOOPBACK": "true",
+           "PYTHONUNBUFFERED": "1"}
     children = [_start(name, env) for name in components.COMPONENTS]
     cleanup.callback(_stop, children, settings.grace_period_s + 5)
     for child in children:

@@ -83,6 +83,8 @@ BILLING_PERIOD_LOCK_PATTERN = Pattern("organizations/{organization}/billingPerio
 # --- governance -------------------------------------------------------------------------------------
 GOVERNANCE_POLICY_PATTERN = Pattern("organizations/{organization}/governancePolicy")
 DELEGATION_PATTERN = Pattern("organizations/{organization}/delegations/{delegation}")
+WEBHOOK_PATTERN = Pattern("organizations/{organization}/webhooks/{webhook}")
+DELIVERY_PATTERN = DerivedPattern("organizations/{organization}/webhooks/{webhook}/deliveries/{delivery}")
 TASK_PATTERN = DerivedPattern("organizations/{organization}/tasks/{task}")
 CHANGE_REQUEST_PATTERN = DerivedPattern("organizations/{organization}/changeRequests/{change_request}")
 PHASE_GATE_PATTERN = DerivedPattern("organizations/{organization}/projects/{project}/phaseGates/{phase_gate}")

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     idempotency_prune_interval_s: float = Field(3600.0, ge=1, le=86_400)
     idempotency_prune_batch: int = Field(1000, ge=1, le=100_000)
     grace_period_s: float = Field(10.0, ge=0, le=300)
+    # Webhooks (events out) may then be http:// to a loopback host: `pmaas dev` and tests set it. Otherwise
+    # only https:// to a public address is accepted.
+    webhook_allow_loopback: bool = False
     log_level: str = "INFO"
 
     @field_validator("jwt_algorithm")

@@ -15,9 +15,11 @@ from temporalio.client import Client
 from temporalio.testing import ActivityEnvironment
 from temporalio.worker import Worker
 
+from pmaas.governance.v1 import webhooks_pb2 as wpb
 from services.governance import events, store
 from tests.services.governance.builders import a_process
-from tests.webhook_receiver import Receiver
+from tests.support import Caller, rid
+from tests.webhook_receiver import Receiver, dev_mode_governance
 from tests.workflows import recordings
 from workflows.activities.governance import GovernanceActivities
 from workflows.activities.webhooks import WebhookActivities
@@ -126,6 +128,39 @@ async def test_receiver_that_always_fails_ends_failed_after_the_last_attempt(tem
     assert receiver.delivered == [] and len(receiver.requests) == 3
     [delivery] = await delivery_rows(governance_pool, org)
     assert (delivery["state"], delivery["attempts"], delivery["last_status"]) == ("FAILED", 3, 503)
+
+
+async def test_a_failed_delivery_is_delivered_later_by_redeliver_event(
+        temporal_env, task_queue, governance_pool, org, governance_settings, runtime_database_url, authority):
+    secret = events.new_secret()
+    activities = GovernanceActivities(governance_pool, delivery_task_queue=task_queue, delivery_retry=THREE_TRIES)
+    admin = Caller(authority, "admin-user", {org: ["admin"]})
+    async with receiving(temporal_env.client, task_queue, governance_pool, always_fail=True) as receiver, \
+            dev_mode_governance(governance_settings.model_copy(update={"temporal_task_queue": task_queue}),
+                                runtime_database_url, authority, temporal_env.client) as governance:
+        await add_webhook(governance_pool, org, receiver.url, secret)
+        await publish(temporal_env.client, activities, submitted(org))
+        [row] = await delivery_rows(governance_pool, org)
+        assert (await handle_of(temporal_env.client, workflow_id(org, row["id"], 1)).result()).state == "FAILED"
+        [failed] = (await admin(governance.ListDeliveries, wpb.ListDeliveriesRequest(
+            parent=f"organizations/{org}", filter="state = DELIVERY_STATE_FAILED"))).deliveries
+        assert failed.attempt_count == 3 and failed.last_status_code == 500
+
+        receiver.heal()
+        request = wpb.RedeliverEventRequest(name=failed.name, request_id=rid())
+        again = await admin(governance.RedeliverEvent, request)
+        assert again.series == 2 and again.state == wpb.DELIVERY_STATE_PENDING
+        assert await admin(governance.RedeliverEvent, request) == again  # a retry starts no third series
+        outcome = await handle_of(temporal_env.client, workflow_id(org, row["id"], 2)).result()
+        [got] = receiver.delivered
+        [delivered] = (await admin(governance.ListDeliveries, wpb.ListDeliveriesRequest(
+            parent=failed.name.split("/deliveries/")[0]))).deliveries
+
+    assert outcome.state == "DELIVERED" and events.verify(secret, got.headers, got.body, dt.datetime.now(dt.UTC))
+    assert json.loads(got.body)["id"] == failed.event_id
+    assert (delivered.state, delivered.series, delivered.attempt_count) == (wpb.DELIVERY_STATE_DELIVERED, 2, 4)
+    assert [(a.series, a.attempt, a.status_code) for a in delivered.attempts] == [
+        (1, 1, 500), (1, 2, 500), (1, 3, 500), (2, 1, 204)]
 
 
 async def test_retried_sync_process_starts_no_second_delivery(temporal_env, task_queue, governance_pool, org):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import grpc
 import pytest
 
+from pmaas.governance.v1 import billing_cycles_pb2 as billing_api
 from pmaas.governance.v1 import audits_pb2 as audits_api
 from pmaas.governance.v1 import governance_service_pb2 as api
 from pmaas.governance.v1 import resources_pb2 as pb
@@ -61,6 +62,9 @@ def every_call(org: str) -> dict[str, object]:
         "RecordAuditResult": audits_api.RecordAuditResultRequest(name=f"{project}/qualityAudits/a1", complete=True),
         "CloseCorrectiveAction": audits_api.CloseCorrectiveActionRequest(
             name=f"{project}/qualityAudits/a1/correctiveActions/c1", note="done"),
+        "RunBillingCycle": billing_api.RunBillingCycleRequest(parent=parent, request_id=rid()),
+        "GetBillingCycle": billing_api.GetBillingCycleRequest(name=f"{parent}/billingCycles/p20270101-20270131"),
+        "ListBillingCycles": billing_api.ListBillingCyclesRequest(parent=parent),
     }
 
 
@@ -88,7 +92,7 @@ async def test_another_organizations_admin_is_refused(governance_stub, method, a
     ("SetDelegation", "viewer"), ("UpdateGovernancePolicy", "pm"), ("WithdrawChangeRequest", "viewer"),
     ("ResumePhaseGate", "viewer"), ("RaiseEscalation", "viewer"), ("RaiseEscalation", "sponsor"),
     ("AcknowledgeEscalation", "viewer"), ("ReassignEscalation", "pm"), ("WithdrawEscalation", "pm"),
-    ("WithdrawEscalation", "member"),
+    ("WithdrawEscalation", "member"), ("RunBillingCycle", "pm"), ("RunBillingCycle", "sponsor"),
 ])
 async def test_roles_without_the_permission_are_refused(governance_stub, method, role, as_role, org):
     failure = await fails(as_role(role)(getattr(governance_stub, method), every_call(org)[method]))

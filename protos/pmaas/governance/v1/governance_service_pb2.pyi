@@ -4,6 +4,7 @@ from google.protobuf import empty_pb2 as _empty_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.type import date_pb2 as _date_pb2
 from pmaas.governance.v1 import audits_pb2 as _audits_pb2
+from pmaas.governance.v1 import billing_cycles_pb2 as _billing_cycles_pb2
 from pmaas.governance.v1 import resources_pb2 as _resources_pb2
 from pmaas.governance.v1 import webhooks_pb2 as _webhooks_pb2
 from google.protobuf.internal import containers as _containers

@@ -5,6 +5,7 @@ import warnings
 
 from google.protobuf import empty_pb2 as google_dot_protobuf_dot_empty__pb2
 from pmaas.governance.v1 import audits_pb2 as pmaas_dot_governance_dot_v1_dot_audits__pb2
+from pmaas.governance.v1 import billing_cycles_pb2 as pmaas_dot_governance_dot_v1_dot_billing__cycles__pb2
 from pmaas.governance.v1 import governance_service_pb2 as pmaas_dot_governance_dot_v1_dot_governance__service__pb2
 from pmaas.governance.v1 import resources_pb2 as pmaas_dot_governance_dot_v1_dot_resources__pb2
 from pmaas.governance.v1 import webhooks_pb2 as pmaas_dot_governance_dot_v1_dot_webhooks__pb2
@@ -249,6 +250,21 @@ class GovernanceServiceStub:
                 '/pmaas.governance.v1.GovernanceService/CloseCorrectiveAction',
                 request_serializer=pmaas_dot_governance_dot_v1_dot_audits__pb2.CloseCorrectiveActionRequest.SerializeToString,
                 response_deserializer=pmaas_dot_governance_dot_v1_dot_audits__pb2.CorrectiveAction.FromString,
+                _registered_method=True)
+        self.RunBillingCycle = channel.unary_unary(
+                '/pmaas.governance.v1.GovernanceService/RunBillingCycle',
+                request_serializer=pmaas_dot_governance_dot_v1_dot_billing__cycles__pb2.RunBillingCycleRequest.SerializeToString,
+                response_deserializer=pmaas_dot_governance_dot_v1_dot_billing__cycles__pb2.BillingCycle.FromString,
+                _registered_method=True)
+        self.GetBillingCycle = channel.unary_unary(
+                '/pmaas.governance.v1.GovernanceService/GetBillingCycle',
+                request_serializer=pmaas_dot_governance_dot_v1_dot_billing__cycles__pb2.GetBillingCycleRequest.SerializeToString,
+                response_deserializer=pmaas_dot_governance_dot_v1_dot_billing__cycles__pb2.BillingCycle.FromString,
+                _registered_method=True)
+        self.ListBillingCycles = channel.unary_unary(
+                '/pmaas.governance.v1.GovernanceService/ListBillingCycles',
+                request_serializer=pmaas_dot_governance_dot_v1_dot_billing__cycles__pb2.ListBillingCyclesRequest.SerializeToString,
+                response_deserializer=pmaas_dot_governance_dot_v1_dot_billing__cycles__pb2.ListBillingCyclesResponse.FromString,
                 _registered_method=True)
 
 
@@ -556,6 +572,28 @@ class GovernanceServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RunBillingCycle(self, request, context):
+        """--- billing cycle (Governance II)
+        By finance, pmo or admin: closes a period now (see BillingCycle); a
+        period already closed runs again and makes only what is missing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetBillingCycle(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListBillingCycles(self, request, context):
+        """Newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_GovernanceServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -763,6 +801,21 @@ def add_GovernanceServiceServicer_to_server(servicer, server):
                     servicer.CloseCorrectiveAction,
                     request_deserializer=pmaas_dot_governance_dot_v1_dot_audits__pb2.CloseCorrectiveActionRequest.FromString,
                     response_serializer=pmaas_dot_governance_dot_v1_dot_audits__pb2.CorrectiveAction.SerializeToString,
+            ),
+            'RunBillingCycle': grpc.unary_unary_rpc_method_handler(
+                    servicer.RunBillingCycle,
+                    request_deserializer=pmaas_dot_governance_dot_v1_dot_billing__cycles__pb2.RunBillingCycleRequest.FromString,
+                    response_serializer=pmaas_dot_governance_dot_v1_dot_billing__cycles__pb2.BillingCycle.SerializeToString,
+            ),
+            'GetBillingCycle': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetBillingCycle,
+                    request_deserializer=pmaas_dot_governance_dot_v1_dot_billing__cycles__pb2.GetBillingCycleRequest.FromString,
+                    response_serializer=pmaas_dot_governance_dot_v1_dot_billing__cycles__pb2.BillingCycle.SerializeToString,
+            ),
+            'ListBillingCycles': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListBillingCycles,
+                    request_deserializer=pmaas_dot_governance_dot_v1_dot_billing__cycles__pb2.ListBillingCyclesRequest.FromString,
+                    response_serializer=pmaas_dot_governance_dot_v1_dot_billing__cycles__pb2.ListBillingCyclesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1879,6 +1932,87 @@ class GovernanceService:
             '/pmaas.governance.v1.GovernanceService/CloseCorrectiveAction',
             pmaas_dot_governance_dot_v1_dot_audits__pb2.CloseCorrectiveActionRequest.SerializeToString,
             pmaas_dot_governance_dot_v1_dot_audits__pb2.CorrectiveAction.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RunBillingCycle(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pmaas.governance.v1.GovernanceService/RunBillingCycle',
+            pmaas_dot_governance_dot_v1_dot_billing__cycles__pb2.RunBillingCycleRequest.SerializeToString,
+            pmaas_dot_governance_dot_v1_dot_billing__cycles__pb2.BillingCycle.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetBillingCycle(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pmaas.governance.v1.GovernanceService/GetBillingCycle',
+            pmaas_dot_governance_dot_v1_dot_billing__cycles__pb2.GetBillingCycleRequest.SerializeToString,
+            pmaas_dot_governance_dot_v1_dot_billing__cycles__pb2.BillingCycle.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListBillingCycles(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pmaas.governance.v1.GovernanceService/ListBillingCycles',
+            pmaas_dot_governance_dot_v1_dot_billing__cycles__pb2.ListBillingCyclesRequest.SerializeToString,
+            pmaas_dot_governance_dot_v1_dot_billing__cycles__pb2.ListBillingCyclesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -9,6 +9,7 @@ from google.type import dayofweek_pb2 as _dayofweek_pb2
 from google.type import money_pb2 as _money_pb2
 from google.type import timeofday_pb2 as _timeofday_pb2
 from pmaas.governance.v1 import audits_pb2 as _audits_pb2
+from pmaas.governance.v1 import billing_cycles_pb2 as _billing_cycles_pb2
 from pmaas.projects.v1 import resources_pb2 as _resources_pb2
 from pmaas.risks.v1 import resources_pb2 as _resources_pb2_1
 from google.protobuf.internal import containers as _containers
@@ -104,6 +105,7 @@ class TaskKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TASK_KIND_AUDIT: _ClassVar[TaskKind]
     TASK_KIND_CORRECTIVE_ACTION: _ClassVar[TaskKind]
     TASK_KIND_EFFECTIVENESS_CHECK: _ClassVar[TaskKind]
+    TASK_KIND_INVOICE_APPROVAL: _ClassVar[TaskKind]
 
 class TaskState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -186,6 +188,7 @@ TASK_KIND_ESCALATION: TaskKind
 TASK_KIND_AUDIT: TaskKind
 TASK_KIND_CORRECTIVE_ACTION: TaskKind
 TASK_KIND_EFFECTIVENESS_CHECK: TaskKind
+TASK_KIND_INVOICE_APPROVAL: TaskKind
 TASK_STATE_UNSPECIFIED: TaskState
 TASK_STATE_OPEN: TaskState
 TASK_STATE_CLAIMED: TaskState
@@ -738,7 +741,7 @@ class BusinessCalendar(_message.Message):
     def __init__(self, time_zone: _Optional[str] = ..., working_days: _Optional[_Iterable[_Union[_dayofweek_pb2.DayOfWeek, str]]] = ..., day_start: _Optional[_Union[_timeofday_pb2.TimeOfDay, _Mapping]] = ..., day_end: _Optional[_Union[_timeofday_pb2.TimeOfDay, _Mapping]] = ..., holidays: _Optional[_Iterable[_Union[_date_pb2.Date, _Mapping]]] = ..., holiday_country: _Optional[str] = ..., holiday_subdivision: _Optional[str] = ..., public_holidays: _Optional[_Iterable[_Union[_date_pb2.Date, _Mapping]]] = ...) -> None: ...
 
 class GovernancePolicy(_message.Message):
-    __slots__ = ("name", "version", "pmo_type", "change_tiers", "emergency", "standard_catalogue", "blackout_windows", "gate_criteria", "gate_approval", "task_sla", "update_time", "etag", "calendar", "escalation_paths", "sla_warning_percent", "escalate_task_breaches", "quality")
+    __slots__ = ("name", "version", "pmo_type", "change_tiers", "emergency", "standard_catalogue", "blackout_windows", "gate_criteria", "gate_approval", "task_sla", "update_time", "etag", "calendar", "escalation_paths", "sla_warning_percent", "escalate_task_breaches", "quality", "billing")
     NAME_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     PMO_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -756,6 +759,7 @@ class GovernancePolicy(_message.Message):
     SLA_WARNING_PERCENT_FIELD_NUMBER: _ClassVar[int]
     ESCALATE_TASK_BREACHES_FIELD_NUMBER: _ClassVar[int]
     QUALITY_FIELD_NUMBER: _ClassVar[int]
+    BILLING_FIELD_NUMBER: _ClassVar[int]
     name: str
     version: int
     pmo_type: _resources_pb2.PmoType
@@ -773,7 +777,8 @@ class GovernancePolicy(_message.Message):
     sla_warning_percent: int
     escalate_task_breaches: bool
     quality: _audits_pb2.QualityPolicy
-    def __init__(self, name: _Optional[str] = ..., version: _Optional[int] = ..., pmo_type: _Optional[_Union[_resources_pb2.PmoType, str]] = ..., change_tiers: _Optional[_Iterable[_Union[ChangeTier, _Mapping]]] = ..., emergency: _Optional[_Union[ChangeTier, _Mapping]] = ..., standard_catalogue: _Optional[_Iterable[_Union[StandardChange, _Mapping]]] = ..., blackout_windows: _Optional[_Iterable[_Union[BlackoutWindow, _Mapping]]] = ..., gate_criteria: _Optional[_Iterable[_Union[GateCriteria, _Mapping]]] = ..., gate_approval: _Optional[_Union[GateApproval, _Mapping]] = ..., task_sla: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., calendar: _Optional[_Union[BusinessCalendar, _Mapping]] = ..., escalation_paths: _Optional[_Iterable[_Union[EscalationPath, _Mapping]]] = ..., sla_warning_percent: _Optional[int] = ..., escalate_task_breaches: _Optional[bool] = ..., quality: _Optional[_Union[_audits_pb2.QualityPolicy, _Mapping]] = ...) -> None: ...
+    billing: _billing_cycles_pb2.BillingPolicy
+    def __init__(self, name: _Optional[str] = ..., version: _Optional[int] = ..., pmo_type: _Optional[_Union[_resources_pb2.PmoType, str]] = ..., change_tiers: _Optional[_Iterable[_Union[ChangeTier, _Mapping]]] = ..., emergency: _Optional[_Union[ChangeTier, _Mapping]] = ..., standard_catalogue: _Optional[_Iterable[_Union[StandardChange, _Mapping]]] = ..., blackout_windows: _Optional[_Iterable[_Union[BlackoutWindow, _Mapping]]] = ..., gate_criteria: _Optional[_Iterable[_Union[GateCriteria, _Mapping]]] = ..., gate_approval: _Optional[_Union[GateApproval, _Mapping]] = ..., task_sla: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., calendar: _Optional[_Union[BusinessCalendar, _Mapping]] = ..., escalation_paths: _Optional[_Iterable[_Union[EscalationPath, _Mapping]]] = ..., sla_warning_percent: _Optional[int] = ..., escalate_task_breaches: _Optional[bool] = ..., quality: _Optional[_Union[_audits_pb2.QualityPolicy, _Mapping]] = ..., billing: _Optional[_Union[_billing_cycles_pb2.BillingPolicy, _Mapping]] = ...) -> None: ...
 
 class EscalationLevel(_message.Message):
     __slots__ = ("name", "owners", "acknowledge_duration", "resolve_duration")
