@@ -10,6 +10,7 @@ from pmaas.governance.v1 import billing_cycles_pb2 as billing_api
 from pmaas.governance.v1 import audits_pb2 as audits_api
 from pmaas.governance.v1 import governance_service_pb2 as api
 from pmaas.governance.v1 import resources_pb2 as pb
+from pmaas.governance.v1 import webhooks_pb2 as webhooks_api
 from tests.services.governance.builders import delegation_to
 from tests.services.governance.processes import a_change
 from tests.support import fails, rid
@@ -65,6 +66,12 @@ def every_call(org: str) -> dict[str, object]:
         "RunBillingCycle": billing_api.RunBillingCycleRequest(parent=parent, request_id=rid()),
         "GetBillingCycle": billing_api.GetBillingCycleRequest(name=f"{parent}/billingCycles/p20270101-20270131"),
         "ListBillingCycles": billing_api.ListBillingCyclesRequest(parent=parent),
+        "CreateWebhook": webhooks_api.CreateWebhookRequest(parent=parent, webhook=webhooks_api.Webhook(
+            uri="https://hooks.example.com/pmaas"), request_id=rid()),
+        "ListWebhooks": webhooks_api.ListWebhooksRequest(parent=parent),
+        "DeleteWebhook": webhooks_api.DeleteWebhookRequest(name=f"{parent}/webhooks/w1"),
+        "ListDeliveries": webhooks_api.ListDeliveriesRequest(parent=f"{parent}/webhooks/w1"),
+        "RedeliverEvent": webhooks_api.RedeliverEventRequest(name=f"{parent}/webhooks/w1/deliveries/d1"),
     }
 
 
@@ -93,6 +100,7 @@ async def test_another_organizations_admin_is_refused(governance_stub, method, a
     ("ResumePhaseGate", "viewer"), ("RaiseEscalation", "viewer"), ("RaiseEscalation", "sponsor"),
     ("AcknowledgeEscalation", "viewer"), ("ReassignEscalation", "pm"), ("WithdrawEscalation", "pm"),
     ("WithdrawEscalation", "member"), ("RunBillingCycle", "pm"), ("RunBillingCycle", "sponsor"),
+    ("CreateWebhook", "pm"), ("ListWebhooks", "auditor"), ("ListDeliveries", "member"), ("RedeliverEvent", "pm"),
 ])
 async def test_roles_without_the_permission_are_refused(governance_stub, method, role, as_role, org):
     failure = await fails(as_role(role)(getattr(governance_stub, method), every_call(org)[method]))
