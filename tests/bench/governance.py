@@ -132,6 +132,20 @@ class Stack:
     the bare workflow's worker in a process of its own too; the load generator is this process."""
 
     async def start(self, args: argparse.Namespace) -> None:
+        """Everything up, or (a component failing to start) everything started so far stopped again."""
+        self.children: list[subprocess.Popen] = []
+        try:
+            await self._start(args)
+        except BaseException:
+            for child in self.children:
+                child.kill()
+            if hasattr(self, "env"):
+                await self.env.shutdown()
+            if hasattr(self, "postgres"):
+                self.postgres.close()
+            raise
+
+    async def _start(self, args: argparse.Namespace) -> None:
         log("starting embedded PostgreSQL and the Temporal dev server")
         self.postgres = Postgres()
         self.home = Path(tempfile.mkdtemp(prefix="pmaas-bench-gov-"))
@@ -152,7 +166,6 @@ class Stack:
                "PMAAS_LOG_LEVEL": "WARNING", "PMAAS_DB_POOL_MAX": "20",
                **{f"PMAAS_{n.upper()}_PORT": str(p) for n, p in ports.items()}}
         pmaas = str(Path(sys.executable).parent / "pmaas")
-        self.children: list[subprocess.Popen] = []
         for name in SERVICES:  # in order (schemas migrated by Postgres()): the later ones call the earlier
             log(f"starting {name}")
             self.children.append(subprocess.Popen([pmaas, "serve", name], env=env, stdout=subprocess.DEVNULL))
