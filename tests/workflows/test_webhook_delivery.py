@@ -61,6 +61,16 @@ def handle_of(client: Client, id_: str):
     return client.get_workflow_handle_for(WebhookDeliveryWorkflow.run, id_)
 
 
+async def first_delivery(client: Client, activities: GovernanceActivities, pool, org: str, url: str,
+                         secret: str = ""):
+    """A webhook of `org` to `url`, then a submitted change request published: the one delivery's row, and the
+    handle of its first series."""
+    await add_webhook(pool, org, url, secret or events.new_secret())
+    assert await publish(client, activities, submitted(org))
+    [row] = await delivery_rows(pool, org)
+    return row, handle_of(client, workflow_id(org, row["id"], 1))
+
+
 async def delivery_rows(pool, org: str) -> list:
     async with pool.acquire() as conn:
         return await conn.fetch("SELECT * FROM deliveries WHERE org_id = $1 ORDER BY seq", org)
@@ -85,10 +95,7 @@ async def test_receiver_failing_three_times_then_succeeding_gets_the_event_once_
     secret = events.new_secret()
     activities = GovernanceActivities(governance_pool, delivery_task_queue=task_queue, delivery_retry=FAST)
     async with receiving(temporal_env.client, task_queue, governance_pool, fail_first=3) as receiver:
-        await add_webhook(governance_pool, org, receiver.url, secret)
-        assert await publish(temporal_env.client, activities, submitted(org))
-        [delivery] = await delivery_rows(governance_pool, org)
-        handle = handle_of(temporal_env.client, workflow_id(org, delivery["id"], 1))
+        _, handle = await first_delivery(temporal_env.client, activities, governance_pool, org, receiver.url, secret)
         outcome = await handle.result()
         await recordings.record(handle, "webhook_delivery_delivered_after_retries")
 
@@ -117,10 +124,7 @@ async def test_receiver_that_always_fails_ends_failed_after_the_last_attempt(tem
     activities = GovernanceActivities(governance_pool, delivery_task_queue=task_queue, delivery_retry=THREE_TRIES)
     async with receiving(temporal_env.client, task_queue, governance_pool, always_fail=True,
                          fail_status=503) as receiver:
-        await add_webhook(governance_pool, org, receiver.url, events.new_secret())
-        await publish(temporal_env.client, activities, submitted(org))
-        [delivery] = await delivery_rows(governance_pool, org)
-        handle = handle_of(temporal_env.client, workflow_id(org, delivery["id"], 1))
+        _, handle = await first_delivery(temporal_env.client, activities, governance_pool, org, receiver.url)
         outcome = await handle.result()
         await recordings.record(handle, "webhook_delivery_failed")
 
@@ -138,10 +142,9 @@ async def test_a_failed_delivery_is_delivered_later_by_redeliver_event(
     async with receiving(temporal_env.client, task_queue, governance_pool, always_fail=True) as receiver, \
             dev_mode_governance(governance_settings.model_copy(update={"temporal_task_queue": task_queue}),
                                 runtime_database_url, authority, temporal_env.client) as governance:
-        await add_webhook(governance_pool, org, receiver.url, secret)
-        await publish(temporal_env.client, activities, submitted(org))
-        [row] = await delivery_rows(governance_pool, org)
-        assert (await handle_of(temporal_env.client, workflow_id(org, row["id"], 1)).result()).state == "FAILED"
+        row, handle = await first_delivery(temporal_env.client, activities, governance_pool, org, receiver.url,
+                                           secret)
+        assert (await handle.result()).state == "FAILED"
         [failed] = (await admin(governance.ListDeliveries, wpb.ListDeliveriesRequest(
             parent=f"organizations/{org}", filter="state = DELIVERY_STATE_FAILED"))).deliveries
         assert failed.attempt_count == 3 and failed.last_status_code == 500
@@ -206,10 +209,8 @@ async def test_endpoint_answering_410_gone_disables_the_webhook_at_once(temporal
     activities = GovernanceActivities(governance_pool, delivery_task_queue=task_queue, delivery_retry=FAST)
     async with receiving(temporal_env.client, task_queue, governance_pool, always_fail=True,
                          fail_status=410) as receiver:
-        await add_webhook(governance_pool, org, receiver.url, events.new_secret())
-        await publish(temporal_env.client, activities, submitted(org))
-        [delivery] = await delivery_rows(governance_pool, org)
-        outcome = await handle_of(temporal_env.client, workflow_id(org, delivery["id"], 1)).result()
+        _, handle = await first_delivery(temporal_env.client, activities, governance_pool, org, receiver.url)
+        outcome = await handle.result()
     assert outcome.state == "FAILED" and len(receiver.requests) == 1
     async with governance_pool.acquire() as conn:
         assert (await store.get_webhook(conn, org, "w1"))["state"] == "DISABLED"
@@ -218,22 +219,19 @@ async def test_endpoint_answering_410_gone_disables_the_webhook_at_once(temporal
 async def test_redirects_are_not_followed(temporal_env, task_queue, governance_pool, org):
     async with receiving(temporal_env.client, task_queue, governance_pool, always_fail=True,
                          fail_status=307) as receiver:
-        await add_webhook(governance_pool, org, receiver.url, events.new_secret())
         activities = GovernanceActivities(governance_pool, delivery_task_queue=task_queue,
                                           delivery_retry=THREE_TRIES)
-        await publish(temporal_env.client, activities, submitted(org))
-        [delivery] = await delivery_rows(governance_pool, org)
-        outcome = await handle_of(temporal_env.client, workflow_id(org, delivery["id"], 1)).result()
+        _, handle = await first_delivery(temporal_env.client, activities, governance_pool, org, receiver.url)
+        outcome = await handle.result()
     assert outcome.state == "FAILED" and "HTTP 307" in outcome.reason
     assert len(receiver.requests) == 3  # each attempt stopped at the redirect
 
 
 async def test_a_newer_series_supersedes_an_older_one(temporal_env, task_queue, governance_pool, org):
     async with receiving(temporal_env.client, task_queue, governance_pool) as receiver:
-        await add_webhook(governance_pool, org, receiver.url, events.new_secret())
         activities = GovernanceActivities(governance_pool, delivery_task_queue="nobody-polls-" + task_queue)
-        await publish(temporal_env.client, activities, submitted(org))  # series 1 waits on a queue nobody polls
-        [delivery] = await delivery_rows(governance_pool, org)
+        # Series 1 waits on a queue nobody polls.
+        delivery, first = await first_delivery(temporal_env.client, activities, governance_pool, org, receiver.url)
         async with governance_pool.acquire() as conn:
             assert await store.next_series(conn, org, delivery["id"]) == 2
         stale = await temporal_env.client.execute_workflow(
@@ -241,7 +239,7 @@ async def test_a_newer_series_supersedes_an_older_one(temporal_env, task_queue, 
                                                        event_id=delivery["event_id"], series=1, retry=FAST),
             id=workflow_id(org, delivery["id"], 1) + "-stale", task_queue=task_queue)
         assert stale.state == "FAILED" and "superseded" in stale.reason
-        await handle_of(temporal_env.client, workflow_id(org, delivery["id"], 1)).terminate()
+        await first.terminate()
     assert receiver.requests == []
     [row] = await delivery_rows(governance_pool, org)
     assert row["state"] == "PENDING" and row["series"] == 2  # the older series' give-up does not touch it
