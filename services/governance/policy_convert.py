@@ -13,11 +13,22 @@ import datetime as dt
 from google.protobuf import duration_pb2
 from google.type import timeofday_pb2
 
+from pmaas.governance.v1 import audits_pb2 as audits_pb
 from pmaas.governance.v1 import billing_cycles_pb2 as billing_pb
 from pmaas.governance.v1 import resources_pb2 as pb
 from pmaas.projects.v1 import resources_pb2 as projects_pb
 from pmaas.risks.v1 import resources_pb2 as risks_pb
-from services.governance.convert import candidates, enum_name, enum_number, iso_date, money, project_name, rule, seconds
+from services.governance.convert import (
+    candidates,
+    checklist_item,
+    enum_name,
+    enum_number,
+    iso_date,
+    money,
+    project_name,
+    rule,
+    seconds,
+)
 from services.platform import errors
 from services.platform import money as money_lib
 from services.platform.errors import Violations
@@ -29,7 +40,7 @@ from workflows import policy as pol
 
 UPDATABLE = {"pmo_type", "change_tiers", "emergency", "standard_catalogue", "blackout_windows", "gate_criteria",
              "gate_approval", "task_sla", "calendar", "escalation_paths", "sla_warning_percent",
-             "escalate_task_breaches", "billing"}
+             "escalate_task_breaches", "billing", "quality"}
 LEVEL_NAME_MAX = 200
 # Public holidays are expanded for these years around the year a policy is saved (see workflows/calendar.py).
 HOLIDAY_YEARS_BEFORE, HOLIDAY_YEARS_AFTER = 1, 5
@@ -99,7 +110,7 @@ def to_proto(p: pol.GovernancePolicy, org: str, currency: str, update_time: dt.d
         task_sla=seconds(p.task_sla_s), update_time=to_timestamp(update_time), etag=etag,
         calendar=_calendar(p.calendar), escalation_paths=[_escalation_path(e) for e in p.escalation_paths],
         sla_warning_percent=p.sla_warning_percent, escalate_task_breaches=p.escalate_task_breaches,
-        billing=_billing(p.billing, currency))
+        billing=_billing(p.billing, currency), quality=_quality(p.quality))
 
 
 def _billing(b: pol.BillingPolicy, currency: str) -> billing_pb.BillingPolicy:
@@ -108,6 +119,20 @@ def _billing(b: pol.BillingPolicy, currency: str) -> billing_pb.BillingPolicy:
         schedule_day_of_month=b.day_of_month, schedule_hour=b.hour,
         approval_threshold=money(b.approval_threshold_micros, b.approval_currency or currency),
         approval_duration=seconds(b.approval_due_s), schedule_enabled=b.schedule_enabled)
+
+
+def _quality(q: pol.QualityPolicy) -> audits_pb.QualityPolicy:
+    return audits_pb.QualityPolicy(
+        audit_cron=q.cron, audit_interval_days=q.interval_days, pass_threshold=q.pass_threshold,
+        checklists=[audits_pb.AuditChecklist(
+            methodology=enum_number(projects_pb.Methodology, "METHODOLOGY_", c.methodology),
+            phase=enum_number(projects_pb.Phase, "PHASE_", c.phase),
+            items=[checklist_item(i) for i in c.items]) for c in q.checklists],
+        corrective_action_slas=[audits_pb.CorrectiveActionSla(
+            severity=enum_number(audits_pb.FindingSeverity, "FINDING_SEVERITY_", s.severity),
+            due_duration=seconds(s.due_s)) for s in q.action_slas],
+        auditor_roles=q.auditors.roles, auditor_people=q.auditors.people, escalate_to_roles=q.escalate_to.roles,
+        escalate_to_people=q.escalate_to.people)
 
 
 # --- API -> dataclasses -------------------------------------------------------------------------
@@ -231,6 +256,30 @@ class _Reader:
             approval_due_s=self.seconds(b.approval_duration, "billing.approval_duration") or default.approval_due_s,
             schedule_enabled=b.schedule_enabled if b.HasField("schedule_enabled") else True)
 
+    def quality(self, msg: pb.GovernancePolicy) -> pol.QualityPolicy:
+        """The quality section; unset (or unset parts of it): the defaults."""
+        default = pol.QualityPolicy()
+        if not msg.HasField("quality"):
+            return default
+        q = msg.quality
+        cron, days = q.audit_cron.strip(), q.audit_interval_days
+        return pol.QualityPolicy(
+            cron=cron or (default.cron if not days else ""), interval_days=days,
+            checklists=[pol.AuditChecklist(
+                methodology=enum_name(projects_pb.Methodology, "METHODOLOGY_", c.methodology),
+                phase=enum_name(projects_pb.Phase, "PHASE_", c.phase),
+                items=[pol.ChecklistItem(i.id, i.text, i.weight, i.evidence_required) for i in c.items])
+                for c in q.checklists] or default.checklists,
+            pass_threshold=q.pass_threshold or default.pass_threshold,
+            action_slas=[pol.ActionSla(
+                severity=enum_name(audits_pb.FindingSeverity, "FINDING_SEVERITY_", s.severity),
+                due_s=self.seconds(s.due_duration, f"quality.corrective_action_slas[{i}].due_duration"))
+                for i, s in enumerate(q.corrective_action_slas)] or default.action_slas,
+            auditors=ap.Candidates(roles=list(q.auditor_roles), people=list(q.auditor_people))
+            if q.auditor_roles or q.auditor_people else default.auditors,
+            escalate_to=ap.Candidates(roles=list(q.escalate_to_roles), people=list(q.escalate_to_people))
+            if q.escalate_to_roles or q.escalate_to_people else default.escalate_to)
+
     def escalation_path(self, p: pb.EscalationPath, path: str) -> pol.EscalationPath:
         levels = []
         for j, lv in enumerate(p.levels):
@@ -293,7 +342,7 @@ def from_proto(msg: pb.GovernancePolicy, org: str, currency: str, base: pol.Gove
         calendar=r.calendar(msg.calendar, today),
         escalation_paths=[r.escalation_path(e, f"escalation_paths[{i}]") for i, e in enumerate(msg.escalation_paths)],
         sla_warning_percent=msg.sla_warning_percent, escalate_task_breaches=msg.escalate_task_breaches,
-        billing=r.billing(msg))
+        billing=r.billing(msg), quality=r.quality(msg))
 
 
 def violations_of(p: pol.GovernancePolicy) -> list[tuple[str, str]]:

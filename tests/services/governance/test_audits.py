@@ -131,9 +131,12 @@ async def test_a_major_finding_is_corrected_by_its_owner_checked_and_followed_by
                                                                  request_id=rid()))
     ended = await audit_in(governance_stub, ann, audit.name, lambda a: a.state == CLOSED, "the audit to close")
     assert ended.re_audit and ended.corrective_actions[0].state == audits_pb.CORRECTIVE_ACTION_STATE_CLOSED
-    follow_up = await audit_in(governance_stub, ann, ended.re_audit, lambda a: a.tasks, "the re-audit")
-    assert (follow_up.trigger, follow_up.re_audit_of, follow_up.auditor) == (
-        audits_pb.AUDIT_TRIGGER_RE_AUDIT, audit.name, "ann")
+    # The re-audit is in the read model once it has read the project and opened (its first publication).
+    listed = await until(lambda: ann(governance_stub.ListAudits, audits_pb.ListAuditsRequest(
+        parent=audited, filter="trigger = AUDIT_TRIGGER_RE_AUDIT")), lambda r: r.quality_audits, "the re-audit")
+    follow_up = listed.quality_audits[0]
+    assert (follow_up.name, follow_up.re_audit_of, follow_up.auditor, follow_up.state) == (
+        ended.re_audit, audit.name, "ann", OPEN)
 
 
 async def test_bad_input_is_refused_per_field(governance_stub, worker, as_role, org, audited):
@@ -246,3 +249,36 @@ async def test_a_schedule_fires_pauses_backfills_and_is_deleted(governance_stub,
     member = await fails(as_role("member")(governance_stub.ScheduleAudits, audits_pb.ScheduleAuditsRequest(
         parent=audited, enabled=True)))
     assert member.code == grpc.StatusCode.PERMISSION_DENIED
+
+
+async def test_the_quality_policy_is_read_and_written_with_the_governance_policy(governance_stub, worker, as_role,
+                                                                                org, audited):
+    pmo = as_role("pmo", "olga")
+    name = f"organizations/{org}/governancePolicy"
+    defaults = await pmo(governance_stub.GetGovernancePolicy, api.GetGovernancePolicyRequest(name=name))
+    assert (defaults.quality.audit_cron, defaults.quality.pass_threshold, list(defaults.quality.auditor_roles)) == (
+        "0 9 1 * *", "0.80", ["auditor"])
+    assert [i.id for i in defaults.quality.checklists[0].items] == list(DEFAULT_ITEMS)
+    agile = audits_pb.AuditChecklist(methodology=projects_pb.METHODOLOGY_AGILE, items=[
+        audits_pb.ChecklistItem(id="backlog", text="Backlog refined", weight=2, evidence_required=True),
+        audits_pb.ChecklistItem(id="demo", text="Sprint demo held", weight=1)])
+    wanted = pb.GovernancePolicy(name=name, quality=audits_pb.QualityPolicy(
+        audit_interval_days=14, pass_threshold="0.75", checklists=[agile]))
+    update = api.UpdateGovernancePolicyRequest(governance_policy=wanted, request_id=rid())
+    update.update_mask.paths.append("quality")
+    saved = await pmo(governance_stub.UpdateGovernancePolicy, update)
+    q = saved.quality
+    assert (q.audit_interval_days, q.audit_cron, q.pass_threshold) == (14, "", "0.75")
+    assert [i.id for i in saved.quality.checklists[0].items] == ["backlog", "demo"]
+
+    audit = await start(governance_stub, as_role("auditor", "ann"), audited)  # the project is AGILE
+    opened = await audit_in(governance_stub, pmo, audit.name, lambda a: a.checklist, "the checklist")
+    assert ([i.id for i in opened.checklist], opened.pass_threshold, opened.policy_version) == (
+        ["backlog", "demo"], "0.75", saved.version)
+
+    wanted.quality.checklists[0].items[1].weight = 0
+    wanted.quality.pass_threshold = "2"
+    bad = await fails(pmo(governance_stub.UpdateGovernancePolicy, api.UpdateGovernancePolicyRequest(
+        governance_policy=wanted, update_mask={"paths": ["quality"]}, request_id=rid())))
+    assert {"governance_policy.quality.pass_threshold", "governance_policy.quality.checklists[0].items[1].weight"} \
+        <= set(bad.fields)
