@@ -40,7 +40,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from pmaas.governance.v1 import audits_pb2 as audits_pb
 from services.governance import convert, store, temporal, validation
 from services.governance.core import utc_now
-from services.governance.escalations import EscalationHandlers
+from services.governance.escalations import EscalationHandlers, org_or_project
 from services.platform import errors, pagination
 from services.platform.auth import Permission as P
 from services.platform.auth import principal
@@ -49,7 +49,6 @@ from services.platform.mutations import Tx, validate_request_id
 from services.platform.names import (
     AUDIT_SCHEDULE_PATTERN,
     CORRECTIVE_ACTION_PATTERN,
-    ORG_PATTERN,
     PROJECT_PATTERN,
     QUALITY_AUDIT_PATTERN,
 )
@@ -82,10 +81,7 @@ class AuditHandlers(EscalationHandlers):
     # --- starting ----------------------------------------------------------------------------------
 
     async def StartAudit(self, request: audits_pb.StartAuditRequest, context) -> audits_pb.QualityAudit:
-        parts = PROJECT_PATTERN.parse(request.parent, "parent")
-        org, project_id = parts["organization"], parts["project"]
-        principal().require(org, P.QUALITY_AUDIT_MANAGE)
-        validate_request_id(request.request_id)
+        org, project_id = self._managed(request.parent, request.request_id)
         v = Violations()
         given = request.quality_audit
         if given.auditor:
@@ -120,6 +116,14 @@ class AuditHandlers(EscalationHandlers):
                              timeout_s=self.deadline_s(context, temporal.START_TIMEOUT_S))
         return await self._audit_now(org, audit_id, view.name)
 
+    @staticmethod
+    def _managed(parent: str, request_id: str) -> tuple[str, str]:
+        """(org, project id) of the project `parent` names, once the caller may start and schedule its audits."""
+        parts = PROJECT_PATTERN.parse(parent, "parent")
+        principal().require(parts["organization"], P.QUALITY_AUDIT_MANAGE)
+        validate_request_id(request_id)
+        return parts["organization"], parts["project"]
+
     # --- reading -----------------------------------------------------------------------------------
 
     async def GetAudit(self, request: audits_pb.GetAuditRequest, context) -> audits_pb.QualityAudit:
@@ -128,11 +132,7 @@ class AuditHandlers(EscalationHandlers):
         return await self._audit_now(parts["organization"], parts["quality_audit"], request.name)
 
     async def ListAudits(self, request: audits_pb.ListAuditsRequest, context) -> audits_pb.ListAuditsResponse:
-        if "/projects/" in request.parent:
-            parts = PROJECT_PATTERN.parse(request.parent, "parent")
-            org, project = parts["organization"], parts["project"]
-        else:
-            org, project = ORG_PATTERN.parse(request.parent, "parent")["organization"], None
+        org, project = org_or_project(request.parent)
         principal().require(org, P.READ)
         page = pagination.page_from_request(request.page_size, request.page_token, request.parent, request.filter,
                                             of=audits_pb.ListAuditsResponse)
@@ -271,10 +271,7 @@ class AuditHandlers(EscalationHandlers):
     # --- schedules ---------------------------------------------------------------------------------
 
     async def ScheduleAudits(self, request: audits_pb.ScheduleAuditsRequest, context) -> audits_pb.AuditSchedule:
-        parts = PROJECT_PATTERN.parse(request.parent, "parent")
-        org, project_id = parts["organization"], parts["project"]
-        principal().require(org, P.QUALITY_AUDIT_MANAGE)
-        validate_request_id(request.request_id)
+        org, project_id = self._managed(request.parent, request.request_id)
         v = Violations()
         backfill = self._check_schedule(request, v)
         v.raise_if_any()

@@ -53,6 +53,14 @@ POLL_S = 0.05
 OPEN_TASK_STATES = ("OPEN", "CLAIMED")
 
 
+def org_or_project(parent: str) -> tuple[str, str | None]:
+    """(org, project id) of a List parent naming one project, or (org, None) for the whole organization."""
+    if "/projects/" in parent:
+        parts = PROJECT_PATTERN.parse(parent, "parent")
+        return parts["organization"], parts["project"]
+    return ORG_PATTERN.parse(parent, "parent")["organization"], None
+
+
 def breach_rate(project: str, raised: int, breached: int) -> pb.EscalationBreachRate:
     return pb.EscalationBreachRate(project=project, raised=raised, breached=breached,
                                    breach_rate=f"{Decimal(breached) / raised:.4f}" if raised else "")
@@ -80,7 +88,8 @@ class EscalationHandlers(ProcessHandlers):
         entered = ProcessSync(kind=esc.KIND, org=org, project=project_id, id=esc_id, name=view.name,
                               workflow_id=workflow_id, state=view.state, requester=actor.subject,
                               policy_version=policy.version, version=0, view=dataclasses.asdict(view))
-        await self._claim(org, "RaiseEscalation", request, convert.escalation(view), entered)
+        await self._claim(org, "RaiseEscalation", request, convert.escalation(view), entered,
+                          convert.escalation(view, 0))
         await temporal.start(self.client, WORKFLOW, raised, workflow_id=workflow_id, task_queue=self.task_queue,
                              attributes=temporal.search_attributes(org, project_id, esc.KIND),
                              timeout_s=self.deadline_s(context, temporal.START_TIMEOUT_S))
@@ -91,11 +100,7 @@ class EscalationHandlers(ProcessHandlers):
         return await self._escalation_now(org, esc_id, request.name, None)
 
     async def ListEscalations(self, request: api.ListEscalationsRequest, context) -> api.ListEscalationsResponse:
-        if "/projects/" in request.parent:
-            parts = PROJECT_PATTERN.parse(request.parent, "parent")
-            org, project = parts["organization"], parts["project"]
-        else:
-            org, project = ORG_PATTERN.parse(request.parent, "parent")["organization"], None
+        org, project = org_or_project(request.parent)
         principal().require(org, P.READ)
         page = pagination.page_from_request(request.page_size, request.page_token, request.parent, request.filter,
                                             of=api.ListEscalationsResponse)
