@@ -165,7 +165,8 @@ class AuditHandlers(EscalationHandlers):
         row = await self._process_row(org, qa.KIND, audit_id, request.name)
         if row["name"] != request.name:
             raise errors.not_found(request.name)
-        await self._until_task(org, qa.KIND, audit_id, request.name, context)
+        await self._until_task(org, qa.KIND, audit_id, request.name, context, "FIELDWORK_COMPLETE",
+                               "the fieldwork is complete; the audit takes no more results")
         actor = await self.actor(org)
         arg = qa.RecordInput(actor=actor, results=results, findings=findings, complete=request.complete,
                              comment=request.comment)
@@ -226,7 +227,8 @@ class AuditHandlers(EscalationHandlers):
         row = await self._process_row(org, ca.KIND, action_id, request.name)
         if row["name"] != request.name:
             raise errors.not_found(request.name)
-        task = await self._until_task(org, ca.KIND, action_id, request.name, context)
+        task = await self._until_task(org, ca.KIND, action_id, request.name, context, temporal.PROCESS_CLOSED,
+                                      "the corrective action is closed")
         if task["kind"] != "CORRECTIVE_ACTION":
             raise errors.failed_precondition("ACTION_AWAITING_VERIFICATION", "the action was completed; the auditor "
                                              "is checking its effectiveness", resource=request.name)
@@ -246,24 +248,25 @@ class AuditHandlers(EscalationHandlers):
             tasks = await store.tasks_of(conn, org, [name])
         return convert.corrective_action_row(row, tasks.get(name, []))
 
-    async def _until_task(self, org: str, kind: str, process_id: str, name: str, context):
-        """The process's open task (waiting briefly while the workflow opens it); FAILED_PRECONDITION once the
-        process has ended."""
+    async def _until_task(self, org: str, kind: str, process_id: str, name: str, context, reason: str,
+                          why: str):
+        """The process's open task, waiting briefly while the workflow opens the next one; FAILED_PRECONDITION
+        `reason` once none will open (the process ended, or an audit's fieldwork is complete)."""
 
         async def fetch():
             async with self.pool.acquire() as conn:
                 row = await store.get_process(conn, org, kind, process_id)
                 newest = await store.newest_task(conn, org, name)
                 task = await store.get_task(conn, org, newest["id"]) if newest is not None else None
-                return row["open"], task
+                # Only an open process waiting for its (next) task will open one: an audit only in fieldwork.
+                return row["open"] and (kind != qa.KIND or row["state"] == "OPEN"), task
 
-        is_open, task = await self._poll(fetch, lambda f: not f[0] or (f[1] is not None and f[1]["state"]
-                                                                      in OPEN_TASK_STATES), context)
+        coming, task = await self._poll(fetch, lambda f: not f[0] or (f[1] is not None and f[1]["state"]
+                                                                     in OPEN_TASK_STATES), context)
         if task is not None and task["state"] in OPEN_TASK_STATES:
             return task
-        if not is_open:
-            raise errors.failed_precondition(temporal.PROCESS_CLOSED, "it has ended; it accepts no more changes",
-                                             resource=name)
+        if not coming:
+            raise errors.failed_precondition(reason, why, resource=name)
         raise errors.ApiError(grpc.StatusCode.DEADLINE_EXCEEDED, "PROCESS_TIMEOUT",
                               "no task is open yet (the process is moving to its next step); retry with the same "
                               "request_id", metadata={"resource": name})

@@ -78,6 +78,8 @@ async def test_an_auditor_records_the_fieldwork_and_the_score_is_what_the_gate_r
                         complete=True, comment="well run")
     assert (done.state, done.score, done.passed) == (CLOSED, "0.9000", True)  # 9 of 10 weight points
     assert done.HasField("complete_time") and done.HasField("close_time") and not done.findings
+    late = await fails(record(governance_stub, ann, audit.name, results=all_passed()[:1]))
+    assert (late.code, late.reason) == (grpc.StatusCode.FAILED_PRECONDITION, "FIELDWORK_COMPLETE")
     listed = await as_role("pm", "pete")(governance_stub.ListAudits, audits_pb.ListAuditsRequest(
         parent=audited, filter="state = QUALITY_AUDIT_STATE_CLOSED"))
     assert [a.name for a in listed.quality_audits] == [audit.name]
