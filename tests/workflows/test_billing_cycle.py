@@ -66,8 +66,9 @@ class Cycles:
         finance = self.as_role("finance")
         engagement = await create_engagement(self.billing, finance, self.org, [project.name], engagement_id=f"e-{key}")
         if hours:
-            entry = await log_time(self.billing, self.as_role("member", sub=f"ann-{key}"), engagement.name, project.name,
-                                   day=D(2027, 1, 12), hours=hours)
+            member = self.as_role("member", sub=f"ann-{key}")  # each their own day: at most 24 h a day
+            entry = await log_time(self.billing, member, engagement.name, project.name, day=D(2027, 1, 12),
+                                   hours=hours)
             await approve(self.billing, self.as_role("pm", sub="pat"), entry)
         return engagement.name, project.name
 
