@@ -62,9 +62,10 @@ ID_PREFIX = "billing-cycle"
 SCHEDULE = "schedule"  # who a scheduled cycle runs for
 WORKFLOW = "BillingCycleWorkflow"
 MAX_PARALLEL = 8  # engagements billed at once
-# A run's publications are numbered from its start (seconds since the epoch x this), so a re-run's views are
-# newer than every view of the runs before it (the read model keeps the newest version of a process).
-VERSIONS_PER_SECOND = 10_000
+# A run's publications are numbered from its run number times this, so a re-run's views are newer than every
+# view of the runs before it (the read model keeps the newest version of a process); RunBillingCycle enters a
+# run in the read model as version run x this, before the run's own first publication.
+VERSIONS_PER_RUN = 1_000_000_000
 ISSUED_STATES = ("ISSUED", "PAID")
 CLOSED_STATES = ("COMPLETED", "COMPLETED_WITH_ERRORS", "FAILED")
 
@@ -284,7 +285,7 @@ class BillingCycleWorkflow(ApprovalHandlers):
         self._ref = ProcessRef(org=input.org, project="", process=self._view.name, workflow_id=info.workflow_id,
                                policy_version=chosen.version)
         self._journal = ProcessJournal(KIND, self._ref, self._view.id, input.requested_by)
-        self._journal.published = int(info.workflow_start_time.timestamp()) * VERSIONS_PER_SECOND
+        self._journal.published = input.run * VERSIONS_PER_RUN
         self._event("STARTED", actor=input.requested_by,
                     detail=f"{input.period_start}..{input.period_end}, run {input.run}")
         await self._publish()

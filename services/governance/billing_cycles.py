@@ -76,7 +76,7 @@ class BillingCycleHandlers(GovernanceCore):
             await store.upsert_process(tx.conn, ProcessSync(
                 kind=bc.KIND, org=org, project="", id=cid, name=view.name, workflow_id=workflow_id,
                 state=view.state, requester=actor.subject, policy_version=policy.version,
-                version=row["version"] + 1 if row is not None else 0, view=dataclasses.asdict(view)))
+                version=run * bc.VERSIONS_PER_RUN, view=dataclasses.asdict(view)))
             first = convert.billing_cycle(view)
             tx.record("RunBillingCycle", view.name, None, first)
             started.update(fresh=True, input=ran)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pmaas.governance.v1 import governance_service_pb2_grpc
 from services.governance.audits import AuditHandlers
+from services.governance.billing_cycles import BillingCycleHandlers
 from services.governance.delegations import DelegationHandlers
 from services.governance.escalations import EscalationHandlers
 from services.governance.policies import PolicyHandlers
@@ -22,5 +23,5 @@ from services.governance.webhooks import WebhookHandlers
 # AuditHandlers extends EscalationHandlers (its polling), so it comes first.
 class GovernanceServicer(AuditHandlers,
                          EscalationHandlers, ProcessHandlers, TaskHandlers, DelegationHandlers, PolicyHandlers,
-                         WebhookHandlers, governance_service_pb2_grpc.GovernanceServiceServicer):
+                         WebhookHandlers, BillingCycleHandlers, governance_service_pb2_grpc.GovernanceServiceServicer):
     pass

@@ -15,8 +15,8 @@ from typing import Any
 import asyncpg
 from temporalio.converter import AdvancedJSONEncoder
 
-from pmaas.governance.v1 import billing_cycles_pb2 as billing_pb
 from pmaas.governance.v1 import audits_pb2 as audits_pb
+from pmaas.governance.v1 import billing_cycles_pb2 as billing_pb
 from pmaas.governance.v1 import resources_pb2 as pb
 from pmaas.governance.v1 import webhooks_pb2
 from pmaas.risks.v1 import resources_pb2 as risks_pb
@@ -580,6 +580,7 @@ async def latest_closed_audit(conn: asyncpg.Connection, org: str, project: str) 
         """SELECT name, view->>'score' AS score, view->>'close_time' AS close_time FROM processes
            WHERE org_id = $1 AND kind = 'quality_audit' AND project = $2 AND state = 'CLOSED'
            ORDER BY (view->>'close_time')::timestamptz DESC, seq DESC LIMIT 1""", org, project)
+
 
 # --- billing cycles (workflows/billing_cycle.py; processes of kind billing_cycle) -----------------
 

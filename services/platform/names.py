@@ -93,3 +93,4 @@ QUALITY_AUDIT_PATTERN = DerivedPattern("organizations/{organization}/projects/{p
 CORRECTIVE_ACTION_PATTERN = DerivedPattern("organizations/{organization}/projects/{project}/qualityAudits/"
                                            "{quality_audit}/correctiveActions/{corrective_action}", derived=2)
 AUDIT_SCHEDULE_PATTERN = Pattern("organizations/{organization}/projects/{project}/auditSchedule")
+BILLING_CYCLE_PATTERN = Pattern("organizations/{organization}/billingCycles/{billing_cycle}")

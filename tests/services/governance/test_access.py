@@ -6,8 +6,8 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from pmaas.governance.v1 import billing_cycles_pb2 as billing_api
 from pmaas.governance.v1 import audits_pb2 as audits_api
+from pmaas.governance.v1 import billing_cycles_pb2 as billing_api
 from pmaas.governance.v1 import governance_service_pb2 as api
 from pmaas.governance.v1 import resources_pb2 as pb
 from pmaas.governance.v1 import webhooks_pb2 as webhooks_api
