@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from zoneinfo import ZoneInfo
 
 import grpc
 import pytest
@@ -211,12 +212,19 @@ async def test_a_retry_with_the_same_request_id_changes_nothing(governance_stub,
 async def test_a_schedule_fires_pauses_backfills_and_is_deleted(governance_stub, worker, as_role, org, audited,
                                                                 temporal_env):
     pmo = as_role("pmo", "olga")
+    update = api.UpdateGovernancePolicyRequest(governance_policy=pb.GovernancePolicy(
+        name=f"organizations/{org}/governancePolicy", calendar=pb.BusinessCalendar(time_zone="Europe/Berlin")),
+        request_id=rid())
+    update.update_mask.paths.append("calendar")
+    await pmo(governance_stub.UpdateGovernancePolicy, update)
     created = await pmo(governance_stub.ScheduleAudits, audits_pb.ScheduleAuditsRequest(
         parent=audited, enabled=True, request_id=rid()))
-    assert (created.audit_cron, created.time_zone, created.enabled) == ("0 9 1 * *", "UTC", True)
+    assert (created.audit_cron, created.time_zone, created.enabled) == ("0 9 1 * *", "Europe/Berlin", True)
     assert created.schedule_id == schedule_id(org, "atlas") and len(created.next_run_times) == 5
-    first_run = created.next_run_times[0].ToDatetime(dt.UTC)
-    assert (first_run.day, first_run.hour, first_run.minute) == (1, 9, 0)
+    berlin = ZoneInfo("Europe/Berlin")
+    runs = [t.ToDatetime(dt.UTC).astimezone(berlin) for t in created.next_run_times]
+    assert {(r.day, r.hour, r.minute) for r in runs} == {(1, 9, 0)}  # 09:00 Berlin time, winter and summer
+    assert {t.ToDatetime(dt.UTC).hour for t in created.next_run_times} <= {7, 8}  # not 09:00 UTC
 
     handle = temporal_env.client.get_schedule_handle(created.schedule_id)
     await handle.trigger()
@@ -242,6 +250,12 @@ async def test_a_schedule_fires_pauses_backfills_and_is_deleted(governance_stub,
     await until(lambda: pmo(governance_stub.ListAudits, audits_pb.ListAuditsRequest(
         parent=audited, filter="trigger = AUDIT_TRIGGER_SCHEDULED")), lambda r: len(r.quality_audits) == 3,
         "two backfilled audits")
+    first = await pmo(governance_stub.ListAudits, audits_pb.ListAuditsRequest(parent=f"organizations/{org}",
+                                                                              page_size=2))
+    rest = await pmo(governance_stub.ListAudits, audits_pb.ListAuditsRequest(
+        parent=f"organizations/{org}", page_size=2, page_token=first.next_page_token))
+    assert len(first.quality_audits) == 2 and len(rest.quality_audits) == 1 and not rest.next_page_token
+    assert fired.name == rest.quality_audits[0].name  # newest first: the triggered one came before the backfill
 
     gone = await pmo(governance_stub.ScheduleAudits, audits_pb.ScheduleAuditsRequest(
         parent=audited, delete=True, request_id=rid()))
