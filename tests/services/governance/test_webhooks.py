@@ -11,6 +11,7 @@ import json
 import grpc
 import pytest
 
+from pmaas.governance.v1 import governance_service_pb2 as api
 from pmaas.governance.v1 import resources_pb2 as pb
 from pmaas.governance.v1 import webhooks_pb2 as wpb
 from services.governance import events
@@ -65,6 +66,38 @@ async def test_an_approved_change_request_reaches_the_receiver_as_signed_submitt
     failed = await pmo(governance_stub.ListDeliveries, wpb.ListDeliveriesRequest(
         parent=f"organizations/{org}", filter="state = DELIVERY_STATE_FAILED"))
     assert list(failed.deliveries) == []
+    paged, token = [], ""
+    while True:  # keyset pages, newest first
+        page = await pmo(governance_stub.ListDeliveries, wpb.ListDeliveriesRequest(
+            parent=f"organizations/{org}", page_size=2, page_token=token))
+        paged += page.deliveries
+        token = page.next_page_token
+        if not token:
+            break
+    assert [d.name for d in paged] == [d.name for d in listed.deliveries]
+    assert [d.event_type for d in paged] == [P + "change_request.applied", P + "change_request.decided",
+                                             P + "change_request.submitted"]
+
+
+async def test_a_webhook_subscribed_to_escalations_gets_raised_and_resolved_and_nothing_else(
+        dev_stub, governance_stub, worker, as_role, org, project):
+    pm = as_role("pm", "pete")
+    with Receiver() as receiver:
+        hook = await create(dev_stub, as_role("pmo"), org, receiver.url, P + "escalation.raised",
+                            P + "escalation.resolved")
+        await submit(governance_stub, pm, org, a_change(project))  # a change request: not subscribed
+        raised = await pm(governance_stub.RaiseEscalation, api.RaiseEscalationRequest(
+            parent=project, request_id=rid(), escalation=pb.Escalation(title="Vendor API down", severity=3)))
+        await pm(governance_stub.ResolveEscalation, api.ResolveEscalationRequest(
+            name=raised.name, resolution="vendor fixed it", request_id=rid()))
+        got = await receiver.wait_delivered(2)
+    bodies = [json.loads(r.body) for r in got]
+    assert sorted(b["type"] for b in bodies) == [P + "escalation.raised", P + "escalation.resolved"]
+    assert {b["subject"] for b in bodies} == {raised.name}
+    resolved = next(b for b in bodies if b["type"].endswith("resolved"))["data"]
+    assert (resolved["entry"]["actor"], resolved["entry"]["comment"], resolved["project"]) == (
+        "pete", "vendor fixed it", project)
+    assert all(events.verify(hook.secret, r.headers, r.body, dt.datetime.now(dt.UTC)) for r in got)
 
 
 async def test_bad_webhooks_are_refused_field_by_field(dev_stub, governance_stub, as_role, org):
