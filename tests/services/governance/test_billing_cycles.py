@@ -10,6 +10,8 @@ import datetime as dt
 
 import grpc
 import pytest
+from google.protobuf import duration_pb2, field_mask_pb2
+from google.type import money_pb2
 
 from pmaas.billing.v1 import billing_service_pb2 as billing_api
 from pmaas.billing.v1 import resources_pb2 as billing_pb
@@ -19,7 +21,7 @@ from pmaas.governance.v1 import resources_pb2 as pb
 from services.governance import billing_schedules
 from tests.services.billing.support import D, approve, create_engagement, create_rate, log_time
 from tests.services.governance.processes import decide, until
-from tests.support import fails, rid
+from tests.support import eur, fails, rid
 from workflows import billing_cycle as bc
 from workflows import calendar
 from workflows.policy import default_policy
@@ -200,5 +202,62 @@ async def test_the_organizations_schedule_runs_the_previous_months_cycle(
             "the scheduled cycle")
         (cycle,) = done.billing_cycles
         assert (cycle.name, cycle.requested_by) == (name, "schedule")
+    finally:
+        await handle.delete()
+
+
+# --- the policy's billing section ------------------------------------------------------------------------------
+
+
+def _billing_update(org: str, billing: api.BillingPolicy) -> governance_api.UpdateGovernancePolicyRequest:
+    return governance_api.UpdateGovernancePolicyRequest(
+        governance_policy=pb.GovernancePolicy(name=f"organizations/{org}/governancePolicy", billing=billing),
+        update_mask=field_mask_pb2.FieldMask(paths=["billing"]), request_id=rid())
+
+
+async def test_the_billing_section_defaults_and_is_updated_over_the_api(governance_stub, as_role, org):
+    pmo = as_role("pmo")
+    current = await pmo(governance_stub.GetGovernancePolicy, governance_api.GetGovernancePolicyRequest(
+        name=f"organizations/{org}/governancePolicy"))
+    assert (current.billing.period, current.billing.schedule_day_of_month, current.billing.schedule_hour) == (
+        api.BILLING_PERIOD_MONTHLY, 1, 6)
+    assert (current.billing.approval_threshold.units, current.billing.approval_threshold.currency_code) == (
+        10_000, "EUR")
+    assert current.billing.approval_duration.seconds == 16 * 3600 and current.billing.schedule_enabled
+    updated = await pmo(governance_stub.UpdateGovernancePolicy, _billing_update(org, api.BillingPolicy(
+        period=api.BILLING_PERIOD_MONTHLY, schedule_day_of_month=3, schedule_hour=7, approval_threshold=eur(500),
+        approval_duration=duration_pb2.Duration(seconds=3600), schedule_enabled=False)))
+    assert (updated.billing.schedule_day_of_month, updated.billing.schedule_hour) == (3, 7)
+    assert updated.billing.approval_threshold == eur(500) and not updated.billing.schedule_enabled
+    assert list(updated.change_tiers) == list(current.change_tiers)  # only the billing section changed
+
+
+@pytest.mark.parametrize(("billing", "field"), [
+    (api.BillingPolicy(schedule_day_of_month=29), "billing.schedule_day_of_month"),
+    (api.BillingPolicy(schedule_hour=24), "billing.schedule_hour"),
+    (api.BillingPolicy(approval_threshold=eur(-1)), "billing.approval_threshold"),
+    (api.BillingPolicy(approval_threshold=money_pb2.Money(currency_code="USD", units=5)),
+     "billing.approval_threshold.currency_code"),
+    (api.BillingPolicy(approval_duration=duration_pb2.Duration(seconds=400 * 86400)), "billing.approval_duration"),
+])
+async def test_a_bad_billing_section_is_refused_per_field(governance_stub, as_role, org, billing, field):
+    failure = await fails(as_role("pmo")(governance_stub.UpdateGovernancePolicy, _billing_update(org, billing)))
+    assert failure.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert f"governance_policy.{field}" in failure.fields, failure.fields
+
+
+async def test_the_schedule_follows_the_policy(governance_stub, worker, governance_settings, temporal_env,
+                                               governance_pool, as_role, org):
+    client, task_queue = temporal_env.client, governance_settings.temporal_task_queue
+    await billing_schedules.ensure_billing_schedules(client, governance_pool, [org], task_queue)
+    handle = client.get_schedule_handle(bc.schedule_id(org))
+    try:
+        await as_role("pmo")(governance_stub.UpdateGovernancePolicy, _billing_update(org, api.BillingPolicy(
+            schedule_day_of_month=5, schedule_hour=22, schedule_enabled=False)))
+        await billing_schedules.ensure_billing_schedules(client, governance_pool, [org], task_queue)
+        described = await handle.describe()
+        spec = described.schedule.spec.calendars[0]
+        assert (spec.day_of_month[0].start, spec.hour[0].start) == (5, 22)
+        assert described.schedule.state.paused  # schedule_enabled = false
     finally:
         await handle.delete()
