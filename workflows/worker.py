@@ -61,10 +61,12 @@ SANDBOX = SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_
 
 
 def build(client: Client, task_queue: str, pool: asyncpg.Pool, calls: ServiceCalls,
-          grace_period: timedelta = timedelta(seconds=10)) -> Worker:
-    """The worker with every governance workflow and activity (tests build it the same way)."""
+          grace_period: timedelta = timedelta(seconds=10), *, webhook_allow_loopback: bool = False) -> Worker:
+    """The worker with every governance workflow and activity (tests build it the same way; webhook deliveries
+    to loopback hosts only with `webhook_allow_loopback`, PMAAS_WEBHOOK_ALLOW_LOOPBACK)."""
     activities = [*GovernanceActivities(pool).all(), *ChangeActivities(calls).all(), *GateActivities(calls).all(),
-                  *EscalationActivities(calls).all(), *AuditActivities(calls).all(), *WebhookActivities(pool).all(),
+                  *EscalationActivities(calls).all(), *AuditActivities(calls).all(),
+                  *WebhookActivities(pool, allow_loopback=webhook_allow_loopback).all(),
                   *BillingCycleActivities(calls).all()]
     return Worker(client, task_queue=task_queue, workflows=list(WORKFLOWS), activities=activities,
                   graceful_shutdown_timeout=grace_period, workflow_runner=SANDBOX)
@@ -120,7 +122,8 @@ async def run(settings: Settings) -> None:
         client = await temporal.connect(settings)
         if stop.is_set():
             return
-        worker = build(client, settings.temporal_task_queue, pool, calls, timedelta(seconds=settings.grace_period_s))
+        worker = build(client, settings.temporal_task_queue, pool, calls, timedelta(seconds=settings.grace_period_s),
+                       webhook_allow_loopback=settings.webhook_allow_loopback)
         running = asyncio.create_task(worker.run())
         feeds = asyncio.create_task(keep_issue_feeds(client, calls, settings.temporal_task_queue, stop, pool))
         log.info("worker polling", extra={"task_queue": settings.temporal_task_queue,

@@ -17,6 +17,7 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import ipaddress
 import json
 import secrets
 from dataclasses import dataclass
@@ -105,6 +106,18 @@ def cloud_event(org: str, id_: str, type_: str, subject: str, time: dt.datetime,
 def body(event: dict) -> bytes:
     """The request body: the CloudEvent as compact JSON (what is signed is exactly what is sent)."""
     return json.dumps(event, separators=(",", ":"), sort_keys=True).encode()
+
+
+def address_refusal(address: str, allow_loopback: bool) -> str:
+    """Why events may not go to this IP address, or "": loopback only in dev mode, else public addresses only
+    (CreateWebhook checks an address written in the URL; each delivery every address its host resolves to)."""
+    ip = ipaddress.ip_address(address)
+    if ip.is_loopback:
+        return "" if allow_loopback else f"{address} is a loopback address: allowed only when the service runs in " \
+                                         "dev mode"
+    if not ip.is_global:
+        return f"{address} is not a public address (private, link-local or reserved)"
+    return ""
 
 
 # --- signatures -----------------------------------------------------------------------------------

@@ -7,8 +7,8 @@ their attempts, and redeliver one in a new series of attempts. Admins and pmos m
 replay their deliveries (WEBHOOK_MANAGE); every change is in the audit chain, the secret never is.
 
 Addresses: absolute https URLs to a public host, without userinfo; with PMAAS_WEBHOOK_ALLOW_LOOPBACK (`pmaas
-dev`, tests) also http and https to a loopback host. A host name is checked as written: names that resolve to
-private addresses are not looked up here.
+dev`, tests) also http and https to a loopback host. A host name is not looked up here: each delivery checks
+every address it resolves to (workflows/activities/webhooks.py).
 """
 
 from __future__ import annotations
@@ -36,13 +36,16 @@ DESCRIPTION_MAX = 2000
 LOOPBACK_NAMES = frozenset({"localhost"})
 
 
-def _loopback(host: str) -> bool:
-    if host in LOOPBACK_NAMES or host.endswith(".localhost"):
-        return True
+def _ip(host: str) -> str | None:
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return str(ipaddress.ip_address(host))
     except ValueError:
-        return False
+        return None
+
+
+def _loopback(host: str) -> bool:
+    ip = _ip(host)
+    return ipaddress.ip_address(ip).is_loopback if ip else host in LOOPBACK_NAMES or host.endswith(".localhost")
 
 
 def check_uri(uri: str, field: str, allow_loopback: bool, v: Violations) -> None:
@@ -69,13 +72,8 @@ def check_uri(uri: str, field: str, allow_loopback: bool, v: Violations) -> None
             v.add(field, f"{host} is a loopback address: allowed only when the service runs in dev mode")
     elif parts.scheme != "https":
         v.add(field, "must use https (http only to a loopback host in dev mode)")
-    else:
-        try:
-            address = ipaddress.ip_address(host)
-        except ValueError:
-            return  # a host name
-        if not address.is_global:
-            v.add(field, f"{host} is not a public address (private, link-local or reserved)")
+    elif (ip := _ip(host)) and (refusal := events.address_refusal(ip, allow_loopback)):
+        v.add(field, refusal)  # a host name is checked where it is resolved: at each delivery
 
 
 def check_event_types(types: list[str], field: str, v: Violations) -> list[str]:

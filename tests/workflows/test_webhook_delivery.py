@@ -82,11 +82,13 @@ async def attempt_rows(pool, org: str) -> list:
 
 
 @contextlib.asynccontextmanager
-async def receiving(client: Client, task_queue: str, pool, **behaviour) -> AsyncIterator[Receiver]:
-    """A receiver behaving as told, and a worker delivering to it."""
+async def receiving(client: Client, task_queue: str, pool, allow_loopback: bool = True,
+                    **behaviour) -> AsyncIterator[Receiver]:
+    """A receiver behaving as told, and a worker delivering to it (on loopback: as in dev mode, by default)."""
     with Receiver(**behaviour) as receiver:
         async with Worker(client, task_queue=task_queue, workflows=[WebhookDeliveryWorkflow],
-                          activities=WebhookActivities(pool).all(), workflow_runner=SANDBOX):
+                          activities=WebhookActivities(pool, allow_loopback=allow_loopback).all(),
+                          workflow_runner=SANDBOX):
             yield receiver
 
 
@@ -214,6 +216,19 @@ async def test_endpoint_answering_410_gone_disables_the_webhook_at_once(temporal
     assert outcome.state == "FAILED" and len(receiver.requests) == 1
     async with governance_pool.acquire() as conn:
         assert (await store.get_webhook(conn, org, "w1"))["state"] == "DISABLED"
+
+
+async def test_outside_dev_mode_a_host_resolving_to_loopback_gets_nothing(temporal_env, task_queue,
+                                                                          governance_pool, org):
+    activities = GovernanceActivities(governance_pool, delivery_task_queue=task_queue, delivery_retry=FAST)
+    async with receiving(temporal_env.client, task_queue, governance_pool, allow_loopback=False) as receiver:
+        by_name = receiver.url.replace("127.0.0.1", "localhost")  # a name, as CreateWebhook does not resolve
+        _, handle = await first_delivery(temporal_env.client, activities, governance_pool, org, by_name)
+        outcome = await handle.result()
+    assert outcome.state == "FAILED" and "loopback address" in outcome.reason
+    assert receiver.requests == []
+    [attempt] = await attempt_rows(governance_pool, org)  # not retried: it would not help
+    assert attempt["status"] == 0 and attempt["error"].startswith("not sent: ")
 
 
 async def test_redirects_are_not_followed(temporal_env, task_queue, governance_pool, org):

@@ -7,10 +7,13 @@ Like workflows/activities/governance.py (and for the same reason) this module im
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import logging
+import socket
 import time
+from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
@@ -61,10 +64,23 @@ def _undeliverable(message: str) -> ApplicationError:
 
 
 class WebhookActivities:
-    def __init__(self, pool: asyncpg.Pool, http: httpx.AsyncClient | None = None) -> None:
+    def __init__(self, pool: asyncpg.Pool, http: httpx.AsyncClient | None = None, *,
+                 allow_loopback: bool = False) -> None:
         self.pool = pool  # a pool on the governance schema
         # Never follow redirects: a webhook delivers to the address it was registered with, or fails.
         self.http = http or httpx.AsyncClient(follow_redirects=False)
+        self.allow_loopback = allow_loopback  # PMAAS_WEBHOOK_ALLOW_LOOPBACK, as CreateWebhook checks it
+
+    async def _address_refusal(self, uri: str) -> str:
+        """Why the host may not be called ("" if it may): a name resolving to a private or (outside dev mode)
+        loopback address. A failed lookup is left to the request, which reports it and is retried."""
+        parts = urlsplit(uri)
+        try:
+            found = await asyncio.get_running_loop().getaddrinfo(
+                parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM)
+        except OSError:
+            return ""
+        return next((r for info in found if (r := events.address_refusal(info[4][0], self.allow_loopback))), "")
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -87,13 +103,15 @@ class WebhookActivities:
         payload = events.body(event)
         headers = events.headers(target["secret"], target["event_id"], int(time.time()), payload)
         attempt_time, started = dt.datetime.now(dt.UTC), time.monotonic()
-        status, error = 0, ""
+        status, refused = 0, await self._address_refusal(target["uri"])
+        error = f"not sent: {refused}" if refused else ""
         try:
-            response = await self.http.post(target["uri"], content=payload, headers=headers,
-                                             timeout=a.request_timeout_s, follow_redirects=False)
-            status = response.status_code
-            if not 200 <= status < 300:
-                error = f"HTTP {status} {response.reason_phrase}".strip()
+            if not refused:
+                response = await self.http.post(target["uri"], content=payload, headers=headers,
+                                                timeout=a.request_timeout_s, follow_redirects=False)
+                status = response.status_code
+                if not 200 <= status < 300:
+                    error = f"HTTP {status} {response.reason_phrase}".strip()
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}".rstrip(": ")
         attempt = store.Attempt(org=a.org, delivery_id=a.delivery_id, series=a.series,
@@ -110,6 +128,8 @@ class WebhookActivities:
                                                            "attempt": attempt.attempt, "error": attempt.error})
         if status == 410:
             raise _undeliverable("the endpoint answered 410 Gone: the webhook is disabled")
+        if refused:
+            raise _undeliverable(attempt.error)
         raise ApplicationError(attempt.error, type="DeliveryFailed")
 
     @activity.defn(name=FAIL_DELIVERY)

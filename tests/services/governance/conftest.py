@@ -16,9 +16,10 @@ from workflows import worker as governance_worker
 
 @pytest.fixture(scope="session")
 async def worker(governance_settings, governance_service, temporal_env, governance_pool, service_calls):
-    """A real worker in this process, calling the services as the governance service principal."""
+    """A real worker in this process, calling the services as the governance service principal (and delivering
+    webhooks to the tests' receivers on loopback, as under `pmaas dev`)."""
     running = governance_worker.build(temporal_env.client, governance_settings.temporal_task_queue,
-                                      governance_pool, service_calls)
+                                      governance_pool, service_calls, webhook_allow_loopback=True)
     async with running:
         yield running
 

@@ -88,3 +88,13 @@ def test_signature_verifies_and_fails_with_a_wrong_secret_an_altered_body_or_a_s
     assert not events.verify(secret, headers, body, now + dt.timedelta(minutes=6))
     assert not events.verify(secret, {**headers, "webhook-id": "msg2"}, body, now)
     assert not events.verify(secret, {"webhook-id": "msg1"}, body, now)
+
+
+def test_events_go_to_public_addresses_and_to_loopback_only_in_dev_mode():
+    for public in ("93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946"):
+        assert events.address_refusal(public, allow_loopback=False) == ""
+    for loopback in ("127.0.0.1", "127.8.8.8", "::1"):
+        assert "loopback" in events.address_refusal(loopback, allow_loopback=False)
+        assert events.address_refusal(loopback, allow_loopback=True) == ""
+    for private in ("10.0.0.1", "192.168.1.1", "172.16.0.1", "169.254.169.254", "fd00::1", "0.0.0.0", "100.64.0.1"):
+        assert "not a public address" in events.address_refusal(private, allow_loopback=True), private
