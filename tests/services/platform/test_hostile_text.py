@@ -213,3 +213,18 @@ def test_nul_field_names_the_path_through_messages_lists_and_maps():
     assert nul_field(struct_pb2.Struct(fields={"k": struct_pb2.Value(string_value=NUL)})) == "fields['k'].string_value"
     assert nul_field(struct_pb2.Struct(fields={NUL: struct_pb2.Value(string_value="v")})) == "fields"
     assert nul_field(risks_pb.Risk(title="a\nb\tc")) is None
+
+
+def test_control_characters_are_exactly_unicode_category_cc_in_every_code_point() -> None:
+    """The regular expressions behind control_character_problem match what Unicode calls a control character,
+    over the whole code space, single-line and multiline (where only tab, line feed and carriage return pass)."""
+    import unicodedata
+
+    from services.platform.resources import control_character_problem
+
+    for code in range(0x110000):
+        c = chr(code)
+        control = unicodedata.category(c) == "Cc"
+        assert (control_character_problem(f"a{c}b") is not None) == control, hex(code)
+        assert (control_character_problem(f"a{c}b", multiline=True) is not None) == (control and c not in "\t\n\r")
+    assert control_character_problem("ok\x07") == "must not contain control characters (U+0007 at position 2)"
