@@ -218,6 +218,21 @@ async def test_endpoint_answering_410_gone_disables_the_webhook_at_once(temporal
         assert (await store.get_webhook(conn, org, "w1"))["state"] == "DISABLED"
 
 
+async def test_deleting_the_webhook_stops_its_pending_deliveries(temporal_env, task_queue, governance_pool, org):
+    activities = GovernanceActivities(governance_pool, delivery_task_queue=task_queue, delivery_retry=FAST)
+    async with receiving(temporal_env.client, task_queue, governance_pool, always_fail=True) as receiver:
+        _, handle = await first_delivery(temporal_env.client, activities, governance_pool, org, receiver.url)
+        while not receiver.requests:  # the first attempt failed; the next waits for its backoff
+            await asyncio.sleep(0.02)
+        async with governance_pool.acquire() as conn:
+            await store.delete_webhook(conn, org, "w1")
+        outcome = await handle.result()
+    assert outcome.state == "FAILED" and "the webhook is deleted" in outcome.reason
+    assert len(receiver.requests) <= 2  # at most the attempt already under way when it was deleted
+    [row] = await delivery_rows(governance_pool, org)
+    assert row["state"] == "FAILED"
+
+
 async def test_outside_dev_mode_a_host_resolving_to_loopback_gets_nothing(temporal_env, task_queue,
                                                                           governance_pool, org):
     activities = GovernanceActivities(governance_pool, delivery_task_queue=task_queue, delivery_retry=FAST)
