@@ -67,7 +67,8 @@ class WebhookActivities:
     def __init__(self, pool: asyncpg.Pool, http: httpx.AsyncClient | None = None, *,
                  allow_loopback: bool = False) -> None:
         self.pool = pool  # a pool on the governance schema
-        # Never follow redirects: a webhook delivers to the address it was registered with, or fails.
+        # Never follow redirects: a webhook delivers to the address it was registered with, or fails. One client
+        # (its connection pool) for the worker's lifetime.
         self.http = http or httpx.AsyncClient(follow_redirects=False)
         self.allow_loopback = allow_loopback  # PMAAS_WEBHOOK_ALLOW_LOOPBACK, as CreateWebhook checks it
 
@@ -81,9 +82,6 @@ class WebhookActivities:
         except OSError:
             return ""
         return next((r for info in found if (r := events.address_refusal(info[4][0], self.allow_loopback))), "")
-
-    async def close(self) -> None:
-        await self.http.aclose()
 
     @activity.defn(name=DELIVER)
     async def deliver_webhook(self, a: DeliveryAttempt) -> int:
