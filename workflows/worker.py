@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -28,7 +27,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from pmaas.projects.v1 import projects_service_pb2 as projects_api
 from services.governance import billing_schedules, temporal
 from services.governance import server as governance_server
-from services.platform import db, embedded, service, telemetry
+from services.platform import db, embedded, service, stopping, telemetry
 from services.platform.auth import TokenAuthority, service_token
 from services.platform.settings import Settings
 from workflows import issue_feed
@@ -107,10 +106,7 @@ async def keep_issue_feeds(client: Client, calls: ServiceCalls, task_queue: str,
 
 async def run(settings: Settings) -> None:
     # Signals first: a stop that arrives while the worker is still starting must end it cleanly too.
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    stop = stopping.stop_event()
     telemetry.setup("worker", log_level=settings.log_level)
     dsn = embedded.database_url(settings)
     await db.wait_until_migrated(dsn, governance_server.SCHEMA, governance_server.MIGRATIONS,
@@ -128,9 +124,9 @@ async def run(settings: Settings) -> None:
         feeds = asyncio.create_task(keep_issue_feeds(client, calls, settings.temporal_task_queue, stop, pool))
         log.info("worker polling", extra={"task_queue": settings.temporal_task_queue,
                                           "temporal": temporal.address(settings)})
-        stopping = asyncio.create_task(stop.wait())
-        await asyncio.wait([running, stopping], return_when=asyncio.FIRST_COMPLETED)
-        stopping.cancel()
+        stopped = asyncio.create_task(stop.wait())
+        await asyncio.wait([running, stopped], return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
         feeds.cancel()
         if running.done():
             running.result()  # the worker failed on its own: raise why

@@ -14,7 +14,7 @@ from typing import Annotated
 import asyncpg
 import typer
 
-from services.platform import components, db, embedded, mutations
+from services.platform import components, db, embedded, mutations, stopping
 from services.platform import dev as dev_stack
 from services.platform.audit import ChainReport, verify_chain
 from services.platform.auth import PERSON_ROLES, TokenAuthority, dev_secret_path, parse_org_roles
@@ -39,6 +39,7 @@ def dev() -> None:
 @app.command()
 def serve(component: Annotated[str, typer.Argument(help="one of: " + ", ".join(components.COMPONENTS))]) -> None:
     """Run one component as production runs it, until SIGTERM/SIGINT."""
+    stopping.catch_early()  # before the import, which takes seconds for the worker
     try:
         module = components.load(component)
     except components.UnknownComponent as exc:

@@ -11,9 +11,7 @@ NOT_SERVING, new calls are refused, calls in flight get `grace_period_s`.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -26,7 +24,7 @@ from grpc_reflection.v1alpha import reflection
 from grpc_status import rpc_status
 from opentelemetry.instrumentation.grpc import aio_server_interceptor
 
-from services.platform import auth, errors
+from services.platform import auth, errors, stopping
 
 log = logging.getLogger(__name__)
 
@@ -204,10 +202,7 @@ async def start_server(
 
 async def serve_until_signalled(server: grpc.aio.Server, health_servicer: health_aio.HealthServicer,
                                 grace_period_s: float, on_stop: Callable[[], Awaitable[None]] | None = None) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    stop = stopping.stop_event()
     await stop.wait()
     log.info("stopping: draining calls in flight", extra={"grace_period_s": grace_period_s})
     await health_servicer.enter_graceful_shutdown()
