@@ -1,0 +1,145 @@
+"""The FastAPI app: every route of the table through one handler, health probes, OpenAPI at /openapi.json.
+
+The handler asks for a bearer token before anything else (no token: 401, nothing called), builds the request
+(transcode), calls the service with the token and X-Request-Id as metadata and the configured deadline, and
+answers the JSON of the response with its ETag, or the problem the status maps to. The gateway owns no data and
+no rules: it never reads PostgreSQL or Temporal, and whatever the services say is what the caller hears.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import random
+import re
+import uuid
+from collections.abc import AsyncIterator
+
+import grpc
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
+from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
+
+from services.gateway import openapi, problems, transcode
+from services.gateway.downstream import Downstream
+from services.gateway.routes import ROUTES, SERVICES, Route
+from services.platform.settings import Settings
+
+log = logging.getLogger(__name__)
+tracer = trace.get_tracer("pmaas.gateway")
+REQUEST_ID = "x-request-id"
+# What may travel as gRPC metadata: printable ASCII; anything else is not a credential or an id we pass on.
+_METADATA_SAFE = re.compile(r"^[\x20-\x7e]{1,4096}\Z")
+_REQUEST_ID_SAFE = re.compile(r"^[A-Za-z0-9._:-]{1,128}\Z")
+
+
+def create_app(settings: Settings, targets: dict[str, str] | None = None) -> FastAPI:
+    """`targets`: where each service listens (default: settings.target_of each)."""
+    downstream = Downstream(targets or {name: settings.target_of(name) for name in SERVICES})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await downstream.open()
+        try:
+            yield
+        finally:
+            await downstream.close()
+
+    app = FastAPI(title="PMaaS REST gateway", version="v1", lifespan=lifespan,
+                  description="JSON over the gRPC APIs (AIP-127 transcoding). Send `Authorization: Bearer <JWT>`; "
+                              "errors are RFC 9457 problems carrying the service's reason and field violations.")
+    app.state.downstream = downstream
+
+    @app.middleware("http")
+    async def request_id(request: Request, call_next) -> Response:
+        given = request.headers.get(REQUEST_ID, "")
+        request.state.request_id = given if _REQUEST_ID_SAFE.match(given) else str(uuid.uuid4())
+        response = await call_next(request)
+        response.headers["X-Request-Id"] = request.state.request_id
+        return response
+
+    @app.get("/healthz", tags=["health"], summary="The gateway process is alive")
+    async def healthz() -> dict:
+        return {"status": "alive"}
+
+    @app.get("/readyz", tags=["health"], summary="Every downstream service answers SERVING",
+             responses={503: {"description": "a service is not ready", "content": {problems.PROBLEM_JSON: {}}}})
+    async def readyz(request: Request) -> Response:
+        states = await downstream.health()
+        down = sorted(name for name, state in states.items() if state != "SERVING")
+        if not down:
+            return JSONResponse({"status": "ready", "services": states})
+        return problems.problem(503, "DEPENDENCY_UNAVAILABLE", "not ready: " + ", ".join(
+            f"{name} is {states[name]}" for name in down), _trace_id(), extra={"services": states})
+
+    # Custom methods first: `/tasks/{task}` would otherwise also match `/tasks/t1:decide`.
+    for route in sorted(ROUTES, key=lambda r: ":" not in r.path):
+        app.add_api_route(route.path, _handler(route, downstream, settings), methods=[route.method],
+                          include_in_schema=False, name=route.operation_id)
+
+    def custom_openapi() -> dict:
+        if app.openapi_schema is None:
+            from fastapi.openapi.utils import get_openapi
+            base = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            app.openapi_schema = openapi.document(ROUTES, base)
+        return app.openapi_schema
+
+    app.openapi = custom_openapi
+    return app
+
+
+def _handler(route: Route, downstream: Downstream, settings: Settings):
+    body_field = "" if route.body in ("", "*") else route.body
+
+    async def handle(request: Request) -> Response:
+        with _server_span(request, route):
+            trace_id = _trace_id()
+            token = request.headers.get("authorization", "")
+            if not token or not _METADATA_SAFE.match(token):
+                return problems.problem(401, "UNAUTHENTICATED", "send Authorization: Bearer <token>", trace_id)
+            try:
+                message = transcode.build(route, request.path_params, request.query_params, await request.body(),
+                                          request.headers.get("idempotency-key"), request.headers.get("if-match"))
+            except transcode.BadRequest as exc:
+                return problems.problem(400, "INVALID_ARGUMENT", str(exc), trace_id, exc.violations)
+            metadata = (("authorization", token), (REQUEST_ID, request.state.request_id))
+            try:
+                answer = await downstream.method(route)(message, metadata=metadata, timeout=settings.call_timeout_s)
+            except grpc.aio.AioRpcError as exc:
+                if exc.code() in (grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN):
+                    log.error("service failed", extra={"rpc": route.rpc, "status": exc.code().name,
+                                                       "detail": exc.details()})
+                return problems.from_rpc_error(exc, trace_id, body_field)
+            document = transcode.to_json(answer)
+            response = JSONResponse(document)
+            if isinstance(document.get("etag"), str) and document["etag"]:
+                response.headers["ETag"] = f'"{document["etag"]}"'
+            return response
+
+    return handle
+
+
+@contextlib.contextmanager
+def _server_span(request: Request, route: Route):
+    """A server span continuing the caller's traceparent; without one (or without a tracer provider) a fresh
+    trace id is made current, so the problem's traceId is the id the services' logs and spans carry."""
+    parent = propagate.extract(request.headers)
+    if not trace.get_current_span(parent).get_span_context().is_valid:
+        fresh = SpanContext(trace_id=random.getrandbits(128), span_id=random.getrandbits(64), is_remote=True,
+                            trace_flags=TraceFlags(0))
+        parent = trace.set_span_in_context(NonRecordingSpan(fresh), parent)
+    token = otel_context.attach(parent)
+    try:
+        with tracer.start_as_current_span(f"{route.method} {route.path}", kind=SpanKind.SERVER,
+                                          attributes={"rpc.method": route.rpc}):
+            yield
+    finally:
+        otel_context.detach(token)
+
+
+def _trace_id() -> str:
+    ctx = trace.get_current_span().get_span_context()
+    return format(ctx.trace_id, "032x") if ctx.is_valid else ""
+

@@ -1,0 +1,22 @@
+"""The gateway process: `pmaas serve gateway` (uvicorn on settings.host:settings.gateway_port).
+
+Uvicorn stops on SIGTERM/SIGINT: it stops accepting, lets requests in flight finish within the grace period, then
+runs the app's shutdown, which closes the channels. FastAPI is imported here only, so other commands never load it.
+"""
+
+from __future__ import annotations
+
+from services.platform import telemetry
+from services.platform.settings import Settings
+
+
+async def run(settings: Settings) -> None:
+    import uvicorn
+
+    from services.gateway.app import create_app
+
+    telemetry.setup("gateway", log_level=settings.log_level)
+    config = uvicorn.Config(create_app(settings), host=settings.host, port=settings.gateway_port,
+                            timeout_graceful_shutdown=int(settings.grace_period_s) or None,
+                            log_config=None, access_log=False, lifespan="on")
+    await uvicorn.Server(config).serve()
