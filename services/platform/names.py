@@ -62,6 +62,7 @@ MILESTONE_PATTERN = Pattern("organizations/{organization}/projects/{project}/mil
 ASSIGNMENT_PATTERN = Pattern("organizations/{organization}/projects/{project}/assignments/{assignment}")
 STATUS_REPORT_PATTERN = Pattern("organizations/{organization}/projects/{project}/statusReports/{status_report}")
 LESSON_LEARNED_PATTERN = Pattern("organizations/{organization}/projects/{project}/lessonsLearned/{lesson}")
+POST_PROJECT_REVIEW_PATTERN = Pattern("organizations/{organization}/projects/{project}/postProjectReview")
 
 # --- risks ------------------------------------------------------------------------------------------
 RISK_MATRIX_PATTERN = Pattern("organizations/{organization}/riskMatrix")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from pmaas.projects.v1 import resources_pb2 as pb
@@ -295,7 +296,8 @@ def basis_points(part: int, whole: int) -> int:
     return min(money.div_round(part * 10_000, whole), MAX_BASIS_POINTS) if whole else 0
 
 
-def project_summary(p: pb.Project, milestones: list[MilestoneFacts], today: dt.date) -> pb.ProjectSummary:
+def project_summary(p: pb.Project, milestones: list[MilestoneFacts], today: dt.date,
+                    satisfaction: int = 0) -> pb.ProjectSummary:
     late = [days_late(m, today) for m in milestones]
     budget, actual = money.micros_of(p.budget), money.micros_of(p.actual_cost)
     return pb.ProjectSummary(
@@ -303,6 +305,7 @@ def project_summary(p: pb.Project, milestones: list[MilestoneFacts], today: dt.d
         health=p.health, overall=overall_rag(p.health), percent_complete=p.percent_complete, budget=p.budget,
         actual_cost=p.actual_cost, budget_used_bp=basis_points(actual, budget),
         milestone_slippage_days=min(sum(late), MAX_DAYS), milestones_late=sum(1 for d in late if d > 0),
+        client_satisfaction_score=satisfaction,
     )
 
 
@@ -314,10 +317,32 @@ def portfolio_kpis(summaries: list[pb.ProjectSummary], milestones: list[Mileston
     finished = [s for s in summaries if s.status in (pb.PROJECT_STATUS_COMPLETED, pb.PROJECT_STATUS_CANCELLED)]
     completed = sum(1 for s in finished if s.status == pb.PROJECT_STATUS_COMPLETED)
     overall = [s.overall for s in summaries]
+    scores = [s.client_satisfaction_score for s in summaries if s.client_satisfaction_score]
     return pb.PortfolioKpis(
         project_count=len(summaries), on_time_rate_bp=basis_points(on_time, len(achieved)),
         budget_adherence_bp=basis_points(within, len(budgeted)),
         completion_rate_bp=basis_points(completed, len(finished)),
         red_projects=overall.count(pb.RAG_RED), amber_projects=overall.count(pb.RAG_AMBER),
         green_projects=overall.count(pb.RAG_GREEN),
+        client_satisfaction=mean_score(scores), reviewed_projects=len(scores),
     )
+
+
+SATISFACTION_SCORES = range(1, 6)
+
+
+def mean_score(scores: list[int]) -> str:
+    """The mean of 1..5 scores to two decimals, half to even ("4.50"); "" without any."""
+    if not scores:
+        return ""
+    return f"{(Decimal(sum(scores)) / len(scores)).quantize(Decimal('0.01'), rounding=ROUND_HALF_EVEN)}"
+
+
+def review_columns(review: pb.PostProjectReview, v: Violations) -> dict[str, Any]:
+    if review.satisfaction_score not in SATISFACTION_SCORES:
+        v.add("post_project_review.satisfaction_score", "must be from 1 (very dissatisfied) to 5 (very satisfied)")
+    check_text(review.client_comments, "post_project_review.client_comments", v, max_len=LONG_TEXT_MAX,
+               multiline=True)
+    if review.reviewer or review.lessons_learned or review.HasField("review_time"):
+        v.add("post_project_review", "only satisfaction_score and client_comments are set by the caller")
+    return {"satisfaction": review.satisfaction_score, "client_comments": review.client_comments}

@@ -35,6 +35,7 @@ from services.platform.names import (
     MILESTONE_PATTERN,
     ORG_PATTERN,
     PORTFOLIO_PATTERN,
+    POST_PROJECT_REVIEW_PATTERN,
     PROJECT_PATTERN,
     STATUS_REPORT_PATTERN,
 )
@@ -45,6 +46,7 @@ from services.platform.resources import (
     check_text,
     from_date,
     mask_paths,
+    new_id,
 )
 from services.projects import rules, store
 from services.projects.store import (
@@ -512,6 +514,52 @@ class ProjectsServicer(ResourceHandlers, projects_service_pb2_grpc.ProjectsServi
         return await self.list_resources(LESSONS_LEARNED, PROJECTS, request, api.ListLessonsLearnedResponse(),
                                 "lessons_learned")
 
+    # --- post-project review -----------------------------------------------
+
+    async def RecordPostProjectReview(self, request: api.RecordPostProjectReviewRequest,
+                                      context) -> pb.PostProjectReview:
+        key = PROJECTS.key_of(request.parent, "parent")
+        principal().require(key[0], P.PROJECT_WRITE)
+        v = Violations()
+        columns = rules.review_columns(request.post_project_review, v)
+        lessons = []
+        for i, lesson in enumerate(request.lessons_learned):
+            found = Violations()
+            lessons.append(rules.lesson_columns(lesson, found))
+            v.items.extend((f"lessons_learned[{i}]{field.removeprefix('lesson_learned')}", why)
+                           for field, why in found.items)
+        v.raise_if_any()
+        name = POST_PROJECT_REVIEW_PATTERN.format(organization=key[0], project=key[1])
+
+        async def work(tx: Tx):
+            await self._require_project(tx.conn, request.parent)
+            ids = []
+            for lesson in lessons:
+                lid = new_id()
+                row = await self.insert_row(tx.conn, LESSONS_LEARNED, {
+                    "org_id": key[0], "project_id": key[1], "id": lid, "author": tx.actor, **lesson},
+                    LESSON_LEARNED_PATTERN.format(organization=key[0], project=key[1], lesson=lid))
+                tx.record("CreateLessonLearned", store.lesson_learned(row).name, None, store.lesson_learned(row))
+                ids.append(lid)
+            before = await store.get_post_project_review(tx.conn, key)
+            row = await store.upsert_post_project_review(tx.conn, key, columns, tx.actor, ids)
+            review = store.post_project_review(row)
+            tx.record("RecordPostProjectReview", name,
+                      store.post_project_review(before) if before is not None else None, review)
+            return review
+
+        return await self.mutate(key[0], "RecordPostProjectReview", request, pb.PostProjectReview, work)
+
+    async def GetPostProjectReview(self, request: api.GetPostProjectReviewRequest,
+                                   context) -> pb.PostProjectReview:
+        parts = POST_PROJECT_REVIEW_PATTERN.parse(request.name)
+        principal().require(parts["organization"], P.READ)
+        async with self.pool.acquire() as conn:
+            row = await store.get_post_project_review(conn, [parts["organization"], parts["project"]])
+        if row is None:
+            raise errors.not_found(request.name)
+        return store.post_project_review(row)
+
     # --- portfolio summary --------------------------------------------------
 
     async def GetPortfolioSummary(self, request: api.GetPortfolioSummaryRequest, context) -> pb.PortfolioSummary:
@@ -521,12 +569,14 @@ class ProjectsServicer(ResourceHandlers, projects_service_pb2_grpc.ProjectsServi
             await tables.require(conn, PORTFOLIOS, key, request.name)
             projects = await store.portfolio_projects(conn, key)
             milestones = await store.portfolio_milestones(conn, key)
+            satisfaction = await store.portfolio_satisfaction(conn, key)
         facts: dict[str, list[rules.MilestoneFacts]] = {}
         for m in milestones:
             facts.setdefault(m["project_id"], []).append(rules.MilestoneFacts(
                 m["state"], m["due_date"], m["original_due_date"], m["completion_date"]))
         today = self.today()
-        summaries = [rules.project_summary(store.project(p), facts.get(p["id"], []), today) for p in projects]
+        summaries = [rules.project_summary(store.project(p), facts.get(p["id"], []), today,
+                                           satisfaction.get(p["id"], 0)) for p in projects]
         all_facts = [f for fs in facts.values() for f in fs]
         return pb.PortfolioSummary(portfolio=request.name, projects=summaries,
                                    kpis=rules.portfolio_kpis(summaries, all_facts))

@@ -8,6 +8,7 @@ projects service is a typed function here (the servicer writes no SQL).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import asyncpg
 
@@ -21,6 +22,7 @@ from services.platform.names import (
     MILESTONE_PATTERN,
     ORG_PATTERN,
     PORTFOLIO_PATTERN,
+    POST_PROJECT_REVIEW_PATTERN,
     PROJECT_PATTERN,
     STATUS_REPORT_PATTERN,
 )
@@ -228,3 +230,42 @@ async def portfolio_milestones(conn: asyncpg.Connection, portfolio_key: list[str
         """SELECT m.project_id, m.state, m.due_date, m.original_due_date, m.completion_date
            FROM milestones m JOIN projects p ON p.org_id = m.org_id AND p.id = m.project_id
            WHERE p.org_id = $1 AND p.portfolio_id = $2""", *portfolio_key)
+
+
+# --- post-project reviews -----------------------------------------------------------------------
+
+
+def post_project_review(row: asyncpg.Record) -> pb.PostProjectReview:
+    name = POST_PROJECT_REVIEW_PATTERN.format(organization=row["org_id"], project=row["project_id"])
+    return pb.PostProjectReview(
+        name=name, satisfaction_score=row["satisfaction"], client_comments=row["client_comments"],
+        reviewer=row["reviewer"], review_time=to_timestamp(row["review_time"]), etag=etag_of(name, row["version"]),
+        lessons_learned=[LESSON_LEARNED_PATTERN.format(organization=row["org_id"], project=row["project_id"],
+                                                       lesson=lesson) for lesson in row["lessons"]])
+
+
+async def get_post_project_review(conn: asyncpg.Connection, key: list[str]) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM post_project_reviews WHERE org_id = $1 AND project_id = $2", *key)
+
+
+async def upsert_post_project_review(conn: asyncpg.Connection, key: list[str], columns: dict[str, Any],
+                                     reviewer: str, lessons: list[str]) -> asyncpg.Record:
+    """The project's review as recorded now (a new one, or the next version replacing the feedback)."""
+    return await conn.fetchrow(
+        """INSERT INTO post_project_reviews AS r (org_id, project_id, satisfaction, client_comments, reviewer,
+                                                 lessons)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (org_id, project_id) DO UPDATE SET
+               satisfaction = excluded.satisfaction, client_comments = excluded.client_comments,
+               reviewer = excluded.reviewer, lessons = r.lessons || excluded.lessons, version = r.version + 1,
+               review_time = now()
+           RETURNING *""", *key, columns["satisfaction"], columns["client_comments"], reviewer, lessons)
+
+
+async def portfolio_satisfaction(conn: asyncpg.Connection, portfolio_key: list[str]) -> dict[str, int]:
+    """project id -> the client's satisfaction score, for the portfolio's reviewed projects."""
+    rows = await conn.fetch(
+        """SELECT r.project_id, r.satisfaction FROM post_project_reviews r
+           JOIN projects p ON p.org_id = r.org_id AND p.id = r.project_id
+           WHERE p.org_id = $1 AND p.portfolio_id = $2""", *portfolio_key)
+    return {r["project_id"]: r["satisfaction"] for r in rows}

@@ -405,6 +405,24 @@ class CreateLessonLearnedRequest(_message.Message):
     request_id: str
     def __init__(self, parent: _Optional[str] = ..., lesson_learned_id: _Optional[str] = ..., lesson_learned: _Optional[_Union[_resources_pb2.LessonLearned, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
+class RecordPostProjectReviewRequest(_message.Message):
+    __slots__ = ("parent", "post_project_review", "lessons_learned", "request_id")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    POST_PROJECT_REVIEW_FIELD_NUMBER: _ClassVar[int]
+    LESSONS_LEARNED_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    post_project_review: _resources_pb2.PostProjectReview
+    lessons_learned: _containers.RepeatedCompositeFieldContainer[_resources_pb2.LessonLearned]
+    request_id: str
+    def __init__(self, parent: _Optional[str] = ..., post_project_review: _Optional[_Union[_resources_pb2.PostProjectReview, _Mapping]] = ..., lessons_learned: _Optional[_Iterable[_Union[_resources_pb2.LessonLearned, _Mapping]]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class GetPostProjectReviewRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
 class ListLessonsLearnedRequest(_message.Message):
     __slots__ = ("parent", "page_size", "page_token", "filter")
     PARENT_FIELD_NUMBER: _ClassVar[int]

@@ -205,6 +205,16 @@ class ProjectsServiceStub:
                 request_serializer=pmaas_dot_projects_dot_v1_dot_projects__service__pb2.ListLessonsLearnedRequest.SerializeToString,
                 response_deserializer=pmaas_dot_projects_dot_v1_dot_projects__service__pb2.ListLessonsLearnedResponse.FromString,
                 _registered_method=True)
+        self.RecordPostProjectReview = channel.unary_unary(
+                '/pmaas.projects.v1.ProjectsService/RecordPostProjectReview',
+                request_serializer=pmaas_dot_projects_dot_v1_dot_projects__service__pb2.RecordPostProjectReviewRequest.SerializeToString,
+                response_deserializer=pmaas_dot_projects_dot_v1_dot_resources__pb2.PostProjectReview.FromString,
+                _registered_method=True)
+        self.GetPostProjectReview = channel.unary_unary(
+                '/pmaas.projects.v1.ProjectsService/GetPostProjectReview',
+                request_serializer=pmaas_dot_projects_dot_v1_dot_projects__service__pb2.GetPostProjectReviewRequest.SerializeToString,
+                response_deserializer=pmaas_dot_projects_dot_v1_dot_resources__pb2.PostProjectReview.FromString,
+                _registered_method=True)
         self.GetPortfolioSummary = channel.unary_unary(
                 '/pmaas.projects.v1.ProjectsService/GetPortfolioSummary',
                 request_serializer=pmaas_dot_projects_dot_v1_dot_projects__service__pb2.GetPortfolioSummaryRequest.SerializeToString,
@@ -433,6 +443,21 @@ class ProjectsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordPostProjectReview(self, request, context):
+        """At closure (pm, pmo, admin, or the governance service for one of them):
+        the client's feedback and the lessons learned, in one step; recording it
+        again replaces the feedback and adds the lessons.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPostProjectReview(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetPortfolioSummary(self, request, context):
         """Per-project RAG, progress, budget use and slippage, and the PMO's KPIs.
         """
@@ -607,6 +632,16 @@ def add_ProjectsServiceServicer_to_server(servicer, server):
                     servicer.ListLessonsLearned,
                     request_deserializer=pmaas_dot_projects_dot_v1_dot_projects__service__pb2.ListLessonsLearnedRequest.FromString,
                     response_serializer=pmaas_dot_projects_dot_v1_dot_projects__service__pb2.ListLessonsLearnedResponse.SerializeToString,
+            ),
+            'RecordPostProjectReview': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordPostProjectReview,
+                    request_deserializer=pmaas_dot_projects_dot_v1_dot_projects__service__pb2.RecordPostProjectReviewRequest.FromString,
+                    response_serializer=pmaas_dot_projects_dot_v1_dot_resources__pb2.PostProjectReview.SerializeToString,
+            ),
+            'GetPostProjectReview': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPostProjectReview,
+                    request_deserializer=pmaas_dot_projects_dot_v1_dot_projects__service__pb2.GetPostProjectReviewRequest.FromString,
+                    response_serializer=pmaas_dot_projects_dot_v1_dot_resources__pb2.PostProjectReview.SerializeToString,
             ),
             'GetPortfolioSummary': grpc.unary_unary_rpc_method_handler(
                     servicer.GetPortfolioSummary,
@@ -1509,6 +1544,60 @@ class ProjectsService:
             '/pmaas.projects.v1.ProjectsService/ListLessonsLearned',
             pmaas_dot_projects_dot_v1_dot_projects__service__pb2.ListLessonsLearnedRequest.SerializeToString,
             pmaas_dot_projects_dot_v1_dot_projects__service__pb2.ListLessonsLearnedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordPostProjectReview(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pmaas.projects.v1.ProjectsService/RecordPostProjectReview',
+            pmaas_dot_projects_dot_v1_dot_projects__service__pb2.RecordPostProjectReviewRequest.SerializeToString,
+            pmaas_dot_projects_dot_v1_dot_resources__pb2.PostProjectReview.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPostProjectReview(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pmaas.projects.v1.ProjectsService/GetPostProjectReview',
+            pmaas_dot_projects_dot_v1_dot_projects__service__pb2.GetPostProjectReviewRequest.SerializeToString,
+            pmaas_dot_projects_dot_v1_dot_resources__pb2.PostProjectReview.FromString,
             options,
             channel_credentials,
             insecure,

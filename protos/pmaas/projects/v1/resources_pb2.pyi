@@ -304,6 +304,24 @@ class LessonLearned(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     def __init__(self, name: _Optional[str] = ..., title: _Optional[str] = ..., category: _Optional[str] = ..., description: _Optional[str] = ..., recommendation: _Optional[str] = ..., author: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
+class PostProjectReview(_message.Message):
+    __slots__ = ("name", "satisfaction_score", "client_comments", "reviewer", "lessons_learned", "review_time", "etag")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SATISFACTION_SCORE_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_COMMENTS_FIELD_NUMBER: _ClassVar[int]
+    REVIEWER_FIELD_NUMBER: _ClassVar[int]
+    LESSONS_LEARNED_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_TIME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    satisfaction_score: int
+    client_comments: str
+    reviewer: str
+    lessons_learned: _containers.RepeatedScalarFieldContainer[str]
+    review_time: _timestamp_pb2.Timestamp
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., satisfaction_score: _Optional[int] = ..., client_comments: _Optional[str] = ..., reviewer: _Optional[str] = ..., lessons_learned: _Optional[_Iterable[str]] = ..., review_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+
 class PortfolioSummary(_message.Message):
     __slots__ = ("portfolio", "projects", "kpis")
     PORTFOLIO_FIELD_NUMBER: _ClassVar[int]
@@ -315,7 +333,7 @@ class PortfolioSummary(_message.Message):
     def __init__(self, portfolio: _Optional[str] = ..., projects: _Optional[_Iterable[_Union[ProjectSummary, _Mapping]]] = ..., kpis: _Optional[_Union[PortfolioKpis, _Mapping]] = ...) -> None: ...
 
 class ProjectSummary(_message.Message):
-    __slots__ = ("project", "code", "display_name", "phase", "status", "health", "overall", "percent_complete", "budget", "actual_cost", "budget_used_bp", "milestone_slippage_days", "milestones_late")
+    __slots__ = ("project", "code", "display_name", "phase", "status", "health", "overall", "percent_complete", "budget", "actual_cost", "budget_used_bp", "milestone_slippage_days", "milestones_late", "client_satisfaction_score")
     PROJECT_FIELD_NUMBER: _ClassVar[int]
     CODE_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -329,6 +347,7 @@ class ProjectSummary(_message.Message):
     BUDGET_USED_BP_FIELD_NUMBER: _ClassVar[int]
     MILESTONE_SLIPPAGE_DAYS_FIELD_NUMBER: _ClassVar[int]
     MILESTONES_LATE_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_SATISFACTION_SCORE_FIELD_NUMBER: _ClassVar[int]
     project: str
     code: str
     display_name: str
@@ -342,10 +361,11 @@ class ProjectSummary(_message.Message):
     budget_used_bp: int
     milestone_slippage_days: int
     milestones_late: int
-    def __init__(self, project: _Optional[str] = ..., code: _Optional[str] = ..., display_name: _Optional[str] = ..., phase: _Optional[_Union[Phase, str]] = ..., status: _Optional[_Union[ProjectStatus, str]] = ..., health: _Optional[_Union[Health, _Mapping]] = ..., overall: _Optional[_Union[Rag, str]] = ..., percent_complete: _Optional[int] = ..., budget: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., actual_cost: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., budget_used_bp: _Optional[int] = ..., milestone_slippage_days: _Optional[int] = ..., milestones_late: _Optional[int] = ...) -> None: ...
+    client_satisfaction_score: int
+    def __init__(self, project: _Optional[str] = ..., code: _Optional[str] = ..., display_name: _Optional[str] = ..., phase: _Optional[_Union[Phase, str]] = ..., status: _Optional[_Union[ProjectStatus, str]] = ..., health: _Optional[_Union[Health, _Mapping]] = ..., overall: _Optional[_Union[Rag, str]] = ..., percent_complete: _Optional[int] = ..., budget: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., actual_cost: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., budget_used_bp: _Optional[int] = ..., milestone_slippage_days: _Optional[int] = ..., milestones_late: _Optional[int] = ..., client_satisfaction_score: _Optional[int] = ...) -> None: ...
 
 class PortfolioKpis(_message.Message):
-    __slots__ = ("project_count", "on_time_rate_bp", "budget_adherence_bp", "completion_rate_bp", "red_projects", "amber_projects", "green_projects")
+    __slots__ = ("project_count", "on_time_rate_bp", "budget_adherence_bp", "completion_rate_bp", "red_projects", "amber_projects", "green_projects", "client_satisfaction", "reviewed_projects")
     PROJECT_COUNT_FIELD_NUMBER: _ClassVar[int]
     ON_TIME_RATE_BP_FIELD_NUMBER: _ClassVar[int]
     BUDGET_ADHERENCE_BP_FIELD_NUMBER: _ClassVar[int]
@@ -353,6 +373,8 @@ class PortfolioKpis(_message.Message):
     RED_PROJECTS_FIELD_NUMBER: _ClassVar[int]
     AMBER_PROJECTS_FIELD_NUMBER: _ClassVar[int]
     GREEN_PROJECTS_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_SATISFACTION_FIELD_NUMBER: _ClassVar[int]
+    REVIEWED_PROJECTS_FIELD_NUMBER: _ClassVar[int]
     project_count: int
     on_time_rate_bp: int
     budget_adherence_bp: int
@@ -360,4 +382,6 @@ class PortfolioKpis(_message.Message):
     red_projects: int
     amber_projects: int
     green_projects: int
-    def __init__(self, project_count: _Optional[int] = ..., on_time_rate_bp: _Optional[int] = ..., budget_adherence_bp: _Optional[int] = ..., completion_rate_bp: _Optional[int] = ..., red_projects: _Optional[int] = ..., amber_projects: _Optional[int] = ..., green_projects: _Optional[int] = ...) -> None: ...
+    client_satisfaction: str
+    reviewed_projects: int
+    def __init__(self, project_count: _Optional[int] = ..., on_time_rate_bp: _Optional[int] = ..., budget_adherence_bp: _Optional[int] = ..., completion_rate_bp: _Optional[int] = ..., red_projects: _Optional[int] = ..., amber_projects: _Optional[int] = ..., green_projects: _Optional[int] = ..., client_satisfaction: _Optional[str] = ..., reviewed_projects: _Optional[int] = ...) -> None: ...
