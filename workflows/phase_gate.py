@@ -31,7 +31,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError, FailureError
+from temporalio.exceptions import ActivityError, ApplicationError, FailureError, WorkflowAlreadyStartedError
+from temporalio.workflow import ParentClosePolicy
 
 from workflows import breaches, ids
 from workflows.approvals import (
@@ -131,6 +132,8 @@ CANCEL_PROJECT = "cancel_project"
 LATEST_AUDIT_SCORE = "latest_audit_score"  # workflows/activities/governance.py (the read model)
 # Gates evaluated before audits existed replay without reading a score.
 AUDIT_SCORE_PATCH = "gate-reads-audit-score"
+# Gates to CLOSED that passed before post-project reviews replay without starting one.
+POST_PROJECT_REVIEW_PATCH = "gate-starts-post-project-review"
 
 
 @dataclass
@@ -381,6 +384,8 @@ class PhaseGateWorkflow(ApprovalHandlers):
                 if outcome == "CONDITIONAL_GO":
                     await self._track_conditions(task)
                 await self._finish("PASSED", "PASSED", self._passed_detail())
+                if self._view.to_phase == "CLOSED" and workflow.patched(POST_PROJECT_REVIEW_PATCH):
+                    await self._start_post_project_review()
                 return
             if outcome == "RECYCLE":
                 await self._finish("RECYCLED", "RECYCLED", self._view.reasons)
@@ -514,6 +519,23 @@ class PhaseGateWorkflow(ApprovalHandlers):
         self._view.acted_for = person
         self._event("PROJECT_CANCELLED", on_behalf_of=person, detail=self._view.reasons)
         await self._finish("KILLED", "KILLED", self._view.reasons)
+
+    async def _start_post_project_review(self) -> None:
+        """At closure the project's manager reviews it with the client (workflows/post_project_review.py): started
+        once per project (the id derives from it) and abandoned, so it outlives the gate. Imported here, as
+        breaches.py imports escalation.py: only a closing gate needs it."""
+        from workflows import post_project_review as ppr
+
+        inp = self.input
+        try:
+            await workflow.start_child_workflow(
+                "PostProjectReviewWorkflow", ppr.PostProjectReviewInput(
+                    org=inp.org, project=inp.project, requester=inp.requester.subject, policy=inp.policy),
+                id=ppr.workflow_id_of(inp.org, inp.project), parent_close_policy=ParentClosePolicy.ABANDON)
+        except WorkflowAlreadyStartedError:
+            return
+        self._event("POST_PROJECT_REVIEW_STARTED", detail=ppr.workflow_id_of(inp.org, inp.project))
+        await self._publish()
 
     # -- helpers --
 

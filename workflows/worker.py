@@ -45,6 +45,7 @@ from workflows.corrective_action import CorrectiveActionWorkflow
 from workflows.escalation import EscalationWorkflow
 from workflows.issue_feed import FeedInput, IssueFeedWorkflow
 from workflows.phase_gate import PhaseGateWorkflow
+from workflows.post_project_review import PostProjectReviewWorkflow
 from workflows.quality_audit import QualityAuditWorkflow
 from workflows.webhook_delivery import WebhookDeliveryWorkflow
 
@@ -52,7 +53,7 @@ log = logging.getLogger(__name__)
 
 WORKFLOWS: Sequence[type] = (ChangeRequestWorkflow, PhaseGateWorkflow, EscalationWorkflow, IssueFeedWorkflow,
                               WebhookDeliveryWorkflow, QualityAuditWorkflow, CorrectiveActionWorkflow,
-                              BillingCycleWorkflow)
+                              BillingCycleWorkflow, PostProjectReviewWorkflow)
 # Our pure, deterministic workflow modules (no I/O, no clock, no module state) come from the host instead
 # of being imported again in the sandbox for every workflow run: that re-import cost ~28 ms per run.
 SANDBOX = SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules(

@@ -34,6 +34,7 @@ from workflows.corrective_action import CorrectiveActionView
 from workflows.escalation import KIND as ESCALATION_KIND
 from workflows.escalation import EscalationView
 from workflows.phase_gate import PhaseGateView
+from workflows.post_project_review import KIND as POST_PROJECT_REVIEW_KIND
 from workflows.quality_audit import KIND as QUALITY_AUDIT_KIND
 from workflows.quality_audit import QualityAuditView
 
@@ -298,8 +299,11 @@ def escalation_row(row: asyncpg.Record, task_ids: list[str]) -> pb.Escalation:
     return _process_row(row, task_ids, EscalationView, escalation, pb.Escalation)
 
 
-def process_message(kind: str, view: dict, version: int) -> bytes:
-    """What sync_process stores beside the view: the API message, built once per publication."""
+def process_message(kind: str, view: dict, version: int) -> bytes | None:
+    """What sync_process stores beside the view: the API message, built once per publication (None for a
+    post-project review, whose data the API reads from ProjectsService: GetPostProjectReview)."""
+    if kind == POST_PROJECT_REVIEW_KIND:
+        return None
     if kind == CHANGE_REQUEST_KIND:
         return change_request(load(ChangeRequestView, view), version).SerializeToString()
     if kind == ESCALATION_KIND:

@@ -37,6 +37,7 @@ CLOSED_PROCESS_STATES = {
     "escalation": frozenset({"RESOLVED", "WITHDRAWN"}),
     "quality_audit": frozenset({"CLOSED", "EXPIRED", "FAILED"}),
     "corrective_action": frozenset({"CLOSED"}),
+    "post_project_review": frozenset({"CLOSED", "EXPIRED"}),
     "billing_cycle": frozenset({"COMPLETED", "COMPLETED_WITH_ERRORS", "FAILED"}),
 }
 

@@ -12,7 +12,7 @@ from workflows.phase_gate import ID_PREFIX, PhaseGateWorkflow
 
 HISTORIES = recordings.recorded("phase_gate")
 SCENARIOS = {"go", "conditional_go", "hold_resume_go", "recycle", "kill", "quorum", "failed", "escalation_expiry",
-             "condition_overdue"}
+             "condition_overdue", "closed_starts_review"}
 
 
 def test_every_scenario_has_a_recorded_history():

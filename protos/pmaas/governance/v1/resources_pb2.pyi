@@ -105,6 +105,7 @@ class TaskKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TASK_KIND_AUDIT: _ClassVar[TaskKind]
     TASK_KIND_CORRECTIVE_ACTION: _ClassVar[TaskKind]
     TASK_KIND_EFFECTIVENESS_CHECK: _ClassVar[TaskKind]
+    TASK_KIND_POST_PROJECT_REVIEW: _ClassVar[TaskKind]
     TASK_KIND_INVOICE_APPROVAL: _ClassVar[TaskKind]
 
 class TaskState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
@@ -188,6 +189,7 @@ TASK_KIND_ESCALATION: TaskKind
 TASK_KIND_AUDIT: TaskKind
 TASK_KIND_CORRECTIVE_ACTION: TaskKind
 TASK_KIND_EFFECTIVENESS_CHECK: TaskKind
+TASK_KIND_POST_PROJECT_REVIEW: TaskKind
 TASK_KIND_INVOICE_APPROVAL: TaskKind
 TASK_STATE_UNSPECIFIED: TaskState
 TASK_STATE_OPEN: TaskState
