@@ -14,6 +14,7 @@ import random
 import re
 import uuid
 from collections.abc import AsyncIterator
+from http import HTTPStatus
 
 import grpc
 from fastapi import FastAPI, Request, Response
@@ -21,6 +22,7 @@ from fastapi.responses import JSONResponse
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.gateway import openapi, problems, transcode
 from services.gateway.downstream import Downstream
@@ -59,6 +61,12 @@ def create_app(settings: Settings, targets: dict[str, str] | None = None) -> Fas
         response = await call_next(request)
         response.headers["X-Request-Id"] = request.state.request_id
         return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_problem(request: Request, exc: StarletteHTTPException) -> Response:
+        """No route for the path or method: a problem too, so callers parse one error shape."""
+        reason = HTTPStatus(exc.status_code).name if exc.status_code in HTTPStatus._value2member_map_ else "HTTP_ERROR"
+        return problems.problem(exc.status_code, reason, str(exc.detail), _trace_id())
 
     @app.get("/healthz", tags=["health"], summary="The gateway process is alive")
     async def healthz() -> dict:

@@ -142,7 +142,8 @@ ROUTES: tuple[Route, ...] = (
     delete(PROJECT, "projects", "DeleteProject", "Delete a project (If-Match: its etag)"),
     list_(PROJECT + "/statusReports", "projects", "ListStatusReports", "List a project's status reports"),
     create(PROJECT + "/statusReports", "projects", "CreateStatusReport", "status_report", "File a status report",
-           {"summary": "Testing on track", "overallHealth": "HEALTH_GREEN"}),
+           {"reportDate": {"year": 2027, "month": 3, "day": 5}, "summary": "Testing on track",
+            "health": {"schedule": "RAG_GREEN", "scope": "RAG_GREEN", "cost": "RAG_AMBER", "resources": "RAG_GREEN"}}),
     get(PROJECT + "/statusReports/{status_report}", "projects", "GetStatusReport", "Get a status report"),
     # --- risks and heat maps (RisksService)
     list_(PROJECT + "/risks", "risks", "ListRisks", "List a project's risks"),

@@ -24,9 +24,12 @@ COMPONENTS: dict[str, str] = {
     "billing": "services.billing.server",
     "governance": "services.governance.server",
     "worker": "workflows.worker",
+    "gateway": "services.gateway.server",
 }
 # Components that listen on `<name>_port` and answer grpc.health.v1; `pmaas dev` waits for each.
 GRPC_COMPONENTS: frozenset[str] = frozenset({"projects", "risks", "billing", "governance"})
+# Components that listen on `<name>_port` over HTTP and answer GET /readyz; `pmaas dev` waits for each.
+HTTP_COMPONENTS: frozenset[str] = frozenset({"gateway"})
 
 
 class UnknownComponent(LookupError):

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,12 +104,16 @@ def _run_stack(settings: Settings, cleanup: contextlib.ExitStack) -> int:
     children = [_start(name, env) for name in components.COMPONENTS]
     cleanup.callback(_stop, children, settings.grace_period_s + 5)
     for child in children:
-        if child.name in components.GRPC_COMPONENTS:
-            address = f"{_loopback(settings.host)}:{settings.port_of(child.name)}"
-            try:
+        if child.name not in components.GRPC_COMPONENTS | components.HTTP_COMPONENTS:
+            continue  # the worker listens on nothing
+        address = f"{_loopback(settings.host)}:{settings.port_of(child.name)}"
+        try:
+            if child.name in components.GRPC_COMPONENTS:
                 embedded.wait_until_serving(address, "", READY_TIMEOUT_S, child.process)
-            except StartupError as exc:
-                raise StartupError(f"{child.name}: {exc}") from None
+            else:
+                _wait_until_ready(f"http://{address}/readyz", READY_TIMEOUT_S, child.process)
+        except StartupError as exc:
+            raise StartupError(f"{child.name}: {exc}") from None
 
     token = TokenAuthority(settings).issue("dev", {"demo": [r.value for r in PERSON_ROLES]}, DEV_TOKEN_TTL_S)
     say(_endpoints(settings, database, temporal_address, token))
@@ -134,7 +139,8 @@ def _exclusive(path: Path) -> Iterator[IO[str]]:
 
 def _check_ports_free(settings: Settings) -> None:
     """Name the setting to change, rather than let a server fail to bind halfway through the start."""
-    wanted = [name for name in components.COMPONENTS if name in components.GRPC_COMPONENTS]
+    wanted = [name for name in components.COMPONENTS
+              if name in components.GRPC_COMPONENTS | components.HTTP_COMPONENTS]
     if not settings.temporal_address:
         wanted += ["temporal", "temporal_ui"]
     for name in wanted:
@@ -231,9 +237,28 @@ def _endpoints(settings: Settings, database: embedded.Database, temporal_address
 
 
 def _running(name: str, settings: Settings) -> str:
+    if name == "gateway":
+        return f"http://{_loopback(settings.host)}:{settings.gateway_port}  REST (docs: /docs, /openapi.json)"
     if name == "worker":
         return f"running  Temporal task queue {settings.temporal_task_queue}"
     return "running"
+
+
+def _wait_until_ready(url: str, timeout_s: float, process: subprocess.Popen) -> None:
+    """Poll an HTTP readiness probe until 200; fail early if `process` exits."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if process.poll() is not None:
+            raise StartupError(f"exited ({describe_exit(process.returncode)}) before serving {url}")
+        try:
+            with urllib.request.urlopen(url, timeout=1.0) as reply:
+                if reply.status == 200:
+                    return
+        except OSError:
+            pass  # not listening yet, or a service not ready (503)
+        if time.monotonic() > deadline:
+            raise StartupError(f"{url} not ready after {timeout_s:.0f}s")
+        time.sleep(0.2)
 
 
 def _loopback(host: str) -> str:

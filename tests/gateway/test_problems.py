@@ -130,3 +130,11 @@ async def test_without_a_token_the_answer_is_401_and_nothing_is_called(settings)
             assert response.status_code == 401 and response.json()["reason"] == "UNAUTHENTICATED"
         called = await client.get("/v1/organizations/acme/projects", headers={"Authorization": "Bearer x"})
         assert called.status_code == 503 and called.json()["reason"] == "UNAVAILABLE"
+
+
+async def test_an_unknown_path_or_method_is_a_problem_too(gateway):
+    unknown = await gateway.get("/v1/nowhere")
+    assert unknown.status_code == 404 and unknown.headers["content-type"] == PROBLEM
+    assert unknown.json()["reason"] == "NOT_FOUND"
+    wrong_method = await gateway.put("/v1/organizations/acme/projects")
+    assert wrong_method.status_code == 405 and wrong_method.json()["reason"] == "METHOD_NOT_ALLOWED"

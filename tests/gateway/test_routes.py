@@ -7,6 +7,10 @@ import asyncio
 import time
 import uuid
 
+from google.protobuf import json_format
+from google.protobuf.message_factory import GetMessageClass
+
+from services.gateway.routes import ROUTES
 from tests.gateway.conftest import bearer
 
 PROJECT = {"code": "APL-1", "displayName": "Apollo", "methodology": "METHODOLOGY_WATERFALL",
@@ -164,3 +168,10 @@ async def test_an_approver_finds_the_task_in_their_inbox_claims_and_decides_it(g
     again = await gateway.post(f"/v1/organizations/{org}/tasks/{task_id}:decide", json={"choice": "REJECT"},
                                headers=bearer(olga, **{"Idempotency-Key": str(uuid.uuid4())}))
     assert again.status_code == 409 and again.json()["reason"] in ("ALREADY_DECIDED", "TASK_CLOSED")
+
+
+def test_every_routes_example_is_a_body_its_route_reads():
+    for route in (r for r in ROUTES if r.body):
+        fields = route.request_type.fields_by_name
+        body_type = route.request_type if route.body == "*" else fields[route.body].message_type
+        json_format.ParseDict(route.example or {}, GetMessageClass(body_type)())

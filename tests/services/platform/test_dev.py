@@ -32,7 +32,7 @@ class DevStack:
 
     def __init__(self, home: Path) -> None:
         self.home = home
-        self.ports = {**{name: free_port() for name in components.GRPC_COMPONENTS},
+        self.ports = {**{name: free_port() for name in components.GRPC_COMPONENTS | components.HTTP_COMPONENTS},
                       "temporal": free_port(), "temporal_ui": free_port()}
         env = cli_env(home, **{f"{name}_port": str(port) for name, port in self.ports.items()})
         self.process = subprocess.Popen([sys.executable, "-m", "services.platform.cli", "dev"], env=env, cwd=home,
