@@ -3,8 +3,6 @@ request's what-if and submit, and the approver's inbox (my tasks, claim, decide)
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
 
 from google.protobuf import json_format
@@ -12,6 +10,7 @@ from google.protobuf.message_factory import GetMessageClass
 
 from services.gateway.routes import ROUTES
 from tests.gateway.conftest import bearer
+from tests.services.governance.processes import until
 
 PROJECT = {"code": "APL-1", "displayName": "Apollo", "methodology": "METHODOLOGY_WATERFALL",
            "budget": {"currencyCode": "EUR", "units": "100000"},
@@ -126,17 +125,6 @@ async def test_a_change_requests_what_if_starts_nothing_and_its_submit_starts_on
     assert submitted.json()["requester"] == "paula"
     listed = await gateway.get(f"/v1/organizations/{org}/changeRequests", headers=bearer(pm))
     assert [c["name"] for c in listed.json()["changeRequests"]] == [submitted.json()["name"]]
-
-
-async def until(fetch, check, what: str, timeout_s: float = 30):
-    deadline = time.monotonic() + timeout_s
-    while True:
-        result = await fetch()
-        if check(result):
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}; last: {result}")
-        await asyncio.sleep(0.1)
 
 
 async def test_an_approver_finds_the_task_in_their_inbox_claims_and_decides_it(gateway, worker, as_role, org):
