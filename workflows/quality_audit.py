@@ -275,6 +275,20 @@ def first_view(inp: QualityAuditInput, audit_id: str, workflow_id: str, policy_v
 # --- the workflow -----------------------------------------------------------------------------
 
 
+class FieldworkBook(ApprovalBook):
+    """The audit's tasks: the fieldwork task is completed only by record_result (which checks that every
+    item has a result), never by a bare decision (DecideTask)."""
+
+    fieldwork_task = ""
+
+    def validate_decide(self, arg: DecideInput) -> None:
+        if arg.task_id and arg.task_id == self.fieldwork_task:
+            raise refuse(Refusal.INVALID_CHOICE, "the fieldwork is completed with RecordAuditResult (complete), "
+                         "which checks that every checklist item has a result")
+        super().validate_decide(arg)
+
+
+
 @workflow.defn
 class QualityAuditWorkflow(ApprovalHandlers):
     @workflow.init
@@ -282,7 +296,7 @@ class QualityAuditWorkflow(ApprovalHandlers):
         self.input = input
         self._policy: GovernancePolicy | None = input.policy
         # The policy may be read first (scheduled runs): the breach hook looks it up when a task breaches.
-        self.approvals = ApprovalBook(on_breach=self._on_breach)
+        self.approvals = FieldworkBook(on_breach=self._on_breach)
         info = workflow.info()
         self._id = input.id or scheduled_audit_id(input.org, info.workflow_id)
         version = input.policy.version if input.policy is not None else 0
@@ -290,7 +304,7 @@ class QualityAuditWorkflow(ApprovalHandlers):
         self._ref = ProcessRef(org=input.org, project=input.project, process=self._view.name,
                                workflow_id=info.workflow_id, policy_version=version)
         self._journal = ProcessJournal(KIND, self._ref, self._id, input.requested_by)
-        self._task_id = ids.task_id(info.workflow_id, "audit")
+        self._task_id = self.approvals.fieldwork_task = ids.task_id(info.workflow_id, "audit")
         self._lock = asyncio.Lock()
 
     async def _on_breach(self, task: Task) -> str:

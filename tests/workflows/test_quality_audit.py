@@ -149,6 +149,8 @@ async def test_a_major_finding_is_corrected_escalated_when_overdue_checked_and_r
         QualityAuditWorkflow.record_result, record_input(Actor("al", ["auditor"]), complete=False)))
     assert "requires evidence" in await refused(handle.execute_update(QualityAuditWorkflow.record_result, record_input(
         ANN, complete=False, results=[ItemResult("plan", True)])))
+    assert "INVALID_CHOICE" in await refused(handle.execute_update(QualityAuditWorkflow.decide, DecideInput(
+        task_id=fieldwork.id, actor=ANN, choice="COMPLETE")))  # only RecordAuditResult completes the fieldwork
     # Recorded in two goes: results first, then the finding with the completion.
     partial = await handle.execute_update(QualityAuditWorkflow.record_result, record_input(ANN, complete=False))
     assert partial.state == "OPEN" and partial.score == ""
