@@ -4,7 +4,8 @@ corrected, and the score is kept where phase gates read it.
     OPEN (task "audit" for the auditor: record results, several times, until complete)
       → ACTIONS_OPEN (one CorrectiveActionWorkflow child per finding) → CLOSED
       (MAJOR/CRITICAL findings: once their actions close, a re-audit of the project starts first)
-    EXPIRED: the fieldwork task ran out even after its escalation; FAILED: the project cannot be read.
+    EXPIRED: the fieldwork task ran out even after its escalation; FAILED: the project cannot be read;
+    SKIPPED: a scheduled run for a project already COMPLETED or CANCELLED.
 
 - Started ad hoc (StartAudit), by the project's Temporal Schedule (ScheduleAudits: the policy's cadence),
   or as the re-audit of an earlier one. The checklist is the org's for the project's methodology and
@@ -66,6 +67,7 @@ TRIGGERS = ("AD_HOC", "SCHEDULED", "RE_AUDIT")
 COMPLETE = "COMPLETE"
 LAPSED = "LAPSED"
 RE_AUDIT_SEVERITIES = frozenset({"MAJOR", "CRITICAL"})
+FINISHED_STATUSES = ("COMPLETED", "CANCELLED")
 TEXT_MAX = 4000
 
 
@@ -104,7 +106,7 @@ class QualityAuditView:
     org: str
     project: str
     id: str
-    state: str  # OPEN ACTIONS_OPEN CLOSED EXPIRED FAILED
+    state: str  # OPEN ACTIONS_OPEN CLOSED EXPIRED FAILED SKIPPED
     trigger: str
     requested_by: str
     auditor: str
@@ -333,6 +335,9 @@ class QualityAuditWorkflow(ApprovalHandlers):
             AUDITED_PROJECT, ProjectQuery(inp.org, inp.project, inp.requested_by), result_type=AuditedProject,
             start_to_close_timeout=READ_TIMEOUT, retry_policy=SERVICE_RETRY)
         v.methodology, v.phase = project.methodology, project.phase
+        if inp.trigger == "SCHEDULED" and project.status in FINISHED_STATUSES:
+            await self._finish("SKIPPED", f"the project is {project.status}: pause or delete its audit schedule")
+            return
         if not v.checklist:
             v.checklist = list(audit_checklist(pol, project.methodology, project.phase))
         v.pass_threshold = pol.quality.pass_threshold

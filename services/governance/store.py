@@ -35,7 +35,7 @@ CLOSED_PROCESS_STATES = {
     "change_request": frozenset({"COMPLETED", "REJECTED", "CHANGES_REQUESTED", "WITHDRAWN", "FAILED"}),
     "phase_gate": frozenset({"PASSED", "RECYCLED", "KILLED", "FAILED"}),
     "escalation": frozenset({"RESOLVED", "WITHDRAWN"}),
-    "quality_audit": frozenset({"CLOSED", "EXPIRED", "FAILED"}),
+    "quality_audit": frozenset({"CLOSED", "EXPIRED", "FAILED", "SKIPPED"}),
     "corrective_action": frozenset({"CLOSED"}),
     "post_project_review": frozenset({"CLOSED", "EXPIRED"}),
     "billing_cycle": frozenset({"COMPLETED", "COMPLETED_WITH_ERRORS", "FAILED"}),

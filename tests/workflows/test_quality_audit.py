@@ -38,6 +38,7 @@ from workflows.quality_audit import (
     QualityAuditWorkflow,
     RecordInput,
     re_audit_id,
+    scheduled_audit_id,
 )
 from workflows.worker import SANDBOX
 
@@ -228,3 +229,17 @@ async def test_the_checklist_comes_from_the_policy_for_the_projects_methodology_
     view = await handle.query(QualityAuditWorkflow.view)
     assert (view.methodology, view.phase) == ("AGILE", "INITIATION")
     assert [i.id for i in view.checklist] == [i.id for i in default_policy().quality.checklists[0].items]
+
+
+async def test_a_scheduled_run_skips_a_finished_project(audits, own_time_skipping_env, projects_stub, as_role, org,
+                                                        project):
+    await as_role("pmo")(projects_stub.UpdateProject, projects_api.UpdateProjectRequest(
+        project=projects_pb.Project(name=f"organizations/{org}/projects/{project}",
+                                    status=projects_pb.PROJECT_STATUS_CANCELLED),
+        update_mask={"paths": ["status"]}, request_id=rid()))
+    handle = await own_time_skipping_env.client.start_workflow(
+        QualityAuditWorkflow.run, QualityAuditInput(org=org, project=project, id="", trigger="SCHEDULED"),
+        id=f"{ID_PREFIX}/{org}/scheduled-{project}-2027-01-01T09:00:00Z", task_queue=audits.task_queue)
+    skipped = await handle.result()
+    assert (skipped.state, skipped.tasks, skipped.policy_version) == ("SKIPPED", [], 0)
+    assert skipped.id == scheduled_audit_id(org, handle.id)

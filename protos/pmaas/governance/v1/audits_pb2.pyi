@@ -29,6 +29,7 @@ class QualityAuditState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     QUALITY_AUDIT_STATE_CLOSED: _ClassVar[QualityAuditState]
     QUALITY_AUDIT_STATE_EXPIRED: _ClassVar[QualityAuditState]
     QUALITY_AUDIT_STATE_FAILED: _ClassVar[QualityAuditState]
+    QUALITY_AUDIT_STATE_SKIPPED: _ClassVar[QualityAuditState]
 
 class AuditTrigger(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -53,6 +54,7 @@ QUALITY_AUDIT_STATE_ACTIONS_OPEN: QualityAuditState
 QUALITY_AUDIT_STATE_CLOSED: QualityAuditState
 QUALITY_AUDIT_STATE_EXPIRED: QualityAuditState
 QUALITY_AUDIT_STATE_FAILED: QualityAuditState
+QUALITY_AUDIT_STATE_SKIPPED: QualityAuditState
 AUDIT_TRIGGER_UNSPECIFIED: AuditTrigger
 AUDIT_TRIGGER_AD_HOC: AuditTrigger
 AUDIT_TRIGGER_SCHEDULED: AuditTrigger
