@@ -103,7 +103,7 @@ def a_change(org: str, **fields) -> dict:
             "budgetDelta": {"currencyCode": "EUR", "units": "5000"}, **fields}
 
 
-async def test_a_change_requests_what_if_starts_nothing_and_its_submit_starts_one(gateway, worker, as_role, org):
+async def test_a_change_requests_what_if_starts_nothing_and_its_submit_starts_one(gateway, as_role, org):
     await create_project(gateway, as_role("pmo"), org)
     pm = as_role("pm", "paula")
     what_if = await gateway.post(f"/v1/organizations/{org}/changeRequests:whatIf",
@@ -127,7 +127,7 @@ async def test_a_change_requests_what_if_starts_nothing_and_its_submit_starts_on
     assert [c["name"] for c in listed.json()["changeRequests"]] == [submitted.json()["name"]]
 
 
-async def test_an_approver_finds_the_task_in_their_inbox_claims_and_decides_it(gateway, worker, as_role, org):
+async def test_an_approver_finds_the_task_in_their_inbox_claims_and_decides_it(gateway, as_role, org):
     await create_project(gateway, as_role("pmo"), org)
     pm, olga = as_role("pm", "paula"), as_role("pmo", "olga")
     submitted = await gateway.post(f"/v1/organizations/{org}/changeRequests", json=a_change(org),

@@ -61,7 +61,7 @@ def fuzz(url: str, org: str, headers: dict[str, str], check, examples: int) -> t
     return failures, statuses
 
 
-async def test_with_a_valid_token_no_5xx_and_every_response_conforms(gateway_url, worker, as_role, org):
+async def test_with_a_valid_token_no_5xx_and_every_response_conforms(gateway_url, as_role, org):
     admin = {"Authorization": f"Bearer {as_role('admin,pmo,pm,finance,auditor').token}"}
 
     def conforms(case, response):
