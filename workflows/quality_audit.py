@@ -405,7 +405,7 @@ class QualityAuditWorkflow(ApprovalHandlers):
         inp, v = self.input, self._view
         follow_up = re_audit_id(inp.org, self._id)
         workflow_id = ids.workflow_id(ID_PREFIX, inp.org, follow_up)
-        # Abandoned: it lives on after this audit closes. The current policy is read again when it opens.
+        # Abandoned: it lives on after this audit closes; it audits under this audit's policy version.
         await workflow.start_child_workflow(
             QualityAuditWorkflow.run, QualityAuditInput(
                 org=inp.org, project=inp.project, id=follow_up, trigger="RE_AUDIT", requested_by=inp.requested_by,
