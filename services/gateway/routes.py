@@ -85,7 +85,9 @@ def _parent(path: str) -> str:
 
 
 def get(path: str, service: str, rpc: str, summary: str, bind: str = "name") -> Route:
-    return Route("GET", path, service, rpc, bind, _name(path), summary=summary)
+    """GET a resource (bind `name`), or a view computed over its parent (`bind="scope"`: the heat map of the
+    organization, project or portfolio the path names before `/riskHeatMap`)."""
+    return Route("GET", path, service, rpc, bind, _name(path) if bind == "name" else _parent(path), summary=summary)
 
 
 def list_(path: str, service: str, rpc: str, summary: str) -> Route:

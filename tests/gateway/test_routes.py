@@ -3,6 +3,7 @@ request's what-if and submit, and the approver's inbox (my tasks, claim, decide)
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from google.protobuf import json_format
@@ -148,6 +149,10 @@ async def test_an_approver_finds_the_task_in_their_inbox_claims_and_decides_it(g
                                  headers=bearer(olga, **{"Idempotency-Key": str(uuid.uuid4())}))
     assert claimed.status_code == 200, claimed.text
     assert claimed.json()["state"] == "TASK_STATE_CLAIMED" and claimed.json()["claimant"] == "olga"
+    released = await gateway.post(f"/v1/organizations/{org}/tasks/{task_id}:release", headers=bearer(olga))
+    assert released.status_code == 200 and released.json()["state"] == "TASK_STATE_OPEN", released.text
+    claimed = await gateway.post(f"/v1/organizations/{org}/tasks/{task_id}:claim", headers=bearer(olga))
+    assert claimed.status_code == 200 and claimed.json()["claimant"] == "olga", claimed.text
     decided = await gateway.post(f"/v1/organizations/{org}/tasks/{task_id}:decide",
                                  json={"choice": "APPROVE", "comment": "fine"},
                                  headers=bearer(olga, **{"Idempotency-Key": str(uuid.uuid4())}))
@@ -163,3 +168,34 @@ def test_every_routes_example_is_a_body_its_route_reads():
         fields = route.request_type.fields_by_name
         body_type = route.request_type if route.body == "*" else fields[route.body].message_type
         json_format.ParseDict(route.example or {}, GetMessageClass(body_type)())
+
+
+async def test_risks_heat_map_financial_report_and_delegations_pass_through(gateway, as_role, org):
+    await create_project(gateway, as_role("pmo"), org)
+    pm, project = as_role("pm", "paula"), f"/v1/organizations/{org}/projects/apollo"
+    risk = await gateway.post(project + "/risks", params={"riskId": "vendor"}, headers=bearer(pm),
+                              json={"title": "Vendor delay", "probability": 3, "impact": 4})
+    assert risk.status_code == 200, risk.text
+    assert risk.json()["name"] == f"organizations/{org}/projects/apollo/risks/vendor"
+    heat = await gateway.get(project + "/riskHeatMap", headers=bearer(pm))
+    assert heat.status_code == 200 and heat.json()["riskCount"] == 1, heat.text
+    assert [c["count"] for c in heat.json()["inherent"] if (c["probability"], c["impact"]) == (3, 4)] == [1]
+    org_heat = await gateway.get(f"/v1/organizations/{org}/riskHeatMap", headers=bearer(pm))
+    assert org_heat.status_code == 200 and org_heat.json()["scope"] == f"organizations/{org}"
+
+    report = await gateway.get(project + "/financialReport", headers=bearer(as_role("finance")))
+    assert report.status_code == 200, report.text
+    assert report.json()["subject"] == f"organizations/{org}/projects/apollo"
+
+    delegated = await gateway.post(f"/v1/organizations/{org}/delegations", headers=bearer(pm), json={
+        "delegate": "bob", "endTime": (dt.datetime.now(dt.UTC) + dt.timedelta(days=10)).isoformat()})
+    assert delegated.status_code == 200, delegated.text
+    delegation_id = delegated.json()["name"].rsplit("/", 1)[1]
+    listed = await gateway.get(f"/v1/organizations/{org}/delegations", headers=bearer(pm))
+    assert [d["name"] for d in listed.json()["delegations"]] == [delegated.json()["name"]]
+    stale = await gateway.delete(f"/v1/organizations/{org}/delegations/{delegation_id}",
+                                 headers=bearer(pm, **{"If-Match": '"0000"'}))
+    assert stale.status_code == 412, stale.text
+    deleted = await gateway.delete(f"/v1/organizations/{org}/delegations/{delegation_id}",
+                                   headers=bearer(pm, **{"If-Match": delegated.headers["ETag"]}))
+    assert deleted.status_code == 200 and deleted.json() == {}, deleted.text
