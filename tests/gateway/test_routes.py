@@ -10,6 +10,8 @@ from google.protobuf import json_format
 from google.protobuf.message_factory import GetMessageClass
 
 from services.gateway.routes import ROUTES
+from services.platform import names
+from services.platform.resources import Pattern
 from tests.gateway.conftest import bearer
 from tests.services.governance.processes import until
 
@@ -161,6 +163,15 @@ async def test_an_approver_finds_the_task_in_their_inbox_claims_and_decides_it(g
     again = await gateway.post(f"/v1/organizations/{org}/tasks/{task_id}:decide", json={"choice": "REJECT"},
                                headers=bearer(olga, **{"Idempotency-Key": str(uuid.uuid4())}))
     assert again.status_code == 409 and again.json()["reason"] in ("ALREADY_DECIDED", "TASK_CLOSED")
+
+
+def test_every_route_fills_a_resource_name_the_platform_defines():
+    patterns = [p for p in vars(names).values() if isinstance(p, Pattern)]
+    for route in ROUTES:
+        ids = {part[1:].split("}")[0]: "x1" for part in route.path.split("/") if part.startswith("{")}
+        filled = route.resource.format(**ids)
+        assert any(p.regex.match(filled) for p in patterns), (route.method, route.path, filled)
+        assert route.path.removeprefix("/v1/").startswith(route.resource.split("{")[0])
 
 
 def test_every_routes_example_is_a_body_its_route_reads():
