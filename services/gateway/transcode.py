@@ -31,17 +31,14 @@ class BadRequest(Exception):
 def build(route: Route, path_params: Mapping[str, str], query: Mapping[str, str], body: bytes,
           idempotency_key: str | None, if_match: str | None) -> Message:
     request = GetMessageClass(route.request_type)()
-    _parse_into(_query_dict(route, query), request, "")
+    _parse_into(_query_dict(route, query), request)
     if route.body:
         document = _json_object(body)
         if route.body == "*":
-            target, prefix = request, ""
             for excluded in route.body_excluded:
                 if excluded in document or _camel(excluded) in document:
                     raise BadRequest([(_camel(excluded), "set by the path or a header, not the body")])
-        else:
-            target, prefix = getattr(request, route.body), ""
-        _parse_into(document, target, prefix)
+        _parse_into(document, request if route.body == "*" else getattr(request, route.body))
     for name, value in route.fixed.items():
         setattr(request, name, value)
     _set(request, route.bind, route.resource.format(**path_params))
@@ -108,16 +105,16 @@ def _snake(name: str) -> str:
     return re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), name)
 
 
-def _parse_into(document: dict, target: Message, prefix: str) -> None:
+def _parse_into(document: dict, target: Message) -> None:
     try:
         json_format.ParseDict(document, target)
     except json_format.ParseError as exc:
-        raise BadRequest([_violation(str(exc), prefix)]) from None
+        raise BadRequest([_violation(str(exc))]) from None
     except (ValueError, TypeError, RecursionError) as exc:  # e.g. a lone surrogate no protobuf string holds
-        raise BadRequest([(prefix or "body", f"cannot be read: {exc}")]) from None
+        raise BadRequest([("body", f"cannot be read: {exc}")]) from None
 
 
-def _violation(message: str, prefix: str) -> tuple[str, str]:
+def _violation(message: str) -> tuple[str, str]:
     """(field path as the caller wrote it, what is wrong) from json_format's nested message."""
     path = _FAILED_FIELD.findall(message)
     if unknown := _UNKNOWN_FIELD.search(message):
@@ -125,7 +122,7 @@ def _violation(message: str, prefix: str) -> tuple[str, str]:
         reason = "is not a field of this message"
     else:
         reason = message.rsplit("field: ", 1)[-1].split(" at ", 1)[0].rstrip(".") or "has the wrong type"
-    field = ".".join(p for p in (prefix, *path) if p) or "body"
+    field = ".".join(path) or "body"
     return field, reason[:256]
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import queue
 import signal
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -88,9 +90,15 @@ def test_dev_serves_with_the_printed_token_and_stops_everything_on_sigterm(stack
         listed = projects_service_pb2_grpc.ProjectsServiceStub(channel).ListOrganizations(
             api.ListOrganizationsRequest(), metadata=[("authorization", f"Bearer {token}")], timeout=10)
 
+    gateway = f"http://127.0.0.1:{stack.ports['gateway']}"
+    with urllib.request.urlopen(f"{gateway}/readyz", timeout=10) as answer:  # the REST gateway, in front of them
+        rest = json.loads(answer.read())
+
     stack.process.send_signal(signal.SIGTERM)
     code = stack.process.wait(STOP_TIMEOUT_S)
 
+    assert any(f"{gateway}  REST" in line for line in stack.output)
+    assert set(rest["services"].values()) == {"SERVING"}
     assert health.status == health_pb2.HealthCheckResponse.SERVING
     assert list(listed.organizations) == []
     assert sorted(" ".join(cmd[-2:]) if "serve" in cmd else Path(cmd[0]).name for cmd in children.values()) == sorted(
