@@ -14,7 +14,6 @@ import random
 import re
 import uuid
 from collections.abc import AsyncIterator
-from http import HTTPStatus
 
 import grpc
 from fastapi import FastAPI, Request, Response
@@ -65,7 +64,7 @@ def create_app(settings: Settings, targets: dict[str, str] | None = None) -> Fas
     @app.exception_handler(StarletteHTTPException)
     async def http_problem(request: Request, exc: StarletteHTTPException) -> Response:
         """No route for the path or method: a problem too, so callers parse one error shape."""
-        reason = HTTPStatus(exc.status_code).name if exc.status_code in HTTPStatus._value2member_map_ else "HTTP_ERROR"
+        reason = problems.phrase(exc.status_code).upper().replace(" ", "_")  # NOT_FOUND, METHOD_NOT_ALLOWED
         return problems.problem(exc.status_code, reason, str(exc.detail), _trace_id())
 
     @app.get("/healthz", tags=["health"], summary="The gateway process is alive")

@@ -61,7 +61,7 @@ def problem(status: int, reason: str, detail: str, trace_id: str,
     members (RFC 9457 extensions)."""
     body = {
         "type": TYPE_BASE + reason.lower().replace("_", "-"),
-        "title": HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error",
+        "title": phrase(status),
         "status": status,
         "detail": detail,
         "reason": reason,
@@ -70,6 +70,13 @@ def problem(status: int, reason: str, detail: str, trace_id: str,
         **(extra or {}),
     }
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:  # 499, say
+        return "Error"
 
 
 def from_rpc_error(exc: grpc.aio.AioRpcError, trace_id: str, body_field: str = "") -> JSONResponse:
