@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import checks
 
 from tests.gateway.test_health import start_gateway, wait_ready
+from tests.gateway.test_routes import PROJECT
 from tests.support import free_port
 
 EXAMPLES_PER_OPERATION = 5
@@ -63,6 +65,12 @@ def fuzz(url: str, org: str, headers: dict[str, str], check, examples: int) -> t
 
 async def test_with_a_valid_token_no_5xx_and_every_response_conforms(gateway_url, as_role, org):
     admin = {"Authorization": f"Bearer {as_role('admin,pmo,pm,finance,auditor').token}"}
+    async with httpx.AsyncClient(base_url=gateway_url, headers=admin) as client:  # what the documented examples name
+        seeds = (("projects", "projectId", "erp", PROJECT), ("portfolios", "portfolioId", "digital",
+                                                              {"displayName": "Digital"}))
+        for collection, id_param, resource_id, body in seeds:
+            made = await client.post(f"/v1/organizations/{org}/{collection}", params={id_param: resource_id}, json=body)
+            assert made.status_code == 200, made.text
 
     def conforms(case, response):
         case.validate_response(response, checks=CONFORMANCE)
