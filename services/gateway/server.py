@@ -17,6 +17,6 @@ async def run(settings: Settings) -> None:
 
     telemetry.setup("gateway", log_level=settings.log_level)
     config = uvicorn.Config(create_app(settings), host=settings.host, port=settings.gateway_port,
-                            timeout_graceful_shutdown=int(settings.grace_period_s) or None,
+                            timeout_graceful_shutdown=settings.grace_period_s,  # type: ignore[arg-type]  (a float works)
                             log_config=None, access_log=False, lifespan="on")
     await uvicorn.Server(config).serve()
