@@ -210,3 +210,29 @@ async def test_risks_heat_map_financial_report_and_delegations_pass_through(gate
     deleted = await gateway.delete(f"/v1/organizations/{org}/delegations/{delegation_id}",
                                    headers=bearer(pm, **{"If-Match": delegated.headers["ETag"]}))
     assert deleted.status_code == 200 and deleted.json() == {}, deleted.text
+
+
+async def test_an_escalation_is_raised_acknowledged_and_resolved_through_custom_methods(gateway, as_role, org):
+    await create_project(gateway, as_role("pmo"), org)
+    project = f"/v1/organizations/{org}/projects/apollo"
+    raised = await gateway.post(project + "/escalations", json={"title": "Vendor API down",
+                                                                "severity": "ISSUE_SEVERITY_HIGH"},
+                                headers=bearer(as_role("member", "mia"), **{"Idempotency-Key": str(uuid.uuid4())}))
+    assert raised.status_code == 200, raised.text
+    assert raised.json()["state"] == "ESCALATION_STATE_OPEN" and raised.json()["raisedBy"] == "mia"
+    path = "/v1/" + raised.json()["name"]
+    await until(lambda: gateway.get(path, headers=bearer(as_role("viewer"))),
+                lambda r: r.json().get("acknowledgeDueTime"), "the acknowledge task")
+    listed = await gateway.get(f"/v1/organizations/{org}/escalations", headers=bearer(as_role("viewer")))
+    assert [e["name"] for e in listed.json()["escalations"]] == [raised.json()["name"]]
+
+    acknowledged = await gateway.post(path + ":acknowledge", json={"comment": "on it"},
+                                      headers=bearer(as_role("pm", "pete")))
+    assert acknowledged.status_code == 200, acknowledged.text
+    assert (acknowledged.json()["state"], acknowledged.json()["acknowledgedBy"]) == ("ESCALATION_STATE_ACKNOWLEDGED",
+                                                                                     "pete")
+    no_resolution = await gateway.post(path + ":resolve", json={}, headers=bearer(as_role("pmo", "olga")))
+    assert no_resolution.status_code == 400 and no_resolution.json()["violations"][0]["field"] == "resolution"
+    resolved = await gateway.post(path + ":resolve", json={"resolution": "vendor fixed it"},
+                                  headers=bearer(as_role("pmo", "olga")))
+    assert resolved.status_code == 200 and resolved.json()["state"] == "ESCALATION_STATE_RESOLVED", resolved.text
