@@ -236,3 +236,17 @@ async def test_an_escalation_is_raised_acknowledged_and_resolved_through_custom_
     resolved = await gateway.post(path + ":resolve", json={"resolution": "vendor fixed it"},
                                   headers=bearer(as_role("pmo", "olga")))
     assert resolved.status_code == 200 and resolved.json()["state"] == "ESCALATION_STATE_RESOLVED", resolved.text
+
+
+async def test_a_phase_gate_is_requested_read_and_listed(gateway, as_role, org):
+    await create_project(gateway, as_role("pmo"), org)
+    pm, project = as_role("pm", "paula"), f"/v1/organizations/{org}/projects/apollo"
+    requested = await gateway.post(project + "/phaseGates", json={},
+                                   headers=bearer(pm, **{"Idempotency-Key": str(uuid.uuid4())}))
+    assert requested.status_code == 200, requested.text
+    gate = requested.json()
+    assert gate["name"].startswith(f"organizations/{org}/projects/apollo/phaseGates/")
+    read = await gateway.get("/v1/" + gate["name"], headers=bearer(pm))
+    assert read.status_code == 200 and read.json()["name"] == gate["name"]
+    listed = await gateway.get(project + "/phaseGates", headers=bearer(pm))
+    assert [g["name"] for g in listed.json()["phaseGates"]] == [gate["name"]]
