@@ -96,16 +96,33 @@ class Cycles:
                 await handle.terminate("test over")
 
 
+@contextlib.asynccontextmanager
+async def running_cycles(env, task_queue, governance_pool, service_calls, org, projects_stub, billing_stub, as_role):
+    await create_rate(billing_stub, as_role("finance"), org)  # 100 EUR/h for consultants
+    async with Worker(env.client, task_queue=task_queue, workflows=[BillingCycleWorkflow],
+                      activities=[*GovernanceActivities(governance_pool).all(),
+                                  *BillingCycleActivities(service_calls).all()], workflow_runner=SANDBOX):
+        harness = Cycles(env.client, task_queue, org, projects_stub, billing_stub, as_role)
+        yield harness
+        await harness.stop_all()
+
+
 @pytest.fixture
 async def cycles(time_skipping_env, task_queue, governance_pool, service_calls, org, projects_stub, billing_stub,
                  as_role):
-    await create_rate(billing_stub, as_role("finance"), org)  # 100 EUR/h for consultants
-    async with Worker(time_skipping_env.client, task_queue=task_queue, workflows=[BillingCycleWorkflow],
-                      activities=[*GovernanceActivities(governance_pool).all(),
-                                  *BillingCycleActivities(service_calls).all()], workflow_runner=SANDBOX):
-        harness = Cycles(time_skipping_env.client, task_queue, org, projects_stub, billing_stub, as_role)
+    async with running_cycles(time_skipping_env, task_queue, governance_pool, service_calls, org, projects_stub,
+                              billing_stub, as_role) as harness:
         yield harness
-        await harness.stop_all()
+
+
+@pytest.fixture
+async def own_cycles(own_time_skipping_env, task_queue, governance_pool, service_calls, org, projects_stub,
+                     billing_stub, as_role):
+    """On a time-skipping server of the test's own: the scheduled run starts a child, after which the shared
+    server stopped skipping time for later tests (sdk-java#1618)."""
+    async with running_cycles(own_time_skipping_env, task_queue, governance_pool, service_calls, org, projects_stub,
+                              billing_stub, as_role) as harness:
+        yield harness
 
 
 async def until(handle: WorkflowHandle, check, what: str, timeout_s: float = 20) -> BillingCycleView:
@@ -242,7 +259,8 @@ async def test_the_closed_period_refuses_time_entries(cycles, billing_stub, as_r
     await log_time(billing_stub, as_role("member", sub="ann"), engagement, project, day=D(2027, 2, 1))
 
 
-async def test_a_scheduled_run_closes_the_previous_month_once(cycles):
+async def test_a_scheduled_run_closes_the_previous_month_once(own_cycles):
+    cycles = own_cycles
     scheduled = await cycles.start(period=("", ""), requested_by=bc.SCHEDULE)
     outcome = await scheduled.result()
     assert outcome.startswith("STARTED ")
