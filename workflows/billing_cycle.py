@@ -319,7 +319,9 @@ class BillingCycleWorkflow(ApprovalHandlers):
         return f"STARTED {child}"
 
     def _rid(self, step: str) -> str:
-        return ids.request_id(self._run_key, step)
+        # With the run number: a re-run can start within the second its run before it did (the start time in
+        # the run key is whole seconds), and its calls, for another person, must not reuse that run's ids.
+        return ids.request_id(f"{self._run_key}/run-{self.input.run}", step)
 
     async def _service(self, activity: str, arg, result_type: type | None = None):
         return await workflow.execute_activity(activity, arg, result_type=result_type,
@@ -455,7 +457,7 @@ class BillingCycleWorkflow(ApprovalHandlers):
             org=self.input.org, kind=f"BILLING_CYCLE_{state}", subject=v.name,
             recipients=["role:finance", "role:sponsor"],
             message=f"billing period {v.period_start}..{v.period_end} closed ({state.lower()}): {summary}",
-            idempotency_key=f"{self._run_key}/closed"), start_to_close_timeout=ACTIVITY_TIMEOUT,
+            idempotency_key=f"{self._run_key}/run-{self.input.run}/closed"), start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=ACTIVITY_RETRY)
 
     # -- publication --
