@@ -69,13 +69,20 @@ def _iso(t: datetime) -> str:
     return t.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-async def append(conn: asyncpg.Connection, event: AuditEvent) -> int:
-    """Append inside the caller's transaction; returns the event's sequence number."""
+APPEND_PARAMETERS = 12  # `along`'s own parameters are numbered after these
+
+
+async def append(conn: asyncpg.Connection, event: AuditEvent, *, along: str = "", along_args: tuple = ()) -> int:
+    """Append inside the caller's transaction; returns the event's sequence number. `along`: a data-modifying
+    statement (parameters from $13, values `along_args`) run in the same round trip, as a WITH clause, which
+    PostgreSQL runs exactly once whether or not the append reads it."""
     now = datetime.now(UTC)
     return await conn.fetchval(
-        "SELECT audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12)",
+        (f"WITH along AS ({along}) " if along else "")
+        + "SELECT audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12)",
         event.org_id, now, event.actor, event.on_behalf_of, event.action, event.resource, event.request_id,
         event.trace_id, event.before_digest, event.after_digest, json.dumps(event.detail), event.body(now),
+        *along_args,
     )
 
 

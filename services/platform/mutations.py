@@ -118,15 +118,24 @@ async def run_mutation(
                 return await _replay(conn, org_id, request_id, method, request, response_type)
         tx = _tx(conn, org_id, request_id)
         response = await work(tx)
-        if request_id:
-            await conn.execute(
-                "UPDATE idempotency_keys SET response = $3 WHERE org_id = $1 AND request_id = $2",
-                org_id, uuid.UUID(request_id), response.SerializeToString(),
-            )
-        # Last before COMMIT: an append holds the organization's chain lock until then.
-        for event in tx.events:
-            await audit.append(conn, event)
+        stored = (org_id, uuid.UUID(request_id), response.SerializeToString()) if request_id else ()
+        if stored and not tx.events:
+            await conn.execute(_store_response(1), *stored)
+        # The response is stored by the first append's statement (a round trip less: a write's round trips are
+        # most of its cost). Appends come last before COMMIT: the first holds the organization's chain lock.
+        for i, event in enumerate(tx.events):
+            if i == 0 and stored:
+                await audit.append(conn, event, along=_store_response(audit.APPEND_PARAMETERS + 1), along_args=stored)
+            else:
+                await audit.append(conn, event)
         return response
+
+
+def _store_response(first: int) -> str:
+    """The statement storing a claimed request id's response; its parameters (org, request id, response) from
+    $first on."""
+    return (f"UPDATE idempotency_keys SET response = ${first + 2} "
+            f"WHERE org_id = ${first} AND request_id = ${first + 1}")
 
 
 class _Rollback(Exception):
