@@ -7,8 +7,13 @@ change request's sandbox set-up in the worker's profile, for a breach most runs 
 
 from __future__ import annotations
 
-from workflows.approvals import Task
+from workflows.approvals import ApprovalBook, Task
 from workflows.policy import GovernancePolicy
+
+
+def approval_book(policy: GovernancePolicy) -> ApprovalBook:
+    """A process's approval book: a late task starts the escalation that chases it, if the policy says so."""
+    return ApprovalBook(on_breach=(lambda task: escalate(task, policy)) if policy.escalate_task_breaches else None)
 
 
 async def escalate(task: Task, policy: GovernancePolicy) -> str:

@@ -35,7 +35,6 @@ from workflows.approvals import (
     NOTIFY,
     OPEN_PROCESSES,
     Actor,
-    ApprovalBook,
     ApprovalHandlers,
     ApprovalRule,
     Candidates,
@@ -334,9 +333,7 @@ class ChangeRequestWorkflow(ApprovalHandlers):
 
     @workflow.init
     def __init__(self, input: ChangeRequestInput) -> None:
-        # A late task starts an escalation that chases it (workflows/escalation.py), if the policy says so.
-        self.approvals = ApprovalBook(on_breach=(lambda task: breaches.escalate(task, input.policy))
-                                      if input.policy.escalate_task_breaches else None)
+        self.approvals = breaches.approval_book(input.policy)
         self.input = input
         now = workflow.now()
         self._view = ChangeRequestView(

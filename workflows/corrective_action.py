@@ -22,11 +22,10 @@ from datetime import datetime
 
 from temporalio import workflow
 
-from workflows import escalation, ids
+from workflows import breaches, escalation, ids
 from workflows.approvals import (
     ACTIVITY_RETRY,
     ACTIVITY_TIMEOUT,
-    ApprovalBook,
     ApprovalHandlers,
     ApprovalRule,
     Candidates,
@@ -137,9 +136,7 @@ def task_requester(one: str, other: str) -> str:
 class CorrectiveActionWorkflow(ApprovalHandlers):
     @workflow.init
     def __init__(self, input: CorrectiveActionInput) -> None:
-        # A late task starts an escalation that chases it, if the policy says so (one mechanism: the engine's).
-        self.approvals = ApprovalBook(on_breach=(lambda task: escalation.start_for_breach(task, input.policy))
-                                      if input.policy.escalate_task_breaches else None)
+        self.approvals = breaches.approval_book(input.policy)
         self.input = input
         info = workflow.info()
         now = workflow.now()

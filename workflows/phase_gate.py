@@ -41,7 +41,6 @@ from workflows.approvals import (
     GATE_CHOICES,
     OPEN_PROCESSES,
     Actor,
-    ApprovalBook,
     ApprovalHandlers,
     ApprovalRule,
     Candidates,
@@ -324,9 +323,7 @@ class PhaseGateWorkflow(ApprovalHandlers):
 
     @workflow.init
     def __init__(self, input: PhaseGateInput) -> None:
-        # A late task starts an escalation that chases it (workflows/escalation.py), if the policy says so.
-        self.approvals = ApprovalBook(on_breach=(lambda task: breaches.escalate(task, input.policy))
-                                      if input.policy.escalate_task_breaches else None)
+        self.approvals = breaches.approval_book(input.policy)
         self.input = input
         info = workflow.info()
         now = workflow.now()

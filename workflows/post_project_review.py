@@ -18,11 +18,10 @@ from datetime import datetime
 
 from temporalio import workflow
 
-from workflows import escalation, ids
+from workflows import breaches, escalation, ids
 from workflows.approvals import (
     ACTIVITY_RETRY,
     ACTIVITY_TIMEOUT,
-    ApprovalBook,
     ApprovalHandlers,
     ApprovalRule,
     Candidates,
@@ -98,8 +97,7 @@ def workflow_id_of(org: str, project: str) -> str:
 class PostProjectReviewWorkflow(ApprovalHandlers):
     @workflow.init
     def __init__(self, input: PostProjectReviewInput) -> None:
-        self.approvals = ApprovalBook(on_breach=(lambda task: escalation.start_for_breach(task, input.policy))
-                                      if input.policy.escalate_task_breaches else None)
+        self.approvals = breaches.approval_book(input.policy)
         self.input = input
         info = workflow.info()
         now = workflow.now()
