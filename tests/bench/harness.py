@@ -432,11 +432,12 @@ def percentile(sorted_values: list[int], q: float) -> int:
 
 
 class CpuMeter:
-    """CPU seconds (user+system) of the load generator, the server process and PostgreSQL."""
+    """CPU seconds (user+system) of the load generator (this process) and of named processes, each with its
+    children where asked (PostgreSQL: a process per connection)."""
 
-    def __init__(self, server_pid: int | None, postgres_pid: int | None) -> None:
-        self.server = _process(server_pid)
-        self.postgres = _process(postgres_pid)
+    def __init__(self, processes: dict[str, int | None], with_children: frozenset[str] = frozenset()) -> None:
+        self.processes = {name: p for name, pid in processes.items() if (p := _process(pid)) is not None}
+        self.with_children = with_children
 
     def snapshot(self) -> dict[str, float]:
         t = os.times()
@@ -445,13 +446,11 @@ class CpuMeter:
         out = {"machine": machine.user + machine.system + getattr(machine, "nice", 0.0)
                           + getattr(machine, "steal", 0.0),
                "load generator": t.user + t.system}
-        if self.server is not None:
-            out["server"] = _cpu(self.server)
-        if self.postgres is not None:
-            total = _cpu(self.postgres)
-            for child in _children(self.postgres):
-                total += _cpu(child)
-            out["postgres"] = total
+        for name, proc in self.processes.items():
+            total = _cpu(proc)
+            if name in self.with_children:
+                total += sum(_cpu(child) for child in _children(proc))
+            out[name] = total
         return out
 
     @staticmethod

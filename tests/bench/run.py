@@ -166,7 +166,7 @@ async def bench(args: argparse.Namespace) -> int:
                 ctx.progress(f"warm-up {w.name} {w.path} ({args.warmup:g}s at c={max(args.concurrency)})")
                 await drive(w, max(args.concurrency), seconds=args.warmup)
 
-        meter = CpuMeter(server.pid, pg.pid)
+        meter = CpuMeter({"server": server.pid, "postgres": pg.pid}, with_children=frozenset({"postgres"}))
         results: dict[tuple[str, int, str], list[Sample]] = defaultdict(list)
         for r in range(args.rounds):
             for ci, c in enumerate(args.concurrency):
