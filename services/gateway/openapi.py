@@ -60,8 +60,8 @@ def _operation(route: Route, components: dict[str, dict]) -> dict:
     operation = {
         "operationId": route.operation_id,
         "summary": route.summary,
-        "description": f"{route.service}: `{route.rpc}`; the path fills `{route.bind}` "
-                       f"(`{route.resource}`).",
+        "description": f"{route.service}: `{route.rpc}`" + (f"; the path fills `{route.bind}` (`{route.resource}`)."
+                                                            if route.bind else "."),
         "tags": [route.service],
         "parameters": parameters,
         "security": [{"bearer": []}],

@@ -41,7 +41,8 @@ def build(route: Route, path_params: Mapping[str, str], query: Mapping[str, str]
         _parse_into(document, request if route.body == "*" else getattr(request, route.body))
     for name, value in route.fixed.items():
         setattr(request, name, value)
-    _set(request, route.bind, route.resource.format(**path_params))
+    if route.bind:
+        _set(request, route.bind, route.resource.format(**path_params))
     if idempotency_key is not None:
         try:
             key = str(uuid.UUID(idempotency_key))
