@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     # Webhooks (events out) may then be http:// to a loopback host: `pmaas dev` and tests set it. Otherwise
     # only https:// to a public address is accepted.
     webhook_allow_loopback: bool = False
+    # The gateway's browser pages: the key that signs and encrypts their session cookie. Empty: a random key per
+    # process (sessions end when it restarts), so replicas behind one address must all be given the same key.
+    gateway_session_secret: SecretStr = SecretStr("")
+    # The sign-in page also offers the demo people (services/demo/roster.py) and mints their tokens: dev only
+    # (`pmaas dev` turns it on); off, the picker is neither shown nor served.
+    gateway_dev_signin: bool = False
     log_level: str = "INFO"
 
     @field_validator("jwt_algorithm")
