@@ -20,6 +20,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import grpc
 from google.type import date_pb2, money_pb2
@@ -38,6 +39,7 @@ from pmaas.risks.v1 import risks_service_pb2 as risks_api
 from pmaas.risks.v1 import risks_service_pb2_grpc
 from services.demo import roster
 from services.platform.auth import TokenAuthority
+from services.platform.settings import Settings
 
 NAMESPACE = uuid.UUID("0b5e3f52-8d1e-5c6a-9f7e-6d656d6f2d31")  # fixed forever: request ids derive from it
 CALL_TIMEOUT_S = 15.0
@@ -52,6 +54,29 @@ SERVICES = ("projects", "risks", "billing", "governance")
 
 class SeedError(RuntimeError):
     """A step failed; the message names the step and what the service said."""
+
+
+def run(settings: Settings, say: Callable[[str], None] = print, once: bool = False, sign_in_url: str = "") -> int:
+    """Seed the demo against the services `settings` point at, with tokens signed by its key (as `pmaas
+    token`); 0 when done, 1 when a step failed. `once`: do nothing if it was seeded with this home before."""
+    marker = marker_path(settings)
+    if once and marker.exists():
+        say(f"demo: already seeded with this PMAAS_HOME ({marker} records it); `pmaas demo` checks it again")
+        return 0
+    targets = {name: settings.target_of(name) for name in SERVICES}
+    try:
+        report = asyncio.run(seed(targets, TokenAuthority(settings), say))
+    except SeedError as exc:
+        say(f"demo: stopped: {exc}")
+        return 1
+    marker.write_text(f"{dt.datetime.now(dt.UTC).isoformat()}\n")
+    say(report.summary(sign_in_url))
+    return 0
+
+
+def marker_path(settings: Settings) -> Path:
+    """Written after a complete seed: `pmaas dev` seeds only when it is absent."""
+    return settings.home_dir / "demo-seeded"
 
 
 def request_id(step: str) -> str:
