@@ -18,7 +18,11 @@ from decimal import Decimal
 
 from markupsafe import Markup, escape
 
-WIDTH = 640
+# viewBox widths: a chart is drawn at this many units across and scaled to its column, so on a phone (about 360
+# CSS px) its 13-unit text stays near 10 px. Text-heavy charts are narrow; the time series need more room.
+WIDTH = 400
+LINE_WIDTH = 480
+HEAT_WIDTH = 420
 INK = "#1f2328"  # text and axes: 15.8:1 on white
 MUTED = "#57606a"  # grid, reference lines: 6.4:1 on white
 EMPTY_FILL = "#eaeef2"
@@ -102,8 +106,11 @@ class Plot:
         return self.left + self.width
 
 
-LINE_PLOT = Plot(left=64, top=40, width=WIDTH - 64 - 24, height=190)
-LINE_HEIGHT = 270
+LINE_LEGEND_ROW = 18
+LINE_PLOT = Plot(left=56, top=2 * LINE_LEGEND_ROW + 16, width=LINE_WIDTH - 56 - 20, height=180)
+LINE_HEIGHT = LINE_PLOT.bottom + 44
+# Roughly how wide a character of 12-unit text is: enough to keep labels from overlapping, not a text layout.
+CHAR_WIDTH = 7
 
 
 def linear(lo: float, hi: float, out_lo: float, out_hi: float) -> Callable[[float], float]:
@@ -142,9 +149,10 @@ def _text(x: float, y: float, body: str, **attrs: object) -> Markup:
         "font_size", 13), **attrs)
 
 
-def _figure(chart_id: str, title: str, desc: str, height: float, body: Iterable[Markup], table: Markup) -> Markup:
+def _figure(chart_id: str, title: str, desc: str, height: float, body: Iterable[Markup], table: Markup,
+            width: int = WIDTH) -> Markup:
     svg = _tag("svg", Markup("").join([_tag("title", escape(title)), _tag("desc", escape(desc)), *body]),
-               xmlns="http://www.w3.org/2000/svg", viewBox=f"0 0 {WIDTH} {_n(height)}", role="img",
+               xmlns="http://www.w3.org/2000/svg", viewBox=f"0 0 {width} {_n(height)}", role="img",
                aria_label=title, focusable="false", font_family="system-ui, sans-serif")
     return _tag("figure", svg + table, class_="chart", id=chart_id)
 
@@ -160,7 +168,8 @@ def _table(caption: str, head: Sequence[str], rows: Iterable[Sequence[str]]) -> 
     body = Markup("").join(
         _tag("tr", _tag("th", escape(row[0]), scope="row") + Markup("").join(_tag("td", escape(c)) for c in row[1:]))
         for row in rows)
-    return _tag("table", _tag("caption", escape(caption)) + _tag("thead", header) + _tag("tbody", body),
+    # Hidden by its wrapper: a table sizes itself to its content whatever width its own class gives it.
+    return _tag("div", _tag("table", _tag("caption", escape(caption)) + _tag("thead", header) + _tag("tbody", body)),
                 class_="visually-hidden")
 
 
@@ -202,9 +211,11 @@ def _rag_word(rag: str) -> str:
 
 def line_chart(chart_id: str, title: str, desc: str, series: Sequence[Series], *, y_label: str,
                reference: Reference | None = None, fmt: Callable[[Decimal], str] = str,
+               tick_fmt: Callable[[Decimal], str] | None = None,
                empty: str = "no figures for these dates yet.") -> Markup:
     """Series over dates on one linear time axis (spaced by days, not by index) and a value axis from 0 to a
-    round top above every value and the reference. A series with no points is left out of the plot and the
+    round top above every value and the reference (`tick_fmt` writes its ticks, short; `fmt` the values in the
+    table, in full). A series with no points is left out of the plot and the
     legend says it has no figures; when no series has any, the chart says so instead."""
     plotted = [s for s in series if s.points]
     if not plotted:
@@ -217,22 +228,33 @@ def line_chart(chart_id: str, title: str, desc: str, series: Sequence[Series], *
     x = linear(days[0].toordinal(), days[-1].toordinal(), plot.left, plot.right)
     y = linear(lo, hi, plot.bottom, plot.top)
     body = [_axes(plot, y_label)]
+    last_label = -math.inf
     for tick in _ticks(lo, hi):
         ty = y(tick)
         body.append(_tag("line", x1=_n(plot.left), x2=_n(plot.right), y1=_n(ty), y2=_n(ty), stroke=EMPTY_FILL))
-        body.append(_text(plot.left - 6, ty + 4, fmt(Decimal(str(round(tick, 6)))), text_anchor="end", font_size=11,
-                          class_="y-tick", data_value=f"{tick:g}"))
-    for day in days:
-        body.append(_text(x(day.toordinal()), plot.bottom + 16, f"{day.day} {day:%b}", text_anchor="middle",
-                          font_size=11, class_="x-tick", data_day=day.isoformat()))
+        label = (tick_fmt or fmt)(Decimal(str(round(tick, 6))))
+        body.append(_text(plot.left - 6, ty + 4, label, text_anchor="end", font_size=12, class_="y-tick",
+                          data_value=f"{tick:g}"))
+    for day in reversed(days):  # the latest date keeps its label; one too close to the label after it goes
+        at = x(day.toordinal())
+        if abs(last_label - at) < 6 * CHAR_WIDTH:
+            continue
+        last_label = at
+        body.append(_text(at, plot.bottom + 16, f"{day.day} {day:%b}", text_anchor="middle", font_size=12,
+                          class_="x-tick", data_day=day.isoformat()))
     if reference is not None:
         ry = y(float(reference.value))
         body.append(_tag("line", x1=_n(plot.left), x2=_n(plot.right), y1=_n(ry), y2=_n(ry), stroke=MUTED,
                          stroke_width=1.5, stroke_dasharray="1 3", class_="reference"))
-        body.append(_text(plot.left + 4, ry - 4, reference.label, font_size=11, fill=MUTED))
+        body.append(_text(plot.left + 4, ry - 4, reference.label, font_size=12, fill=MUTED))
+    legend_x, legend_y = 0.0, 14.0
     for i, s in enumerate(series):
         colour, dash, marker = SERIES_STYLES[i % len(SERIES_STYLES)]
-        body.append(_legend_entry(plot.left + i * 170, 14, s, colour, dash, marker))
+        entry_w = 34 + len(_legend_label(s)) * CHAR_WIDTH + 16
+        if legend_x and legend_x + entry_w > LINE_WIDTH:  # the next row rather than off the edge
+            legend_x, legend_y = 0.0, legend_y + LINE_LEGEND_ROW
+        body.append(_legend_entry(legend_x, legend_y, s, colour, dash, marker))
+        legend_x += entry_w
         if not s.points:
             continue
         points = sorted(s.points, key=lambda p: p.day)
@@ -244,15 +266,15 @@ def line_chart(chart_id: str, title: str, desc: str, series: Sequence[Series], *
                                    stroke_dasharray=dash) + marks, class_="series", data_series=s.label))
     rows = [(day.isoformat(), *(_value_at(s, day, fmt) for s in series)) for day in days]
     table = _table(title, ("Date", *(s.label for s in series)), rows)
-    return _figure(chart_id, title, desc, LINE_HEIGHT, body, table)
+    return _figure(chart_id, title, desc, LINE_HEIGHT, body, table, LINE_WIDTH)
 
 
 def _axes(plot: Plot, y_label: str) -> Markup:
     return (_tag("line", x1=_n(plot.left), x2=_n(plot.left), y1=_n(plot.top), y2=_n(plot.bottom), stroke=INK)
             + _tag("line", x1=_n(plot.left), x2=_n(plot.right), y1=_n(plot.bottom), y2=_n(plot.bottom), stroke=INK)
-            + _text(14, plot.top + plot.height / 2, y_label, text_anchor="middle", font_size=11,
-                    transform=f"rotate(-90 14 {_n(plot.top + plot.height / 2)})")
-            + _text(plot.left + plot.width / 2, plot.bottom + 34, "As of", text_anchor="middle", font_size=11))
+            + _text(12, plot.top + plot.height / 2, y_label, text_anchor="middle", font_size=12,
+                    transform=f"rotate(-90 12 {_n(plot.top + plot.height / 2)})")
+            + _text(plot.left + plot.width / 2, plot.bottom + 36, "As of", text_anchor="middle", font_size=12))
 
 
 def _ticks(lo: float, hi: float, count: int = 4) -> list[float]:
@@ -260,11 +282,14 @@ def _ticks(lo: float, hi: float, count: int = 4) -> list[float]:
     return [lo + i * step for i in range(count + 1)]
 
 
+def _legend_label(s: Series) -> str:
+    return s.label if s.points else f"{s.label} (no figures)"
+
+
 def _legend_entry(x: float, y: float, s: Series, colour: str, dash: str, marker: str) -> Markup:
-    label = s.label if s.points else f"{s.label} (no figures)"
     return (_tag("line", x1=_n(x), x2=_n(x + 28), y1=_n(y), y2=_n(y), stroke=colour, stroke_width=2.5,
                  stroke_dasharray=dash)
-            + _marker(marker, x + 14, y, colour) + _text(x + 34, y + 4, label, font_size=12))
+            + _marker(marker, x + 14, y, colour) + _text(x + 34, y + 4, _legend_label(s), font_size=12))
 
 
 def _marker(shape: str, cx: float, cy: float, colour: str, **data: str) -> Markup:
@@ -290,7 +315,7 @@ def heat_map(chart_id: str, title: str, cells: Sequence[HeatCell]) -> Markup:
     if not cells:
         return _empty(chart_id, title, "no risk matrix to draw.")
     by_key: Mapping[tuple[int, int], HeatCell] = {(c.probability, c.impact): c for c in cells}
-    size, left, top = 96, 72, 8
+    size, left, top = 68, 56, 8
     body = []
     for p in range(1, 6):
         for i in range(1, 6):
@@ -299,9 +324,9 @@ def heat_map(chart_id: str, title: str, cells: Sequence[HeatCell]) -> Markup:
             x, y = left + (i - 1) * size, top + (5 - p) * size
             body.append(_tag(
                 "g", _tag("rect", x=_n(x + 1), y=_n(y + 1), width=size - 2, height=size - 2, fill=fill)
-                + _text(x + size / 2, y + 50, str(cell.count), text_anchor="middle", font_size=26, fill=ink,
+                + _text(x + size / 2, y + 36, str(cell.count), text_anchor="middle", font_size=22, fill=ink,
                         font_weight="bold" if cell.count else None, class_="count")
-                + _text(x + size / 2, y + 74, LEVEL_WORDS.get(cell.level, ""), text_anchor="middle", font_size=12,
+                + _text(x + size / 2, y + 56, LEVEL_WORDS.get(cell.level, ""), text_anchor="middle", font_size=12,
                         fill=ink),
                 class_="cell", data_probability=p, data_impact=i, data_count=cell.count,
                 data_level=cell.level.lower()))
@@ -311,14 +336,14 @@ def heat_map(chart_id: str, title: str, cells: Sequence[HeatCell]) -> Markup:
              for i in range(1, 6)]
     body.append(_text(left + 2.5 * size, grid_bottom + 40, "Impact (1 low to 5 high)", text_anchor="middle"))
     mid = top + 2.5 * size
-    body.append(_text(20, mid, "Probability (1 low to 5 high)", text_anchor="middle",
-                      transform=f"rotate(-90 20 {_n(mid)})"))
+    body.append(_text(16, mid, "Probability (1 low to 5 high)", text_anchor="middle",
+                      transform=f"rotate(-90 16 {_n(mid)})"))
     total = sum(c.count for c in cells)
     hot = sum(c.count for c in cells if c.level in ("HIGH", "CRITICAL"))
     desc = f"{total} active risks; {hot} of them rated high or critical."
     rows = [(f"Probability {p}", *(_cell_text(by_key.get((p, i))) for i in range(1, 6))) for p in range(5, 0, -1)]
     table = _table(title, ("", *(f"Impact {i}" for i in range(1, 6))), rows)
-    return _figure(chart_id, title, desc, grid_bottom + 52, body, table)
+    return _figure(chart_id, title, desc, grid_bottom + 52, body, table, HEAT_WIDTH)
 
 
 def _cell_text(cell: HeatCell | None) -> str:
@@ -339,7 +364,7 @@ def bar_chart(chart_id: str, title: str, desc: str, bars: Sequence[Bar], *, maxi
         return _empty(chart_id, title, empty)
     top_value = float(maximum) if maximum is not None else max(
         [float(b.value) for b in bars if b.value is not None] or [0.0])
-    row_h, bar_left, bar_right = 44, 2, WIDTH - 80  # labels sit above their bars: long names need no margin
+    row_h, bar_left, bar_right = 44, 2, WIDTH - 110  # labels sit above their bars: long names need no margin
     x = linear(0.0, top_value or 1.0, bar_left, bar_right)
     body = []
     for r, bar in enumerate(bars):
