@@ -225,6 +225,14 @@ def as_of_dates(today: dt.date, months: int = MONTHS_BACK) -> list[dt.date]:
     return [*reversed(ends), today]
 
 
+def _compact(amount: Decimal) -> str:
+    """An axis tick: 150k, 1.5M (the table beside the chart has the exact amounts)."""
+    for size, suffix in ((Decimal(10**9), "bn"), (Decimal(10**6), "M"), (Decimal(10**3), "k")):
+        if abs(amount) >= size:
+            return f"{(amount / size).normalize():f}{suffix}"
+    return f"{amount.normalize():f}"
+
+
 def _decimal(money: money_pb2.Money) -> Decimal:
     return Decimal(money.units) + Decimal(money.nanos) / 1_000_000_000
 
@@ -284,7 +292,7 @@ def _finance_charts(p: projects_pb.ProjectSummary, days: list[dt.date],
         [Series("Actual cost (AC)", points(lambda r: _decimal(r.earned_value.ac))),
          Series("Planned value (PV)", points(lambda r: _decimal(r.earned_value.pv))),
          Series("Earned value (EV)", points(lambda r: _decimal(r.earned_value.ev)))],
-        y_label=currency or "Amount", fmt=lambda v: f"{v:,.0f}",
+        y_label=currency or "Amount", fmt=lambda v: f"{v:,.2f}", tick_fmt=_compact,
         reference=Reference(budget, f"Budget {currency} {budget:,.0f}") if budget else None)
     return ratios, burn
 
@@ -310,7 +318,7 @@ def _escalation_panel(listed: Fetched, in_portfolio: set[str], summary_problem: 
     by_level = Counter(e.level for e in mine)
     breached = Counter(e.level for e in mine if e.breaches)
     names = {e.level: e.level_name for e in mine}
-    bars = [Bar(f"Level {level}" + (f": {names[level]}" if names[level] else ""), Decimal(by_level[level]),
+    bars = [Bar(names[level] or f"Level {level}", Decimal(by_level[level]),
                 f"({breached[level]} past an SLA)" if breached[level] else "") for level in sorted(by_level)]
     notes = (f"Counted from the first {LIST_PAGE_SIZE} open escalations of the organization.",) \
         if listed.value.next_page_token else ()
