@@ -21,7 +21,9 @@ from services.platform.settings import Settings
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 K8S = DEPLOY / "k8s"
 GRPC = sorted(GRPC_COMPONENTS & COMPONENTS.keys())
-# The gateway only calls the gRPC APIs: it holds no database login (its manifests are not written yet).
+HTTP = sorted(HTTP_COMPONENTS & COMPONENTS.keys())  # the gateway
+LISTENING = GRPC + HTTP
+# The gateway only calls the gRPC APIs: it holds no database login.
 WITH_DATABASE = sorted(COMPONENTS.keys() - HTTP_COMPONENTS)
 SETTING_NAMES = {f"PMAAS_{field.upper()}" for field in Settings.model_fields}
 
@@ -213,7 +215,7 @@ def test_k8s_service_routes_to_the_grpc_port(k8s, defaults, name):
     assert [p["port"] for p in service["spec"]["ports"]] == [defaults.port_of(name)]
 
 
-@pytest.mark.parametrize("name", GRPC)
+@pytest.mark.parametrize("name", LISTENING)
 def test_k8s_pods_stop_gracefully_as_non_root_on_a_read_only_fs(k8s, defaults, name):
     pod = k8s_object(k8s, "Deployment", name)["spec"]["template"]["spec"]
     config = k8s_object(k8s, "ConfigMap", "pmaas-config")["data"]
@@ -241,6 +243,53 @@ def test_k8s_production_settings(k8s, defaults):
     database = k8s_object(k8s, "Secret", "pmaas-database")["stringData"]
     assert database["PMAAS_DATABASE_URL"].startswith("postgresql://")
     assert "public.pem" in k8s_object(k8s, "Secret", "pmaas-jwt")["stringData"]
+
+
+# --- the gateway (HTTP) -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", HTTP)
+def test_compose_runs_the_gateway_on_its_port_once_every_service_is_healthy(compose, defaults, name):
+    service = compose["services"][name]
+    assert service["command"] == ["serve", name] and service["build"]["dockerfile"] == "deploy/Dockerfile"
+    port = defaults.port_of(name)
+    assert [int(str(p).rsplit(":", 1)[-1]) for p in service["ports"]] == [port]
+    env = compose_env(service)
+    assert env["PMAAS_HOST"] == "0.0.0.0" and env.get(f"PMAAS_{name.upper()}_PORT", str(port)) == str(port)
+    assert {f"PMAAS_{c.upper()}_TARGET" for c in GRPC} <= env.keys()
+    assert f"localhost:{port}/readyz" in " ".join(service["healthcheck"]["test"])
+    assert {c: service["depends_on"][c]["condition"] for c in GRPC} == {c: "service_healthy" for c in GRPC}
+
+
+@pytest.mark.parametrize("name", HTTP)
+def test_the_gateway_holds_no_database_login_nor_token_key(compose, k8s, name):
+    env = compose_env(compose["services"][name])
+    assert not {"PMAAS_DATABASE_URL", "PMAAS_JWT_SECRET", *OWNER_LOGINS} & env.keys()
+    deployment = k8s_object(k8s, "Deployment", name)
+    assert secrets_read_by(deployment) == {"pmaas-gateway"}
+    assert "PMAAS_GATEWAY_SESSION_SECRET" in k8s_object(k8s, "Secret", "pmaas-gateway")["stringData"]
+    pod = deployment["spec"]["template"]["spec"]
+    assert all("secret" not in volume for volume in pod.get("volumes", [])), "no JWT key mounted"
+
+
+@pytest.mark.parametrize("name", HTTP)
+def test_k8s_deploys_the_gateway_ready_on_readyz_alive_on_healthz(k8s, defaults, name):
+    deployment = k8s_object(k8s, "Deployment", name)
+    assert deployment["spec"]["replicas"] == 2
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert container["args"] == ["serve", name]
+    (port,) = container["ports"]
+    assert port["containerPort"] == defaults.port_of(name)
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": port["name"]}
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": port["name"]}
+    assert {"cpu", "memory"} <= container["resources"]["requests"].keys()
+    assert {"cpu", "memory"} <= container["resources"]["limits"].keys()
+    service = k8s_object(k8s, "Service", name)
+    assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
+    assert [(p["port"], p["targetPort"]) for p in service["spec"]["ports"]] == [(port["containerPort"],
+                                                                                  port["name"])]
+    budget = k8s_object(k8s, "PodDisruptionBudget", name)
+    assert budget["spec"]["selector"]["matchLabels"] == deployment["spec"]["selector"]["matchLabels"]
 
 
 # --- database roles ---------------------------------------------------------------
