@@ -28,11 +28,10 @@ from temporalio.common import (
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
-from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from services.platform import errors
+from services.platform import errors, metrics, temporal_tracing
 from services.platform.settings import Settings
 from workflows.approvals import Refusal
 
@@ -59,10 +58,12 @@ def address(settings: Settings) -> str:
 
 
 async def connect(settings: Settings) -> Client:
-    """A client whose starts and updates carry the caller's trace into the workflow and its activities."""
+    """A client whose starts and updates carry the caller's trace into the workflow and its activities (a worker
+    built on it too: services/platform/temporal_tracing.py), and whose SDK metrics join this process's /metrics."""
     try:
         return await Client.connect(address(settings), namespace=settings.temporal_namespace,
-                                    interceptors=[TracingInterceptor()], connect_timeout=CONNECT_TIMEOUT)
+                                    plugins=[temporal_tracing.plugin()], connect_timeout=CONNECT_TIMEOUT,
+                                    runtime=metrics.temporal_runtime())
     except RuntimeError as exc:  # the core SDK's connection failure
         raise SystemExit(f"cannot reach Temporal at {address(settings)} ({exc}): start it or set "
                          "PMAAS_TEMPORAL_ADDRESS") from None

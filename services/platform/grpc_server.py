@@ -24,7 +24,7 @@ from grpc_reflection.v1alpha import reflection
 from grpc_status import rpc_status
 from opentelemetry.instrumentation.grpc import aio_server_interceptor
 
-from services.platform import auth, errors, stopping
+from services.platform import auth, errors, metrics, stopping
 
 log = logging.getLogger(__name__)
 
@@ -178,8 +178,10 @@ async def start_server(
     address: str,
 ) -> tuple[grpc.aio.Server, int, health_aio.HealthServicer]:
     """Start serving; returns the server, the bound port and its health servicer."""
+    recorder = metrics.call_recorder()  # inside the server span (its log line carries the trace id)
     server = grpc.aio.server(
-        interceptors=[aio_server_interceptor(), ErrorInterceptor(), AuthInterceptor(authority), TextInterceptor()],
+        interceptors=[aio_server_interceptor(), *([recorder] if recorder else []), ErrorInterceptor(),
+                      AuthInterceptor(authority), TextInterceptor()],
         options=[("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", 8 * 1024 * 1024)],
     )
     health_servicer = health_aio.HealthServicer()
