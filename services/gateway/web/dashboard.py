@@ -56,6 +56,7 @@ MAX_FINANCE_PROJECTS = 12
 LIST_PAGE_SIZE = 1000
 MAX_PORTFOLIOS = 100
 OPEN_ESCALATIONS = "state != ESCALATION_STATE_RESOLVED AND state != ESCALATION_STATE_WITHDRAWN"
+BREACH_PERIOD_DAYS = 90  # the escalation report's period for breach rates: about a quarter
 SLA_STATES = ((governance_pb.SLA_STATE_BREACHED, "Breached"), (governance_pb.SLA_STATE_WARNING, "Due soon"),
               (governance_pb.SLA_STATE_ON_TRACK, "On track"), (governance_pb.SLA_STATE_PAUSED, "Paused"))
 ON_PLAN = Reference(Decimal(1), "1.0 = on plan")
@@ -158,19 +159,23 @@ async def _panels(request: Request, org: str, portfolio: str, today: dt.date) ->
             return summary, Panel(problem="The financial figures need the portfolio summary, which is missing.")
         return summary, await _finance(request, summary.value.projects, today, timeout_s)
 
-    (summary, finance), heat, escalations, tasks = await _all(
+    start = today - dt.timedelta(days=BREACH_PERIOD_DAYS - 1)
+    (summary, finance), heat, escalations, tasks, report = await _all(
         summary_then_finance(),
         ask("the risk heat map", "risks", "GetRiskHeatMap", risks_api.GetRiskHeatMapRequest(scope=portfolio)),
         ask("the open escalations", "governance", "ListEscalations", governance_api.ListEscalationsRequest(
             parent=parent, filter=OPEN_ESCALATIONS, page_size=LIST_PAGE_SIZE)),
         ask("the open tasks", "governance", "ListTasks", governance_api.ListTasksRequest(
-            parent=parent, page_size=LIST_PAGE_SIZE)))
+            parent=parent, page_size=LIST_PAGE_SIZE)),
+        ask("the escalation report", "governance", "GetEscalationReport", governance_api.GetEscalationReportRequest(
+            parent=parent, start_date=_date(start), end_date=_date(today))))
     projects: list[projects_pb.ProjectSummary] = list(summary.value.projects) if not summary.problem else []
     in_portfolio = {p.project for p in projects}
     return {"summary": summary.value, "health": _health_panel(summary), "budget": _budget_panel(summary),
             "satisfaction": _satisfaction_panel(summary), "finance": finance, "heat": _heat_panel(heat),
             "escalations": _escalation_panel(escalations, in_portfolio, summary.problem),
-            "sla": _sla_panel(tasks, in_portfolio, summary.problem)}
+            "sla": _sla_panel(tasks, in_portfolio, summary.problem),
+            "breaches": _breach_panel(report, projects, summary.problem)}
 
 
 # --- panels from the summary -----------------------------------------------------------------------------------
@@ -233,6 +238,10 @@ def _compact(amount: Decimal) -> str:
     return f"{amount.normalize():f}"
 
 
+def _date(day: dt.date) -> date_pb2.Date:
+    return date_pb2.Date(year=day.year, month=day.month, day=day.day)
+
+
 def _decimal(money: money_pb2.Money) -> Decimal:
     return Decimal(money.units) + Decimal(money.nanos) / 1_000_000_000
 
@@ -251,7 +260,7 @@ async def _finance(request: Request, projects, today: dt.date, timeout_s: float)
     async def report(project: str, day: dt.date) -> billing_pb.FinancialReport:
         async with gate:
             return await calls.call(request, "billing", "GetFinancialReport", billing_api.GetFinancialReportRequest(
-                name=f"{project}/financialReport", as_of=date_pb2.Date(year=day.year, month=day.month, day=day.day)))
+                name=f"{project}/financialReport", as_of=_date(day)))
 
     async def one(p: projects_pb.ProjectSummary) -> tuple[str, tuple[Markup, ...], str]:
         """A project's two charts, or the service's reason it has none (e.g. a rate missing, another currency)."""
@@ -340,3 +349,20 @@ def _sla_panel(listed: Fetched, in_portfolio: set[str], summary_problem: str) ->
     return Panel((charts.bar_chart("sla", "Open tasks by SLA state", "Approval and escalation tasks still open, "
                                    "by where they stand against their due time.", bars, fmt=lambda v: f"{v:g}",
                                    empty="no open tasks."),), notes=notes, items=late)
+
+
+def _breach_note(rate: governance_pb.EscalationBreachRate) -> str:
+    share = f" ({Decimal(rate.breach_rate) * 100:.0f}%)" if rate.breach_rate else ""  # empty: none raised
+    return f"of {rate.raised} raised{share}"
+
+
+def _breach_panel(report: Fetched, projects: list[projects_pb.ProjectSummary], summary_problem: str) -> Panel:
+    if report.problem or summary_problem:
+        return Panel(problem=report.problem or "The breach rates need the portfolio summary, which is missing.")
+    rates = {r.project: r for r in report.value.projects}
+    bars = [Bar(_label(p), Decimal(rates[p.project].breached), _breach_note(rates[p.project]))
+            for p in projects if p.project in rates]
+    return Panel((charts.bar_chart(
+        "breaches", f"Escalations that breached an SLA, last {BREACH_PERIOD_DAYS} days", "Per project: how many "
+        "escalations raised in the period breached an SLA at least once, as the governance service reports them.",
+        bars, fmt=lambda v: f"{v:g}", empty=f"no escalations raised in the last {BREACH_PERIOD_DAYS} days."),))
