@@ -15,9 +15,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import RedirectResponse, Response
 
 from services.gateway.downstream import Downstream
-from services.gateway.web import calls, delegations, inbox, signin
+from services.gateway.web import calls, dashboard, delegations, inbox, signin
 from services.gateway.web.render import page
-from services.gateway.web.security import STATIC, BadForm, CsrfRefused, headers_and_session
+from services.gateway.web.security import STATIC, BadForm, CsrfRefused, PageMiddleware
 from services.gateway.web.session import Codec, SignInRequired
 from services.platform.settings import Settings
 
@@ -29,9 +29,9 @@ SERVICE_NAMES = {"projects": "the projects service", "risks": "the risks service
 def install(app: FastAPI, settings: Settings, downstream: Downstream) -> None:
     app.state.web_settings = settings
     app.state.web_codec = Codec(settings.gateway_session_secret.get_secret_value())
-    app.middleware("http")(headers_and_session)
+    app.add_middleware(PageMiddleware)
     app.mount(STATIC, StaticFiles(directory=Path(__file__).parent / "static"), name="web-static")
-    for module in (signin, inbox, delegations):
+    for module in (signin, inbox, delegations, dashboard):
         app.include_router(module.router)
     for exc_type, handler in _HANDLERS.items():
         app.add_exception_handler(exc_type, handler)

@@ -134,7 +134,7 @@ def fields(message: Message, hidden: frozenset[str] = HIDDEN_FIELDS) -> list[tup
 def _value(fd: FieldDescriptor, value):
     if fd.message_type is not None and fd.message_type.GetOptions().map_entry:
         return [(k, str(v)) for k, v in sorted(value.items())]
-    if fd.label == FieldDescriptor.LABEL_REPEATED:
+    if fd.is_repeated:
         return [_one(fd, v) for v in value]
     return _one(fd, value)
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 import hmac
 from urllib.parse import parse_qsl, urlsplit
 
+from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.gateway.web import session as sessions
 
@@ -45,33 +46,49 @@ def is_page(path: str) -> bool:
     return path == "/" or path == PAGES or path.startswith(PAGES + "/")
 
 
-async def headers_and_session(request: Request, call_next) -> Response:
-    """HTTP middleware: page responses get the security headers and the session cookie when it changed."""
-    if not is_page(request.url.path):
-        return await call_next(request)
-    response = await call_next(request)
-    sessions.save(request, response)
-    response.headers.update(PAGE_HEADERS)
-    if not request.url.path.startswith(STATIC + "/"):
-        response.headers["Cache-Control"] = "no-store"
-    return response
+class PageMiddleware:
+    """Page responses get the security headers, and the session cookie when the request changed it; everything
+    else passes straight through. Plain ASGI, so the REST API pays nothing for the pages."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not is_page(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_page(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in PAGE_HEADERS.items():
+                    headers[name] = value
+                if not scope["path"].startswith(STATIC + "/"):
+                    headers["Cache-Control"] = "no-store"
+                cookie = sessions.cookie_header(scope)
+                if cookie:
+                    headers.append("set-cookie", cookie)
+            await send(message)
+
+        await self.app(scope, receive, send_page)
 
 
 async def form(request: Request) -> dict[str, str]:
     """The posted form, once it passed the origin and CSRF checks (CsrfRefused, BadForm otherwise). Each field
     once: a repeated name keeps its last value."""
     _same_origin(request)
-    if request.headers.get("content-type", "").split(";")[0].strip().lower() != FORM_TYPE:
-        raise BadForm(f"send the form as {FORM_TYPE}")
-    if int(request.headers.get("content-length") or 0) > FORM_MAX_BYTES:
-        raise BadForm("the form is too large")
-    body = await request.body()
-    if len(body) > FORM_MAX_BYTES:
-        raise BadForm("the form is too large")
-    try:
-        fields = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=FORM_MAX_FIELDS))
-    except (UnicodeDecodeError, ValueError):
-        raise BadForm("the form could not be read") from None
+    fields: dict[str, str] = {}
+    # Anything but this site's form encoding carries no CSRF token the check below could accept.
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() == FORM_TYPE:
+        if int(request.headers.get("content-length") or 0) > FORM_MAX_BYTES:
+            raise BadForm("the form is too large")
+        body = await request.body()
+        if len(body) > FORM_MAX_BYTES:
+            raise BadForm("the form is too large")
+        try:
+            fields = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=FORM_MAX_FIELDS))
+        except (UnicodeDecodeError, ValueError):
+            raise BadForm("the form could not be read") from None
     expected = sessions.session(request).data.get("csrf", "")
     if not expected or not hmac.compare_digest(fields.get("csrf", "").encode(), expected.encode()):
         raise CsrfRefused("the form's CSRF token is missing or wrong")

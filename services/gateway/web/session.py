@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from cryptography.fernet import Fernet, InvalidToken
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
 
 COOKIE = "pmaas_session"
 # A visitor who has not signed in yet still gets a session: the CSRF secret of the sign-in form lives there.
@@ -138,14 +139,15 @@ def signed_in(request: Request) -> SignedIn:
     return who
 
 
-def save(request: Request, response: Response) -> None:
-    """Send the session back when this request changed it."""
-    found = getattr(request.state, "web_session", None)
+def cookie_header(scope: Scope) -> str | None:
+    """The Set-Cookie value that sends the session back, when this request changed it (None otherwise)."""
+    found = scope.get("state", {}).get("web_session")
     if found is None or not found.changed:
-        return
-    if not found.data:
-        response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax",
-                               secure=request.url.scheme == "https")
-        return
-    response.set_cookie(COOKIE, request.app.state.web_codec.dumps(found.data), max_age=found.max_age, path="/",
-                        httponly=True, samesite="lax", secure=request.url.scheme == "https")
+        return None
+    carrier, secure = Response(), scope.get("scheme") == "https"
+    if found.data:
+        carrier.set_cookie(COOKIE, scope["app"].state.web_codec.dumps(found.data), max_age=found.max_age, path="/",
+                           httponly=True, samesite="lax", secure=secure)
+    else:
+        carrier.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax", secure=secure)
+    return carrier.headers["set-cookie"]
