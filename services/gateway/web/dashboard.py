@@ -17,7 +17,7 @@ import calendar
 import datetime as dt
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
@@ -74,7 +74,7 @@ class Panel:
     charts: tuple[Markup, ...] = ()
     problem: str = ""
     notes: tuple[str, ...] = ()
-    items: tuple[Any, ...] = field(default=())
+    items: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,18 +87,19 @@ class Fetched:
 async def _fetch(what: str, work: Awaitable[T], timeout_s: float) -> Fetched:
     """Await `work`; a refusal, an unreachable service or a timeout becomes the panel's sentence. Signing in
     again (an expired token) is the whole page's business and passes through."""
+    named = what[:1].upper() + what[1:]
     try:
         async with asyncio.timeout(timeout_s):
             return Fetched(await work)
     except calls.Refused as exc:
         if exc.code == grpc.StatusCode.PERMISSION_DENIED:
             return Fetched(problem=f"You do not have permission to see {what}.")
-        return Fetched(problem=f"{what[:1].upper()}{what[1:]} could not be shown: {exc.plain}")
+        return Fetched(problem=f"{named} could not be shown: {exc.plain}")
     except (calls.Unavailable, TimeoutError):
-        return Fetched(problem=f"{what[:1].upper()}{what[1:]} {'are' if what.endswith('s') else 'is'} unavailable "
-                       "right now; try again in a moment.")
+        return Fetched(problem=f"{named}: unavailable right now (the service did not answer); try again in a "
+                       "moment.")
     except calls.Failed:
-        return Fetched(problem=f"{what[:1].upper()}{what[1:]} could not be loaded; the failure has been logged.")
+        return Fetched(problem=f"{named} could not be loaded; the failure has been logged.")
 
 
 async def _all(*work: Awaitable[T]) -> list[T]:
@@ -112,10 +113,15 @@ async def _all(*work: Awaitable[T]) -> list[T]:
         raise
 
 
+def _organizations(who: SignedIn) -> list[str]:
+    """The organizations the person's token names ("*" is the service principal's, not a page to show)."""
+    return sorted(o for o in who.orgs if o != "*")
+
+
 @router.get(PAGES + "/dashboard", include_in_schema=False)
 async def my_dashboard(request: Request, who: Annotated[SignedIn, Depends(signed_in)]) -> Response:
     """The dashboard of the first organization the person belongs to (the page links to the others)."""
-    orgs = sorted(o for o in who.orgs if o != "*")
+    orgs = _organizations(who)
     if not orgs:
         return page(request, "error.html", {"heading": "No organization",
                                             "message": "Your sign-in names no organization, so there is no "
@@ -129,7 +135,7 @@ async def dashboard(request: Request, org: str, who: Annotated[SignedIn, Depends
     listed = await calls.call(request, "projects", "ListPortfolios", projects_api.ListPortfoliosRequest(
         parent=f"organizations/{org}", page_size=MAX_PORTFOLIOS))
     portfolios = [(p.name.rsplit("/", 1)[-1], p.display_name) for p in listed.portfolios]
-    context = {"org": org, "orgs": sorted(o for o in who.orgs if o != "*"), "portfolios": portfolios,
+    context = {"org": org, "orgs": _organizations(who), "portfolios": portfolios,
                "chosen": None, "more_portfolios": bool(listed.next_page_token)}
     if not portfolios:
         return page(request, "dashboard/dashboard.html", context)
