@@ -46,14 +46,14 @@ def _unavailable(why: str) -> None:
 
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
-    path = _chromium()
+    path, given = _chromium(), os.environ.get("PMAAS_CHROMIUM", "")
     if path is None:
-        _unavailable(f"no Chromium found (PMAAS_CHROMIUM={os.environ.get('PMAAS_CHROMIUM', '')!r}, "
-                     "none named chromium on PATH)")
+        _unavailable(f"PMAAS_CHROMIUM={given} is not a file" if given else "no chromium on PATH")
     try:
+        import axe_playwright_python.async_playwright  # noqa: F401
         import playwright.async_api  # noqa: F401
-    except ImportError:
-        _unavailable("the playwright package is not installed")
+    except ImportError as exc:
+        _unavailable(f"{exc.name} is not installed")
     return path
 
 
