@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench.billing
 	$(BIN)/python -m tests.bench.governance $(GOV_BENCH_ARGS)
 	$(BIN)/python -m tests.bench.escalations $(ESC_BENCH_ARGS)
+	$(BIN)/python -m tests.bench.gateway $(GW_BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
