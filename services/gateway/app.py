@@ -21,7 +21,11 @@ from fastapi.responses import JSONResponse
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+from starlette.routing import Route as StarletteRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.gateway import openapi, problems, transcode
 from services.gateway.downstream import Downstream
@@ -53,19 +57,16 @@ def create_app(settings: Settings, targets: dict[str, str] | None = None) -> Fas
                               "errors are RFC 9457 problems carrying the service's reason and field violations.")
     app.state.downstream = downstream
 
-    @app.middleware("http")
-    async def request_id(request: Request, call_next) -> Response:
-        given = request.headers.get(REQUEST_ID, "")
-        request.state.request_id = given if _REQUEST_ID_SAFE.match(given) else str(uuid.uuid4())
-        response = await call_next(request)
-        response.headers["X-Request-Id"] = request.state.request_id
-        return response
+    app.add_middleware(RequestIdMiddleware)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_problem(request: Request, exc: StarletteHTTPException) -> Response:
         """No route for the path or method: a problem too, so callers parse one error shape."""
         reason = problems.phrase(exc.status_code).upper().replace(" ", "_")  # NOT_FOUND, METHOD_NOT_ALLOWED
-        return problems.problem(exc.status_code, reason, str(exc.detail), _trace_id())
+        response = problems.problem(exc.status_code, reason, str(exc.detail), _trace_id())
+        if exc.status_code == 405:  # RFC 9110: with the methods the path has, from every route it matches
+            response.headers["Allow"] = ", ".join(_allowed_methods(app, request.scope))
+        return response
 
     @app.get("/healthz", tags=["health"], summary="The gateway process is alive")
     async def healthz() -> dict:
@@ -95,6 +96,31 @@ def create_app(settings: Settings, targets: dict[str, str] | None = None) -> Fas
 
     app.openapi = custom_openapi
     return app
+
+
+class RequestIdMiddleware:
+    """X-Request-Id: the caller's when it is safe to pass on, else a fresh one, in `request.state.request_id` and
+    echoed on every answer. Plain ASGI: `@app.middleware("http")` (BaseHTTPMiddleware) runs each request in a task
+    group with a stream between the two halves, which cost more CPU than the rest of a pass-through GET's handler
+    (tests/bench/gateway.py)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = Headers(scope=scope).get(REQUEST_ID, "")
+        request_id = given if _REQUEST_ID_SAFE.match(given) else str(uuid.uuid4())
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["X-Request-Id"] = request_id
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
 
 
 def _handler(route: Route, downstream: Downstream, settings: Settings):
@@ -144,6 +170,16 @@ def _server_span(request: Request, route: Route):
             yield
     finally:
         otel_context.detach(token)
+
+
+def _allowed_methods(app: FastAPI, scope: dict) -> list[str]:
+    """Starlette answers 405 for the first route whose path matches; a path served by several routes (GET list,
+    POST create) has the methods of them all."""
+    methods: set[str] = set()
+    for route in app.router.routes:
+        if isinstance(route, StarletteRoute) and route.methods and route.matches(scope)[0] != Match.NONE:
+            methods |= route.methods
+    return sorted(methods)
 
 
 def _trace_id() -> str:

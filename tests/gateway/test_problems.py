@@ -137,4 +137,17 @@ async def test_an_unknown_path_or_method_is_a_problem_too(gateway):
     assert unknown.status_code == 404 and unknown.headers["content-type"] == PROBLEM
     assert unknown.json()["reason"] == "NOT_FOUND"
     wrong_method = await gateway.put("/v1/organizations/acme/projects")
-    assert wrong_method.status_code == 405 and wrong_method.json()["reason"] == "METHOD_NOT_ALLOWED"
+    assert wrong_method.status_code == 405 and wrong_method.headers["content-type"] == PROBLEM
+    assert wrong_method.json()["reason"] == "METHOD_NOT_ALLOWED"
+
+
+async def test_a_wrong_method_on_a_valid_path_is_405_allowing_every_method_the_path_has(gateway):
+    for method, path, allowed in (
+            ("PUT", "/v1/organizations/acme/projects", "GET, POST"),  # list and create: two routes, one path
+            ("POST", "/v1/organizations/acme/projects/erp", "DELETE, GET, PATCH"),
+            ("DELETE", "/v1/organizations", "GET, POST"),
+            ("GET", "/v1/organizations/acme/changeRequests:whatIf", "POST"),
+            ("POST", "/healthz", "GET")):
+        answer = await gateway.request(method, path)
+        assert answer.status_code == 405 and answer.headers["Allow"] == allowed, (method, path, answer.headers)
+        assert answer.headers["content-type"] == PROBLEM and answer.json()["reason"] == "METHOD_NOT_ALLOWED"
