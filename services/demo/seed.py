@@ -437,7 +437,7 @@ async def _gates(demo: Demo) -> None:
                 demo.tally.count("phase gates passed", created=False)
                 continue
             gate = await _open_gate(demo, pm, project, target)
-            task = await _gate_task(demo, decider, gate)
+            task = await _task_of(demo, decider, gate.name)
             await demo.call(decider, demo.governance.DecideTask, gov_api.DecideTaskRequest(
                 name=task.name, choice="GO", comment=comment, request_id=request_id(f"{task.name}/GO")),
                 step=f"deciding {gate.name}")
@@ -460,10 +460,11 @@ async def _open_gate(demo: Demo, pm: str, project: str, to_phase: int) -> gov_pb
                             lambda g: g.state == gov_pb.PHASE_GATE_STATE_AWAITING_DECISION)
 
 
-async def _gate_task(demo: Demo, who: str, gate: gov_pb.PhaseGate) -> gov_pb.Task:
-    org = gate.name.split("/projects/")[0]
-    found = await demo.until(f"the task of {gate.name}", demo.governance.ListTasks,
-                             gov_api.ListTasksRequest(parent=org, filter=f'process = "{gate.name}"'), who,
+async def _task_of(demo: Demo, who: str, process: str) -> gov_pb.Task:
+    """The open task of `process` once the read model lists it (the process's own view may say so first)."""
+    org = "/".join(process.split("/")[:2])
+    found = await demo.until(f"the task of {process}", demo.governance.ListTasks,
+                             gov_api.ListTasksRequest(parent=org, filter=f'process = "{process}"'), who,
                              lambda r: any(t.state in OPEN_TASK for t in r.tasks))
     return next(t for t in found.tasks if t.state in OPEN_TASK)
 
@@ -494,12 +495,13 @@ async def _escalation(demo: Demo) -> None:
     if any(e.subject == issue.name for e in listed.escalations):
         demo.tally.count("issues and escalations", created=False)
         return
-    await demo.call(who, demo.governance.RaiseEscalation, gov_api.RaiseEscalationRequest(
+    raised = await demo.call(who, demo.governance.RaiseEscalation, gov_api.RaiseEscalationRequest(
         parent=parent, request_id=request_id(f"{name}/escalation"), escalation=gov_pb.Escalation(
             title=f"Blocked: {title}", severity=risks_pb.ISSUE_SEVERITY_HIGH, subject=issue.name,
             description="UAT cannot start while this lasts; the vendor has not given a date.")),
         step=f"escalating {name}")
     demo.tally.count("issues and escalations", created=True)
+    await _task_of(demo, who, raised.name)
 
 
 async def _engagements(demo: Demo) -> None:
@@ -597,9 +599,12 @@ async def _change_request(demo: Demo, org: str, project: str, requester: str, ti
                 project=project, title=title, description=description, type=gov_pb.CHANGE_TYPE_NORMAL,
                 budget_delta=money(_org(org).currency, budget), schedule_delta_days=days)),
             step=f"submitting {title!r}")
-    return await demo.until(
+    routed = await demo.until(
         f"{found.name} routed to its approvers", demo.governance.GetChangeRequest,
         gov_api.GetChangeRequestRequest(name=found.name), requester, _routed)
+    if routed.state == gov_pb.CHANGE_REQUEST_STATE_PENDING_APPROVAL:
+        await _task_of(demo, requester, routed.name)
+    return routed
 
 
 def _routed(change: gov_pb.ChangeRequest) -> bool:
@@ -622,7 +627,8 @@ async def _waiting_gate(demo: Demo) -> None:
     decided = current.phase > projects_pb.PHASE_INITIATION + len(_planned(org, project_id).passed_gates)
     demo.tally.count("phase gates waiting", created=not (asked or decided))
     if not decided:
-        await _open_gate(demo, pm, project, target)
+        gate = await _open_gate(demo, pm, project, target)
+        await _task_of(demo, pm, gate.name)
 
 
 def _planned(org: str, project: str) -> PlannedProject:
