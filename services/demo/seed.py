@@ -137,8 +137,9 @@ class Report:
             lines.append(f"  {person.display_name} ({roles}) has {_count(len(tasks), 'task')} waiting:")
             lines.extend(f"    - {w.kind}: {w.title}" for w in tasks)
         for w in self.self_requested:
+            page = f" (its page: {sign_in_url}ui/{w.task})" if sign_in_url else ""
             lines.append(f"  {w.person.display_name} requested \"{w.title}\" and holds a role that approves it, "
-                         "but may not decide it: segregation of duties (the task page says so)")
+                         f"but may not decide it: segregation of duties{page}")
         return "\n".join(lines)
 
 
