@@ -158,8 +158,7 @@ def _count(n: int, noun: str) -> str:
 class Demo:
     """The four services' stubs, and each roster person's credential."""
 
-    def __init__(self, targets: dict[str, str], authority: TokenAuthority, say: Callable[[str], None],
-                 today: dt.date | None = None) -> None:
+    def __init__(self, targets: dict[str, str], authority: TokenAuthority, say: Callable[[str], None]) -> None:
         self.channels = {name: grpc.aio.insecure_channel(targets[name]) for name in SERVICES}
         self.projects = projects_service_pb2_grpc.ProjectsServiceStub(self.channels["projects"])
         self.risks = risks_service_pb2_grpc.RisksServiceStub(self.channels["risks"])
@@ -167,7 +166,7 @@ class Demo:
         self.governance = governance_service_pb2_grpc.GovernanceServiceStub(self.channels["governance"])
         self.authority = authority
         self.say = say
-        self.today = today or dt.date.today()
+        self.today = dt.date.today()  # until the organizations say which day the demo was first seeded
         self.tally = Tally()
         self._tokens: dict[str, str] = {}
 
@@ -236,11 +235,11 @@ class PlannedProject:
     methodology: int
     portfolio: str
     budget: int
-    start_days: int  # planned start, days from the first run's today
+    start_days: int  # planned start, in days from the day the demo was first seeded
     end_days: int
     percent_complete: int
     objectives: tuple[str, ...]
-    passed_gates: tuple[tuple[str, str], ...]  # (requester's gatekeeper who decides GO, comment) per phase passed
+    passed_gates: tuple[tuple[str, str], ...]  # (the gatekeeper deciding GO, their comment) per gate passed, in order
     health: tuple[int, int, int, int]  # the status report's RAG: schedule, scope, cost, resources
     summary: str
     milestones: tuple[tuple[str, str, int, int], ...]  # (id, name, due in days, MilestoneState)
@@ -335,10 +334,9 @@ def _in(org: str, role: str) -> str:
 # --- the steps ------------------------------------------------------------------------------------------
 
 
-async def seed(targets: dict[str, str], authority: TokenAuthority, say: Callable[[str], None] = print,
-               today: dt.date | None = None) -> Report:
+async def seed(targets: dict[str, str], authority: TokenAuthority, say: Callable[[str], None] = print) -> Report:
     """Seed the demo (or find it seeded) and report what waits for whom; raises SeedError on a failed step."""
-    demo = Demo(targets, authority, say, today)
+    demo = Demo(targets, authority, say)
     try:
         for section, step in (("organizations", _organizations), ("portfolios", _portfolios),
                               ("projects", _projects), ("milestones", _milestones),
@@ -356,15 +354,19 @@ async def seed(targets: dict[str, str], authority: TokenAuthority, say: Callable
 
 
 async def _organizations(demo: Demo) -> None:
+    """The organizations; every date the demo plans after this is relative to the day they were created, so a
+    run on a later day finds the same time entries, invoices and plans rather than next month's."""
     admin = _in("acme", "admin")
+    created = []
     for org in roster.ORGANIZATIONS:
         name = f"organizations/{org.id}"
-        await demo.ensure(
+        created.append(await demo.ensure(
             "organizations", admin, demo.projects.GetOrganization, projects_api.GetOrganizationRequest(name=name),
             demo.projects.CreateOrganization, projects_api.CreateOrganizationRequest(
                 organization_id=org.id, request_id=request_id(name), organization=projects_pb.Organization(
                     display_name=org.display_name, pmo_type=projects_pb.PmoType.Value(f"PMO_TYPE_{org.pmo_type}"),
-                    default_currency_code=org.currency)))
+                    default_currency_code=org.currency))))
+    demo.today = min(o.create_time.ToDatetime(dt.UTC).date() for o in created)
 
 
 async def _portfolios(demo: Demo) -> None:
