@@ -27,7 +27,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from pmaas.projects.v1 import projects_service_pb2 as projects_api
 from services.governance import billing_schedules, temporal
 from services.governance import server as governance_server
-from services.platform import db, embedded, service, stopping, telemetry
+from services.platform import db, embedded, metrics, service, stopping, telemetry
 from services.platform.auth import TokenAuthority, service_token
 from services.platform.settings import Settings
 from workflows import issue_feed
@@ -109,11 +109,13 @@ async def run(settings: Settings) -> None:
     # Signals first: a stop that arrives while the worker is still starting must end it cleanly too.
     stop = stopping.stop_event()
     telemetry.setup("worker", log_level=settings.log_level)
+    metrics.setup("worker", settings)  # before the client: temporalio's metrics (task slots, ...) go to it
     dsn = embedded.database_url(settings)
     await db.wait_until_migrated(dsn, governance_server.SCHEMA, governance_server.MIGRATIONS,
                                  service.MIGRATED_TIMEOUT_S)
     pool = await db.create_pool(dsn, schema=governance_server.SCHEMA, min_size=settings.db_pool_min,
                                 max_size=settings.db_pool_max, statement_timeout_ms=settings.db_statement_timeout_ms)
+    metrics.watch_pool(pool, "worker")
     calls = ServiceCalls.connect(settings, service_token(settings, TokenAuthority(settings)))
     try:
         client = await temporal.connect(settings)

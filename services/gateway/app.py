@@ -19,8 +19,9 @@ import grpc
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from opentelemetry import context as otel_context
-from opentelemetry import propagate, trace
-from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
+from opentelemetry import trace
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -33,7 +34,6 @@ from services.gateway.routes import ROUTES, SERVICES, Route
 from services.platform.settings import Settings
 
 log = logging.getLogger(__name__)
-tracer = trace.get_tracer("pmaas.gateway")
 REQUEST_ID = "x-request-id"
 # What may travel as gRPC metadata: printable ASCII; anything else is not a credential or an id we pass on.
 _METADATA_SAFE = re.compile(r"^[\x20-\x7e]{1,4096}\Z")
@@ -95,6 +95,9 @@ def create_app(settings: Settings, targets: dict[str, str] | None = None) -> Fas
         return app.openapi_schema
 
     app.openapi = custom_openapi
+    # The server span of every request (continuing the caller's traceparent), around every middleware; probes
+    # are left out. The gRPC client instrumentation (telemetry.setup) carries it on to the services.
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
     return app
 
 
@@ -127,7 +130,7 @@ def _handler(route: Route, downstream: Downstream, settings: Settings):
     body_field = "" if route.body in ("", "*") else route.body
 
     async def handle(request: Request) -> Response:
-        with _server_span(request, route):
+        with _trace_context():
             trace_id = _trace_id()
             token = request.headers.get("authorization", "")
             if not token or not _METADATA_SAFE.match(token):
@@ -155,19 +158,18 @@ def _handler(route: Route, downstream: Downstream, settings: Settings):
 
 
 @contextlib.contextmanager
-def _server_span(request: Request, route: Route):
-    """A server span continuing the caller's traceparent; without one (or without a tracer provider) a fresh
-    trace id is made current, so the problem's traceId is the id the services' logs and spans carry."""
-    parent = propagate.extract(request.headers)
-    if not trace.get_current_span(parent).get_span_context().is_valid:
-        fresh = SpanContext(trace_id=random.getrandbits(128), span_id=random.getrandbits(64), is_remote=True,
-                            trace_flags=TraceFlags(0))
-        parent = trace.set_span_in_context(NonRecordingSpan(fresh), parent)
-    token = otel_context.attach(parent)
+def _trace_context():
+    """The instrumentation's server span is current here. Without a tracer provider (an app built in a test) and
+    without a caller's traceparent there is no valid one: a fresh trace id is made current, so the problem's
+    traceId is still the id the services' logs and audit events carry."""
+    if trace.get_current_span().get_span_context().is_valid:
+        yield
+        return
+    fresh = SpanContext(trace_id=random.getrandbits(128), span_id=random.getrandbits(64), is_remote=True,
+                        trace_flags=TraceFlags(0))
+    token = otel_context.attach(trace.set_span_in_context(NonRecordingSpan(fresh)))
     try:
-        with tracer.start_as_current_span(f"{route.method} {route.path}", kind=SpanKind.SERVER,
-                                          attributes={"rpc.method": route.rpc}):
-            yield
+        yield
     finally:
         otel_context.detach(token)
 

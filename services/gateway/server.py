@@ -6,7 +6,7 @@ runs the app's shutdown, which closes the channels. FastAPI is imported here onl
 
 from __future__ import annotations
 
-from services.platform import telemetry
+from services.platform import metrics, telemetry
 from services.platform.settings import Settings
 
 
@@ -16,6 +16,7 @@ async def run(settings: Settings) -> None:
     from services.gateway.app import create_app
 
     telemetry.setup("gateway", log_level=settings.log_level)
+    metrics.setup("gateway", settings)  # before the app: the FastAPI instrumentation's meters come from it
     config = uvicorn.Config(create_app(settings), host=settings.host, port=settings.gateway_port,
                             timeout_graceful_shutdown=settings.grace_period_s,  # type: ignore[arg-type]  (a float works)
                             log_config=None, access_log=False, lifespan="on")

@@ -13,9 +13,9 @@ from pathlib import Path
 from temporalio.client import Client
 
 from pmaas.governance.v1 import governance_service_pb2, governance_service_pb2_grpc
-from services.governance import temporal
+from services.governance import operations, temporal
 from services.governance.servicer import GovernanceServicer
-from services.platform import service, telemetry
+from services.platform import metrics, service, telemetry
 from services.platform.settings import Settings
 
 
@@ -29,6 +29,7 @@ SPEC = service.ServiceSpec(
     migrations=Path(__file__).parent / "migrations",
     make_servicer=_needs_client,
     add_to_server=governance_service_pb2_grpc.add_GovernanceServiceServicer_to_server,
+    observe=operations.observe,
 )
 SCHEMA = SPEC.schema
 MIGRATIONS = SPEC.migrations
@@ -47,4 +48,5 @@ async def start(settings: Settings, dsn: str, address: str, authority=None,
 
 async def run(settings: Settings) -> None:
     telemetry.setup(SPEC.component, log_level=settings.log_level)  # before the client: its spans need the provider
+    metrics.setup(SPEC.component, settings)  # ... and its SDK metrics this meter provider
     await service.run(spec_with(await temporal.connect(settings)), settings)

@@ -589,3 +589,42 @@ BILLING_CYCLE_FILTERS = {
     "state": _enum("state", billing_pb.BillingCycleState.DESCRIPTOR, "BILLING_CYCLE_STATE_"),
     "period_start": Field("((view->>'period_start')::date)", "date"),
 }
+
+
+# --- operations: the business signals exported as metrics (services/governance/operations.py) ----------
+# Every organization at once: operators are paged on the platform's totals.
+
+_AGE_BUCKET = """CASE WHEN age < interval '1 day' THEN 'under_1d' WHEN age < interval '3 days' THEN '1d_to_3d'
+                      WHEN age < interval '7 days' THEN '3d_to_7d' ELSE '7d_or_more' END"""
+
+
+async def open_tasks_by_sla_and_age(conn: asyncpg.Connection, now: dt.datetime) -> list[asyncpg.Record]:
+    """Open tasks by kind, SLA state (BREACHED once past due, whatever the last publication said) and age since
+    opened."""
+    return await conn.fetch(
+        f"""SELECT kind, CASE WHEN due_time <= $1 THEN 'BREACHED' ELSE sla_state END AS sla_state,
+                   {_AGE_BUCKET} AS age, count(*) AS total
+            FROM (SELECT kind, due_time, sla_state, $1::timestamptz - create_time AS age FROM tasks
+                  WHERE state IN ('OPEN', 'CLAIMED')) AS t
+            GROUP BY 1, 2, 3""", now)
+
+
+async def open_processes_by_level(conn: asyncpg.Connection, kind: str) -> list[asyncpg.Record]:
+    """Open escalations (`kind`) by current level and severity."""
+    return await conn.fetch(
+        """SELECT (view->>'level')::int AS level, view->>'severity' AS severity, count(*) AS total
+           FROM processes WHERE kind = $1 AND open GROUP BY 1, 2""", kind)
+
+
+async def sla_breaches(conn: asyncpg.Connection, escalation_kind: str, now: dt.datetime) -> asyncpg.Record:
+    """Breaches so far (never fewer on a later call): tasks closed after, or still open past, their due time, and
+    every SLA breach an escalation recorded."""
+    return await conn.fetchrow(
+        """SELECT (SELECT count(*) FROM tasks
+                   WHERE close_time > due_time OR (state IN ('OPEN', 'CLAIMED') AND due_time <= $2)) AS tasks,
+                  (SELECT coalesce(sum(jsonb_array_length(view->'breaches')), 0) FROM processes
+                   WHERE kind = $1) AS escalations""", escalation_kind, now)
+
+
+async def processes_in_state(conn: asyncpg.Connection, kind: str, state: str) -> int:
+    return await conn.fetchval("SELECT count(*) FROM processes WHERE kind = $1 AND state = $2", kind, state)

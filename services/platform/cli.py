@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import re
 from typing import Annotated
 
@@ -31,8 +32,14 @@ _UNIT_S = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 @app.command()
-def dev() -> None:
+def dev(
+    otlp: Annotated[bool, typer.Option(help="export every component's traces over OTLP/gRPC to "
+                                            "OTEL_EXPORTER_OTLP_ENDPOINT (default http://127.0.0.1:4317: a "
+                                            "collector or Jaeger)")] = False,
+) -> None:
     """Start the whole stack on embedded defaults; Ctrl-C stops it."""
+    if otlp:  # the components inherit it; setting the variable alone does the same
+        os.environ.setdefault("OTEL_EXPORTER_OTLP_ENDPOINT", dev_stack.DEFAULT_OTLP_ENDPOINT)
     raise typer.Exit(dev_stack.run(load_settings()))
 
 

@@ -38,6 +38,9 @@ READY_TIMEOUT_S = 60.0
 TEMPORAL_STOP_TIMEOUT_S = 15.0
 DEV_TOKEN_TTL_S = 12 * 3600
 WATCH_INTERVAL_S = 0.5
+DEV_METRICS_PORT = 9101  # the first component's metrics port when PMAAS_METRICS_PORT is not set
+# `pmaas dev --otlp` without OTEL_EXPORTER_OTLP_ENDPOINT: a collector (or Jaeger) on this machine.
+DEFAULT_OTLP_ENDPOINT = "http://127.0.0.1:4317"
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 # Logins that may change schemas or roles: the components never get them.
 _OWNER_LOGINS = frozenset({"PMAAS_MIGRATION_DATABASE_URL", "PMAAS_ADMIN_DATABASE_URL"})
@@ -101,7 +104,8 @@ def _run_stack(settings: Settings, cleanup: contextlib.ExitStack) -> int:
            "PMAAS_HOME": str(home), "PMAAS_DATABASE_URL": database.runtime,
            "PMAAS_TEMPORAL_ADDRESS": temporal_address, "PMAAS_WEBHOOK_ALLOW_LOOPBACK": "true",
            "PYTHONUNBUFFERED": "1"}
-    children = [_start(name, env) for name in components.COMPONENTS]
+    children = [_start(name, {**env, "PMAAS_METRICS_PORT": str(metrics_port(settings, name))})
+                for name in components.COMPONENTS]
     cleanup.callback(_stop, children, settings.grace_period_s + 5)
     for child in children:
         if child.name not in components.GRPC_COMPONENTS | components.HTTP_COMPONENTS:
@@ -143,15 +147,22 @@ def _check_ports_free(settings: Settings) -> None:
               if name in components.GRPC_COMPONENTS | components.HTTP_COMPONENTS]
     if not settings.temporal_address:
         wanted += ["temporal", "temporal_ui"]
-    for name in wanted:
-        port = settings.port_of(name)
+    ports = [(settings.port_of(name), f"PMAAS_{name.upper()}_PORT") for name in wanted]
+    ports += [(metrics_port(settings, name), "PMAAS_METRICS_PORT (the first metrics port)")
+              for name in components.COMPONENTS]
+    for port, setting in ports:
         with socket.socket() as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers bind: TIME_WAIT is no conflict
             try:
                 probe.bind((settings.host, port))
             except OSError as exc:
                 raise StartupError(f"{settings.host}:{port} is not free ({exc.strerror}): "
-                                   f"set PMAAS_{name.upper()}_PORT to another port") from None
+                                   f"set {setting} to another port") from None
+
+
+def metrics_port(settings: Settings, name: str) -> int:
+    """Each component's own metrics port: PMAAS_METRICS_PORT (default 9101) for the first, then the next ones."""
+    return (settings.metrics_port or DEV_METRICS_PORT) + list(components.COMPONENTS).index(name)
 
 
 def _start(name: str, env: dict[str, str]) -> Child:
@@ -211,6 +222,10 @@ def _endpoints(settings: Settings, database: embedded.Database, temporal_address
     if not settings.database_url:
         logs += f"; postgresql: {embedded.pgdata(settings) / 'log'}"
     rows.append(("logs", logs))
+    rows.append(("metrics", "Prometheus, GET /metrics: " + ", ".join(
+        f"{name} :{metrics_port(settings, name)}" for name in components.COMPONENTS)))
+    if otlp := os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+        rows.append(("traces", f"OTLP to {otlp} (every component)"))
     width = max(len(label) for label, _ in rows)
     projects = f"{host}:{settings.projects_port}"
     example = (

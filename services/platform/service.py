@@ -12,14 +12,14 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
 import grpc
 
-from services.platform import audit_service, db, embedded, mutations, telemetry
+from services.platform import audit_service, db, embedded, metrics, mutations, telemetry
 from services.platform.auth import TokenAuthority
 from services.platform.grpc_server import ServiceRegistration, serve_until_signalled, start_server
 from services.platform.settings import Settings
@@ -38,6 +38,9 @@ class ServiceSpec:
     # (pool, settings) -> servicer; add(servicer, server) registers it.
     make_servicer: Callable[[asyncpg.Pool, Settings], object]
     add_to_server: Callable[[object, grpc.aio.Server], None]
+    # (pool, settings) -> a coroutine `pmaas serve` runs beside the server until it stops (the governance
+    # service's business metrics); None: nothing.
+    observe: Callable[[asyncpg.Pool, Settings], Awaitable[None]] | None = None
 
     @property
     def schema(self) -> str:
@@ -87,7 +90,16 @@ async def start(spec: ServiceSpec, settings: Settings, dsn: str, address: str,
 
 async def run(spec: ServiceSpec, settings: Settings) -> None:
     telemetry.setup(spec.component, log_level=settings.log_level)
+    metrics.setup(spec.component, settings)
     address = f"{settings.host}:{settings.port_of(spec.component)}"
     running = await start(spec, settings, embedded.database_url(settings), address)
+    metrics.watch_pool(running.pool, spec.component)
+    observer = asyncio.create_task(spec.observe(running.pool, settings)) if spec.observe else None
+
+    async def stop() -> None:
+        if observer is not None:
+            observer.cancel()
+        await running.close()
+
     log.info("serving", extra={"service": spec.full_name, "address": f"{settings.host}:{running.port}"})
-    await serve_until_signalled(running.server, running.health, settings.grace_period_s, on_stop=running.close)
+    await serve_until_signalled(running.server, running.health, settings.grace_period_s, on_stop=stop)

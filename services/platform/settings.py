@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     # (`pmaas dev` turns it on); off, the picker is neither shown nor served.
     gateway_dev_signin: bool = False
     log_level: str = "INFO"
+    # Prometheus metrics: GET /metrics on host:metrics_port (services/platform/metrics.py); 0 serves none. Each
+    # process needs its own port (`pmaas dev` gives each one). The governance service recomputes its business
+    # gauges (open tasks, escalations, breaches, failed billing cycles) from its read model this often.
+    metrics_port: int = Field(0, ge=0, le=65535)
+    metrics_refresh_s: float = Field(15.0, ge=0.1, le=3600)
 
     @field_validator("jwt_algorithm")
     @classmethod
