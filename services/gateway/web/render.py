@@ -17,7 +17,7 @@ from zoneinfo import available_timezones
 import jinja2
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -165,7 +165,7 @@ def is_pairs(value) -> bool:
 
 def nl2br(text: str) -> Markup:
     """Line breaks kept in text a person wrote (escaped first)."""
-    return Markup("<br>").join(jinja2.utils.markupsafe.escape(line) for line in text.splitlines())
+    return Markup("<br>").join(escape(line) for line in text.splitlines())
 
 
 env.filters.update(when=when, relative=relative, money=money, date=date, words=words, short=short, nl2br=nl2br)
