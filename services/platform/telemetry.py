@@ -25,17 +25,18 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 
 _configured = False
+_exporting = False
 
 
 def setup(component: str, *, log_level: str = "INFO", extra_processors: list[SpanProcessor] = ()) -> None:
     """Idempotent: the first call in a process wins."""
-    global _configured
+    global _configured, _exporting
     if _configured:
         return
     _configured = True
     from temporalio.contrib.opentelemetry import create_tracer_provider
 
-    exporting = bool(os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")) or bool(extra_processors)
+    exporting = _exporting = bool(os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")) or bool(extra_processors)
     # With nowhere to send spans, record none: spans still exist (non-recording), so trace
     # ids still propagate into logs and audit events, at a fraction of the cost.
     provider = create_tracer_provider(
@@ -57,6 +58,11 @@ def setup(component: str, *, log_level: str = "INFO", extra_processors: list[Spa
         AsyncPGInstrumentor().instrument()
     GrpcAioInstrumentorClient().instrument()  # always: it propagates trace context to other services
     setup_logging(component, log_level)
+
+
+def exporting() -> bool:
+    """Whether this process records and exports spans: instrumentation that only makes spans skips itself."""
+    return _exporting
 
 
 class JsonFormatter(logging.Formatter):
