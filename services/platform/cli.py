@@ -19,7 +19,7 @@ from services.platform import components, db, embedded, mutations, stopping
 from services.platform import dev as dev_stack
 from services.platform.audit import ChainReport, verify_chain
 from services.platform.auth import PERSON_ROLES, TokenAuthority, dev_secret_path, parse_org_roles
-from services.platform.settings import load_settings
+from services.platform.settings import Settings, load_settings
 
 # Plain tracebacks: rich ones with locals would print settings (secrets) into logs.
 app = typer.Typer(help="PMaaS governance platform.", no_args_is_help=True, add_completion=False,
@@ -33,6 +33,8 @@ _UNIT_S = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 @app.command()
 def dev(
+    demo: Annotated[bool, typer.Option(help="seed the demo on the first start with this PMAAS_HOME "
+                                            "(PMAAS_DEMO=0 also skips it)")] = True,
     otlp: Annotated[bool, typer.Option(help="export every component's traces over OTLP/gRPC to "
                                             "OTEL_EXPORTER_OTLP_ENDPOINT (default http://127.0.0.1:4317: a "
                                             "collector or Jaeger)")] = False,
@@ -40,7 +42,7 @@ def dev(
     """Start the whole stack on embedded defaults; Ctrl-C stops it."""
     if otlp:  # the components inherit it; setting the variable alone does the same
         os.environ.setdefault("OTEL_EXPORTER_OTLP_ENDPOINT", dev_stack.DEFAULT_OTLP_ENDPOINT)
-    raise typer.Exit(dev_stack.run(load_settings()))
+    raise typer.Exit(dev_stack.run(load_settings(), seed_demo=demo))
 
 
 @app.command()
@@ -116,6 +118,33 @@ def token(
         raise typer.BadParameter(f"{exc} (roles: {roles})", param_hint="--org") from None
     ttl_s = _seconds(ttl)
     settings = load_settings()
+    _require_signing_secret(settings)
+    try:
+        typer.echo(TokenAuthority(settings).issue(sub, orgs, ttl_s))
+    except RuntimeError as exc:  # RS256: tokens come from the identity provider
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def demo(
+    once: Annotated[bool, typer.Option(help="do nothing if the demo was seeded with this PMAAS_HOME before "
+                                            "(what `pmaas dev` does on start)")] = False,
+) -> None:
+    """Seed the demo through the running stack's APIs: two client organizations, their projects, risks, time,
+    an invoice and decisions waiting for the demo people. Idempotent: a second run changes nothing."""
+    settings = load_settings()
+    if settings.jwt_algorithm != "HS256":
+        typer.echo("error: the demo signs its people's tokens with the dev secret (HS256); with "
+                   "PMAAS_JWT_ALGORITHM=RS256 tokens come from the identity provider", err=True)
+        raise typer.Exit(1)
+    _require_signing_secret(settings)
+    from services.demo import seed  # here: it loads every service's generated API
+
+    raise typer.Exit(seed.run(settings, typer.echo, once=once, sign_in_url=dev_stack.sign_in_url(settings)))
+
+
+def _require_signing_secret(settings: Settings) -> None:
     secret = dev_secret_path(settings)
     if settings.jwt_algorithm == "HS256" and not settings.jwt_secret and not secret.exists():
         # A secret made here would sign tokens that every running server refuses.
@@ -125,11 +154,6 @@ def token(
             "`pmaas dev` creates the secret on first start), or set PMAAS_JWT_SECRET to the secret the "
             "servers use; with PMAAS_JWT_ALGORITHM=RS256, tokens come from the identity provider.", err=True)
         raise typer.Exit(1)
-    try:
-        typer.echo(TokenAuthority(settings).issue(sub, orgs, ttl_s))
-    except RuntimeError as exc:  # RS256: tokens come from the identity provider
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
 
 
 @audit_app.command("verify")

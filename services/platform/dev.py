@@ -62,14 +62,15 @@ class Child:
     relay: threading.Thread | None = None
 
 
-def run(settings: Settings) -> int:
-    """Run the stack until Ctrl-C/SIGTERM (exit code 0) or until something fails (1)."""
+def run(settings: Settings, seed_demo: bool = True) -> int:
+    """Run the stack until Ctrl-C/SIGTERM (exit code 0) or until something fails (1); on the first start with
+    this home, seed the demo unless `seed_demo` or PMAAS_DEMO says not to."""
     with _exclusive(settings.home_dir / "dev.lock"), contextlib.ExitStack() as cleanup:
         # All three unwind like Ctrl-C; SIGINT too, as a shell ignores it for background jobs.
         for sig in _STOP_SIGNALS:
             signal.signal(sig, signal.default_int_handler)
         try:
-            return _run_stack(settings, cleanup)
+            return _run_stack(settings, cleanup, seed_demo and settings.demo)
         except KeyboardInterrupt:
             say("\nstopping the stack")
             return 0
@@ -82,7 +83,7 @@ def run(settings: Settings) -> int:
                 signal.signal(sig, signal.SIG_IGN)
 
 
-def _run_stack(settings: Settings, cleanup: contextlib.ExitStack) -> int:
+def _run_stack(settings: Settings, cleanup: contextlib.ExitStack, seed_demo: bool) -> int:
     home = settings.home_dir
     _check_ports_free(settings)
     if not settings.database_url and not embedded.postgres_running(settings):
@@ -121,6 +122,7 @@ def _run_stack(settings: Settings, cleanup: contextlib.ExitStack) -> int:
 
     token = TokenAuthority(settings).issue("dev", {"demo": [r.value for r in PERSON_ROLES]}, DEV_TOKEN_TTL_S)
     say(_endpoints(settings, database, temporal_address, token))
+    _demo(settings, seed_demo)
     return _watch(servers + children)
 
 
@@ -249,6 +251,28 @@ def _endpoints(settings: Settings, database: embedded.Database, temporal_address
         "Other tokens: pmaas token --sub alice --org demo:pm,member --ttl 1h",
         rule,
     ])
+
+
+def _demo(settings: Settings, seed: bool) -> None:
+    """Seed the demo beside the running stack (a thread, so a component that dies is still noticed), the first
+    time only: the seed's marker under the home records it."""
+    from services.demo import seed as demo  # here: it loads every service's generated API
+
+    url = sign_in_url(settings)
+    if demo.marker_path(settings).exists():
+        say(f"demo: seeded before with this PMAAS_HOME; sign in at {url} (`pmaas demo` checks it again)")
+    elif not seed:
+        say(f"demo: not seeded (--no-demo or PMAAS_DEMO=0); `pmaas demo` seeds it. Sign in at {url}")
+    else:
+        say("seeding the demo, the first start with this PMAAS_HOME only (skip it: `pmaas dev --no-demo` or "
+            "PMAAS_DEMO=0)")
+        threading.Thread(target=demo.run, args=(settings, say), kwargs={"sign_in_url": url},
+                         name="demo-seed", daemon=True).start()
+
+
+def sign_in_url(settings: Settings) -> str:
+    """The gateway's pages, where the demo people sign in."""
+    return f"http://{_loopback(settings.host)}:{settings.gateway_port}/"
 
 
 def _running(name: str, settings: Settings) -> str:

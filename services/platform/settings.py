@@ -79,6 +79,8 @@ class Settings(BaseSettings):
     # The sign-in page also offers the demo people (services/demo/roster.py) and mints their tokens: dev only
     # (`pmaas dev` turns it on); off, the picker is neither shown nor served.
     gateway_dev_signin: bool = False
+    # `pmaas dev` seeds the demo (services/demo/seed.py) on its first start with this home; false skips it.
+    demo: bool = True
     log_level: str = "INFO"
     # Prometheus metrics: GET /metrics on host:metrics_port (services/platform/metrics.py); 0 serves none. Each
     # process needs its own port (`pmaas dev` gives each one). The governance service recomputes its business
