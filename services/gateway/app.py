@@ -28,7 +28,7 @@ from starlette.routing import Match
 from starlette.routing import Route as StarletteRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.gateway import openapi, problems, transcode
+from services.gateway import openapi, problems, transcode, web
 from services.gateway.downstream import Downstream
 from services.gateway.routes import ROUTES, SERVICES, Route
 from services.platform import metrics, telemetry
@@ -57,6 +57,7 @@ def create_app(settings: Settings, targets: dict[str, str] | None = None) -> Fas
                   description="JSON over the gRPC APIs (AIP-127 transcoding). Send `Authorization: Bearer <JWT>`; "
                               "errors are RFC 9457 problems carrying the service's reason and field violations.")
     app.state.downstream = downstream
+    web.install(app, settings, downstream)  # the approver inbox pages under /ui (services/gateway/web)
 
     app.add_middleware(RequestIdMiddleware)
 

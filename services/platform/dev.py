@@ -104,6 +104,7 @@ def _run_stack(settings: Settings, cleanup: contextlib.ExitStack, seed_demo: boo
     env = {**{k: v for k, v in os.environ.items() if k not in _OWNER_LOGINS},
            "PMAAS_HOME": str(home), "PMAAS_DATABASE_URL": database.runtime,
            "PMAAS_TEMPORAL_ADDRESS": temporal_address, "PMAAS_WEBHOOK_ALLOW_LOOPBACK": "true",
+           "PMAAS_GATEWAY_DEV_SIGNIN": "true",  # the inbox's sign-in page offers the demo people
            "PYTHONUNBUFFERED": "1"}
     children = [_start(name, {**env, "PMAAS_METRICS_PORT": str(metrics_port(settings, name))})
                 for name in components.COMPONENTS]
