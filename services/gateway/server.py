@@ -6,8 +6,24 @@ runs the app's shutdown, which closes the channels. FastAPI is imported here onl
 
 from __future__ import annotations
 
+import asyncio
+import importlib.util
+
 from services.platform import metrics, telemetry
 from services.platform.settings import Settings
+
+# uvloop and httptools (dependencies; wheels) where they install: the HTTP parsing and the event loop are a third
+# of a pass-through GET's CPU on asyncio's loop and h11, pure Python both.
+HTTP = "httptools" if importlib.util.find_spec("httptools") else "h11"
+
+
+def loop_factory() -> asyncio.AbstractEventLoop:
+    """The event loop `pmaas serve gateway` runs on (services/platform/cli.py)."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
 
 
 async def run(settings: Settings) -> None:
@@ -19,5 +35,5 @@ async def run(settings: Settings) -> None:
     metrics.setup("gateway", settings)  # before the app: the FastAPI instrumentation's meters come from it
     config = uvicorn.Config(create_app(settings), host=settings.host, port=settings.gateway_port,
                             timeout_graceful_shutdown=settings.grace_period_s,  # type: ignore[arg-type]  (a float works)
-                            log_config=None, access_log=False, lifespan="on")
+                            log_config=None, access_log=False, lifespan="on", http=HTTP)
     await uvicorn.Server(config).serve()

@@ -53,7 +53,9 @@ def serve(component: Annotated[str, typer.Argument(help="one of: " + ", ".join(c
         module = components.load(component)
     except components.UnknownComponent as exc:
         raise typer.BadParameter(str(exc), param_hint="COMPONENT") from None
-    asyncio.run(module.run(load_settings()))
+    # A component may bring its own event loop (the gateway's: uvloop, services/gateway/server.py).
+    with asyncio.Runner(loop_factory=getattr(module, "loop_factory", None)) as runner:
+        runner.run(module.run(load_settings()))
 
 
 @app.command()

@@ -1,5 +1,6 @@
 """Probes and lifecycle: /healthz alive, /readyz ready only when every service answers SERVING (503 naming the one
-that does not), one channel per service for the app's life, and `pmaas serve gateway` stopping cleanly."""
+that does not), one channel per service for the app's life, and `pmaas serve gateway` (on uvloop and httptools)
+stopping cleanly."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import sys
 import time
 
 import httpx
+import uvloop
 
+from services.gateway import server
 from services.gateway.app import create_app
 from services.projects import server as projects_server
 from tests.support import free_port
@@ -107,3 +110,11 @@ async def test_pmaas_serve_gateway_serves_and_stops_cleanly_on_sigterm(targets):
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_pmaas_serve_gateway_runs_on_uvloop_and_httptools():
+    loop = server.loop_factory()
+    try:
+        assert isinstance(loop, uvloop.Loop) and server.HTTP == "httptools"
+    finally:
+        loop.close()
