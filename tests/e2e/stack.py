@@ -4,6 +4,7 @@ logging JSON lines to a file of its own: for the tests that need real process bo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -23,15 +24,23 @@ from pmaas.projects.v1 import projects_service_pb2 as papi
 from pmaas.projects.v1 import projects_service_pb2_grpc
 from pmaas.projects.v1 import resources_pb2 as ppb
 from services.platform import components, embedded
-from tests.support import Caller, date, eur, rid
+from tests.support import Caller, date, eur, free_port, rid
 
 START_TIMEOUT_S = 60.0
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def free_ports_in_a_row(count: int) -> int:
+    """The first of `count` consecutive free ports (`pmaas dev` serves each component's metrics on the next one)."""
+    for _ in range(200):
+        first = free_port()
+        with contextlib.ExitStack() as probes:
+            try:
+                for port in range(first + 1, first + count):
+                    probes.enter_context(socket.socket()).bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return first
+    raise RuntimeError(f"no {count} free loopback ports in a row")
 
 
 class Stack:

@@ -22,6 +22,7 @@ from pmaas.projects.v1 import projects_service_pb2 as api
 from pmaas.projects.v1 import projects_service_pb2_grpc
 from services.platform import components, embedded
 from services.platform.settings import Settings
+from tests.e2e.stack import free_ports_in_a_row
 from tests.services.platform.test_cli import cli_env, temporary_home
 from tests.support import free_port
 
@@ -35,7 +36,8 @@ class DevStack:
     def __init__(self, home: Path) -> None:
         self.home = home
         self.ports = {**{name: free_port() for name in components.GRPC_COMPONENTS | components.HTTP_COMPONENTS},
-                      "temporal": free_port(), "temporal_ui": free_port()}
+                      "temporal": free_port(), "temporal_ui": free_port(),
+                      "metrics": free_ports_in_a_row(len(components.COMPONENTS))}  # one per component
         env = cli_env(home, **{f"{name}_port": str(port) for name, port in self.ports.items()})
         self.process = subprocess.Popen([sys.executable, "-m", "services.platform.cli", "dev"], env=env, cwd=home,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

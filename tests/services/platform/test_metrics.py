@@ -23,8 +23,8 @@ from pmaas.projects.v1 import projects_service_pb2 as papi
 from pmaas.projects.v1 import projects_service_pb2_grpc
 from pmaas.risks.v1 import resources_pb2 as risks_pb
 from services.platform import components
-from tests.e2e.stack import Stack, free_port, open_change_approval, stack_env
-from tests.support import Caller, date, rid
+from tests.e2e.stack import Stack, open_change_approval, stack_env, until
+from tests.support import Caller, date, free_port, rid
 
 
 @pytest.fixture
@@ -135,12 +135,12 @@ async def test_each_component_exports_red_pool_temporal_and_business_series(stac
     # A task past its due time (two days old, due yesterday): BREACHED, aged 1-3 days, and one breach more.
     conn = await asyncpg.connect(database_url)
     try:
-        overdue = await conn.fetchval(
+        await until(lambda: conn.fetchval(
             """UPDATE governance.tasks SET create_time = now() - interval '2 days', due_time = now() - interval '1 day'
-               WHERE org_id = $1 AND state IN ('OPEN', 'CLAIMED') AND kind = 'ESCALATION' RETURNING id""", org)
+               WHERE org_id = $1 AND state IN ('OPEN', 'CLAIMED') AND kind = 'ESCALATION' RETURNING id""", org),
+            "the escalation's open task in the read model")
     finally:
         await conn.close()
-    assert overdue, "the escalation's open task"
     await series(stack, "governance", "pmaas_governance_tasks_open", kind="ESCALATION", sla_state="BREACHED",
                  age="1d_to_3d")
     await series(stack, "governance", "pmaas_governance_sla_breaches_total", at_least=before["breaches"] + 1,
