@@ -79,9 +79,9 @@ def phrase(status: int) -> str:
         return "Error"
 
 
-def from_rpc_error(exc: grpc.aio.AioRpcError, trace_id: str, body_field: str = "") -> JSONResponse:
-    """The problem for a failed call; field violations renamed into the caller's JSON (see camel_path)."""
-    code = exc.code()
+def error_details(exc: grpc.aio.AioRpcError) -> tuple[str, list[tuple[str, str]]]:
+    """What a failed call's status details say (AIP-193): the ErrorInfo reason ("" without one) and the
+    BadRequest field violations as (field path as the service named it, description)."""
     reason, violations = "", []
     status = rpc_status.from_call(exc)
     for detail in status.details if status else ():
@@ -92,7 +92,15 @@ def from_rpc_error(exc: grpc.aio.AioRpcError, trace_id: str, body_field: str = "
         elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
             bad = error_details_pb2.BadRequest()
             detail.Unpack(bad)
-            violations = [(camel_path(v.field, body_field), v.description) for v in bad.field_violations]
+            violations = [(v.field, v.description) for v in bad.field_violations]
+    return reason, violations
+
+
+def from_rpc_error(exc: grpc.aio.AioRpcError, trace_id: str, body_field: str = "") -> JSONResponse:
+    """The problem for a failed call; field violations renamed into the caller's JSON (see camel_path)."""
+    code = exc.code()
+    reason, violations = error_details(exc)
+    violations = [(camel_path(field, body_field), description) for field, description in violations]
     http = http_status(code, reason)
     if http >= 500 and code not in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
         detail_text = "internal error; it has been logged"  # never a dependency's internals to the caller

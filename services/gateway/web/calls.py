@@ -15,11 +15,9 @@ from functools import cache
 
 import grpc
 from google.protobuf.message import Message
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 from starlette.requests import Request
 
-from services.gateway.problems import http_status
+from services.gateway.problems import error_details, http_status
 from services.gateway.routes import Route
 from services.gateway.web.session import SignInRequired, session, signed_in
 
@@ -123,23 +121,8 @@ def _page_error(service: str, rpc: str, exc: grpc.aio.AioRpcError) -> Exception:
     if code in _UNAVAILABLE:
         return Unavailable(service)
     if code in _REFUSALS:
-        reason, violations = _details(exc)
-        return Refused(service, code, reason, exc.details() or "", violations)
+        reason, violations = error_details(exc)
+        return Refused(service, code, reason, exc.details() or "", dict(violations))
     log.error("service failed", extra={"rpc": rpc, "status": code.name, "detail": exc.details()})
     return Failed(service)
 
-
-def _details(exc: grpc.aio.AioRpcError) -> tuple[str, dict[str, str]]:
-    """The ErrorInfo reason and the BadRequest field violations (field path -> description)."""
-    reason, violations = "", {}
-    status = rpc_status.from_call(exc)
-    for detail in status.details if status else ():
-        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-            info = error_details_pb2.ErrorInfo()
-            detail.Unpack(info)
-            reason = info.reason
-        elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-            bad = error_details_pb2.BadRequest()
-            detail.Unpack(bad)
-            violations.update({v.field: v.description for v in bad.field_violations})
-    return reason, violations
