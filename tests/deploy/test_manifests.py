@@ -197,7 +197,7 @@ def test_k8s_deploys_each_component_with_grpc_probes(k8s, defaults, name):
     (container,) = pod["containers"]
     assert container["args"] == ["serve", name]
     port = defaults.port_of(name)
-    assert [p["containerPort"] for p in container["ports"]] == [port]
+    assert [p["containerPort"] for p in container["ports"] if p["name"] != "metrics"] == [port]
     probes = ["readinessProbe", "livenessProbe"] + (["startupProbe"] if "startupProbe" in container else [])
     for probe in probes:
         assert container[probe]["grpc"] == {"port": port, "service": full_service_name(name)}, probe
@@ -243,6 +243,13 @@ def test_k8s_production_settings(k8s, defaults):
     database = k8s_object(k8s, "Secret", "pmaas-database")["stringData"]
     assert database["PMAAS_DATABASE_URL"].startswith("postgresql://")
     assert "public.pem" in k8s_object(k8s, "Secret", "pmaas-jwt")["stringData"]
+
+
+@pytest.mark.parametrize("name", [*GRPC, "worker"])
+def test_k8s_pods_name_the_metrics_port_they_serve(k8s, name):
+    metrics_port = int(k8s_object(k8s, "ConfigMap", "pmaas-config")["data"]["PMAAS_METRICS_PORT"])
+    (container,) = k8s_object(k8s, "Deployment", name)["spec"]["template"]["spec"]["containers"]
+    assert {"name": "metrics", "containerPort": metrics_port, "protocol": "TCP"} in container["ports"]
 
 
 # --- the gateway (HTTP) -------------------------------------------------------------
