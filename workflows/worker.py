@@ -108,7 +108,7 @@ async def keep_issue_feeds(client: Client, calls: ServiceCalls, task_queue: str,
 async def run(settings: Settings) -> None:
     # Signals first: a stop that arrives while the worker is still starting must end it cleanly too.
     stop = stopping.stop_event()
-    telemetry.setup("worker", log_level=settings.log_level)
+    telemetry.setup("worker", log_level=settings.log_level, workflows=True)
     metrics.setup("worker", settings)  # before the client: temporalio's metrics (task slots, ...) go to it
     dsn = embedded.database_url(settings)
     await db.wait_until_migrated(dsn, governance_server.SCHEMA, governance_server.MIGRATIONS,
@@ -118,7 +118,7 @@ async def run(settings: Settings) -> None:
     metrics.watch_pool(pool, "worker")
     calls = ServiceCalls.connect(settings, service_token(settings, TokenAuthority(settings)))
     try:
-        client = await temporal.connect(settings)
+        client = await temporal.connect(settings)  # its OpenTelemetry plugin traces the worker built on it too
         if stop.is_set():
             return
         worker = build(client, settings.temporal_task_queue, pool, calls, timedelta(seconds=settings.grace_period_s),

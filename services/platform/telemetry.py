@@ -3,9 +3,10 @@
 One tracer provider per process, named for its component; OTLP export when
 OTEL_EXPORTER_OTLP_ENDPOINT is set (the exporter and the sampler read the
 standard OTEL_* variables themselves). Without an exporter nothing is
-recorded, but trace context still flows. The provider is temporalio's replay-safe one in every
-process (one kind everywhere): a worker's workflow spans then get deterministic ids and are not
-emitted again when a workflow replays. asyncpg and outgoing gRPC calls are instrumented here; the
+recorded, but trace context still flows. A process that runs workflows (the worker) gets temporalio's
+replay-safe provider: workflow spans then get deterministic ids and are not emitted again when a
+workflow replays (it costs ~10 µs more per span, so other processes keep the plain one). asyncpg and
+outgoing gRPC calls are instrumented here; the
 gRPC server interceptor is added by `grpc_server`. Logs are one JSON object
 per line carrying the current trace and span ids.
 """
@@ -20,7 +21,7 @@ from datetime import UTC, datetime
 
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import SpanProcessor
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 
@@ -28,18 +29,21 @@ _configured = False
 _exporting = False
 
 
-def setup(component: str, *, log_level: str = "INFO", extra_processors: list[SpanProcessor] = ()) -> None:
-    """Idempotent: the first call in a process wins."""
+def setup(component: str, *, log_level: str = "INFO", extra_processors: list[SpanProcessor] = (),
+          workflows: bool = False) -> None:
+    """Idempotent: the first call in a process wins. `workflows`: this process runs Temporal workflows."""
     global _configured, _exporting
     if _configured:
         return
     _configured = True
-    from temporalio.contrib.opentelemetry import create_tracer_provider
-
     exporting = _exporting = bool(os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")) or bool(extra_processors)
     # With nowhere to send spans, record none: spans still exist (non-recording), so trace
     # ids still propagate into logs and audit events, at a fraction of the cost.
-    provider = create_tracer_provider(
+    if workflows:
+        from temporalio.contrib.opentelemetry import create_tracer_provider as make_provider
+    else:
+        make_provider = TracerProvider
+    provider = make_provider(
         resource=Resource.create({"service.name": f"pmaas-{component}", "service.namespace": "pmaas"}),
         sampler=None if exporting else ALWAYS_OFF,
     )

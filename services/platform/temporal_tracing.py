@@ -4,7 +4,7 @@ The plugin (`OpenTelemetryPlugin`, temporalio.contrib.opentelemetry) is used rat
 `TracingInterceptor` because it runs an update handler in the context the update's sender carried, so
 the activities a decision's handler starts belong to the decision's trace; TracingInterceptor parents
 every handler under the trace that started the workflow and only links the update. The plugin needs a
-replay-safe tracer provider (telemetry.setup makes one): workflow span ids come from the workflow's
+replay-safe tracer provider (telemetry.setup(..., workflows=True) makes one): workflow span ids come from the workflow's
 deterministic random and nothing is exported again on replay.
 
 The rule added here: what the workflow's own `run` does in reaction to an update (apply an approved

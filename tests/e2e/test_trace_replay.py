@@ -27,7 +27,8 @@ _REPLAY_ALL = textwrap.dedent("""
 
     async def main():
         exporter = InMemorySpanExporter()
-        telemetry.setup("worker", log_level="WARNING", extra_processors=[SimpleSpanProcessor(exporter)])
+        telemetry.setup("worker", log_level="WARNING", extra_processors=[SimpleSpanProcessor(exporter)],
+                        workflows=True)
         replayer = Replayer(workflows=list(WORKFLOWS), workflow_runner=SANDBOX, plugins=[temporal_tracing.plugin()])
         failures, count = {}, 0
         for kind, prefix in PREFIXES.items():
