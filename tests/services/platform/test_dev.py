@@ -38,7 +38,8 @@ class DevStack:
         self.ports = {**{name: free_port() for name in components.GRPC_COMPONENTS | components.HTTP_COMPONENTS},
                       "temporal": free_port(), "temporal_ui": free_port(),
                       "metrics": free_ports_in_a_row(len(components.COMPONENTS))}  # one per component
-        env = cli_env(home, **{f"{name}_port": str(port) for name, port in self.ports.items()})
+        # These tests are about the stack itself; the first-start demo seed is tests/demo/test_dev_seed.py's.
+        env = cli_env(home, demo="0", **{f"{name}_port": str(port) for name, port in self.ports.items()})
         self.process = subprocess.Popen([sys.executable, "-m", "services.platform.cli", "dev"], env=env, cwd=home,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines: queue.Queue[str] = queue.Queue()
