@@ -28,11 +28,22 @@ class _Node:
 
     def __init__(self) -> None:
         self.children: dict[str, _Node] = {}
-        self.routes: list[tuple[int, StarletteRoute]] = []
+        self.routes: list[tuple[int, TableRoute]] = []
+
+
+class TableRoute(StarletteRoute):
+    """A Starlette route that names itself in the scope once matched, as FastAPI's routes do: the instrumentation
+    reads the route's template there for the http_target of its metrics."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child_scope = super().matches(scope)
+        if match != Match.NONE:
+            child_scope["route"] = self
+        return match, child_scope
 
 
 class RouteTable(BaseRoute):
-    def __init__(self, routes: list[StarletteRoute]) -> None:
+    def __init__(self, routes: list[TableRoute]) -> None:
         self.routes = routes
         self._root = _Node()
         for order, route in enumerate(routes):
@@ -41,9 +52,9 @@ class RouteTable(BaseRoute):
                 node = node.children.setdefault(_ANY if segment.startswith("{") else segment, _Node())
             node.routes.append((order, route))
 
-    def candidates(self, scope: Scope) -> list[StarletteRoute]:
+    def candidates(self, scope: Scope) -> list[TableRoute]:
         """The routes whose literal segments the path has, in the table's order."""
-        found: list[tuple[int, StarletteRoute]] = []
+        found: list[tuple[int, TableRoute]] = []
         for node in _walk(self._root, get_route_path(scope).split("/")[1:], 0):
             found.extend(node.routes)
         return [route for _, route in sorted(found, key=lambda pair: pair[0])]
@@ -55,9 +66,9 @@ class RouteTable(BaseRoute):
         for route in self.candidates(scope):
             match, child_scope = route.matches(scope)
             if match == Match.FULL:
-                return match, {**child_scope, "route": route}
+                return match, child_scope
             if match == Match.PARTIAL and partial[0] == Match.NONE:
-                partial = match, {**child_scope, "route": route}
+                partial = match, child_scope
         return partial
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
@@ -74,7 +85,7 @@ def table(routes: list[tuple[str, str, Callable, str]]) -> RouteTable:
     """(path, method, endpoint, name) each -> plain Starlette routes (the endpoint takes the Request) in a table."""
     built = []
     for path, method, endpoint, name in routes:
-        route = StarletteRoute(path, endpoint, methods=[method], name=name, include_in_schema=False)
+        route = TableRoute(path, endpoint, methods=[method], name=name, include_in_schema=False)
         route.methods = {method}  # not the HEAD Starlette adds to a GET: the API (its OpenAPI) has no HEAD
         built.append(route)
     return RouteTable(built)
