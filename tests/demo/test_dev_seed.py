@@ -20,7 +20,7 @@ def _stop(stack: DevStack) -> int:
 
 def test_the_first_start_seeds_the_demo_and_the_next_one_does_not():
     with temporary_home() as home:
-        first = DevStack(home)
+        first = DevStack(home, demo=True)
         try:
             announced = first.wait_for("seeding the demo", READY_TIMEOUT_S)
             summary = first.wait_for("demo: seeded", SEED_TIMEOUT_S)
@@ -29,7 +29,7 @@ def test_the_first_start_seeds_the_demo_and_the_next_one_does_not():
             assert _stop(first) == 0, "".join(first.output)
         finally:
             first.stop()
-        again = DevStack(home)
+        again = DevStack(home, demo=True)
         try:
             second = again.wait_for("demo: ", READY_TIMEOUT_S)
         finally:

@@ -48,7 +48,9 @@ class Stack:
 
     def __init__(self, env: dict[str, str], logs: Path, own: dict[str, dict[str, str]] | None = None) -> None:
         """`own`: variables for one component only (e.g. its PMAAS_METRICS_PORT)."""
-        self.env = env
+        # A first decision on a cold worker, on a 2-core machine shared with the rest of the suite, can take
+        # longer than the default 5 s deadline of each call: these tests are about what happens, not how fast.
+        self.env = {"PMAAS_CALL_TIMEOUT_S": "30", **env}
         self.logs = logs
         self.own = own or {}
         self.processes: dict[str, subprocess.Popen] = {}

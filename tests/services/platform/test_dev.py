@@ -33,13 +33,14 @@ STOP_TIMEOUT_S = 60
 class DevStack:
     """A running `pmaas dev` whose output is collected line by line."""
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, *, demo: bool = False) -> None:
         self.home = home
         self.ports = {**{name: free_port() for name in components.GRPC_COMPONENTS | components.HTTP_COMPONENTS},
                       "temporal": free_port(), "temporal_ui": free_port(),
                       "metrics": free_ports_in_a_row(len(components.COMPONENTS))}  # one per component
-        # These tests are about the stack itself; the first-start demo seed is tests/demo/test_dev_seed.py's.
-        env = cli_env(home, demo="0", **{f"{name}_port": str(port) for name, port in self.ports.items()})
+        # Without `demo` the first-start seed is off: most tests are about the stack itself, and the seed would
+        # run unseen in their background (tests/demo/test_dev_seed.py turns it on).
+        env = cli_env(home, demo=str(demo).lower(), **{f"{name}_port": str(port) for name, port in self.ports.items()})
         self.process = subprocess.Popen([sys.executable, "-m", "services.platform.cli", "dev"], env=env, cwd=home,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines: queue.Queue[str] = queue.Queue()
@@ -86,6 +87,9 @@ def stack() -> Iterator[DevStack]:
 def test_dev_serves_with_the_printed_token_and_stops_everything_on_sigterm(stack):
     token = stack.wait_for("export PMAAS_TOKEN=").split("=", 1)[1].strip()
     stack.wait_for("=" * 20)  # end of the endpoints block
+    # The demo's line is the last before the watch loop. A SIGTERM sent earlier, during the demo module's import,
+    # once in a few loaded runs ended the stack with -2 instead of 0 (not reproduced alone; an open question).
+    stack.wait_for("demo: ")
     projects = f"127.0.0.1:{stack.ports['projects']}"
     children = {child: child.cmdline() for child in stack.descendants()}
     with grpc.insecure_channel(projects) as channel:
