@@ -100,3 +100,24 @@ def setup_logging(component: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    logging.getLogger("opentelemetry.context").addFilter(DetachOnCloseNoise())
+
+
+class DetachOnCloseNoise(logging.Filter):
+    """Drops OpenTelemetry's "Failed to detach context" when it comes from a coroutine being closed.
+
+    A coroutine suspended inside a span (a workflow the worker evicts from its cache, mid-`run`) is closed with
+    GeneratorExit in another contextvars Context; the span's context manager then detaches a token of the old one,
+    and OpenTelemetry logs that at ERROR with a traceback (temporalio/sdk-python#441 and #1596, seen in the
+    gateway bench). Harmless: the context is discarded with the coroutine. Every other detach failure is kept.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg != "Failed to detach context" or not record.exc_info:
+            return True
+        error: BaseException | None = record.exc_info[1]
+        while error is not None:
+            if isinstance(error, GeneratorExit):
+                return False
+            error = error.__context__
+        return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import subprocess
@@ -12,7 +13,7 @@ import uuid
 import asyncpg
 from opentelemetry.sdk.trace import TracerProvider
 
-from services.platform.telemetry import JsonFormatter
+from services.platform.telemetry import DetachOnCloseNoise, JsonFormatter
 
 # Runs in its own process: the tracer provider is global and set once per process.
 _TRACED_CALL = textwrap.dedent("""
@@ -99,3 +100,50 @@ def test_json_logs_carry_the_current_trace_and_span_ids():
 def test_json_logs_outside_a_span_have_no_trace_id():
     entry = json.loads(JsonFormatter("projects").format(logging.makeLogRecord({"msg": "idle"})))
     assert "trace_id" not in entry
+
+
+def _detach_failure_while_closing() -> None:
+    """What an evicted workflow's coroutine does: attached in one Context, closed (GeneratorExit) in another."""
+    from opentelemetry import context as otel_context
+
+    def suspended_inside_a_span():
+        token = otel_context.attach(otel_context.set_value("span", "of the workflow"))
+        try:
+            yield
+        finally:
+            otel_context.detach(token)
+
+    running = suspended_inside_a_span()
+    contextvars.copy_context().run(next, running)
+    running.close()
+
+
+def _detach_failure_of_a_foreign_token() -> None:
+    from opentelemetry import context as otel_context
+
+    token = contextvars.copy_context().run(otel_context.attach, otel_context.set_value("k", "v"))
+    otel_context.detach(token)
+
+
+def test_the_detach_noise_of_a_closed_coroutine_is_dropped_and_other_detach_failures_are_logged(caplog):
+    logger = logging.getLogger("opentelemetry.context")
+    logger.addFilter(noise := DetachOnCloseNoise())
+    try:
+        with caplog.at_level(logging.ERROR, logger="opentelemetry.context"):
+            _detach_failure_while_closing()
+            closing = [r for r in caplog.records if r.name == "opentelemetry.context"]
+            _detach_failure_of_a_foreign_token()
+            foreign = [r for r in caplog.records if r.name == "opentelemetry.context"]
+    finally:
+        logger.removeFilter(noise)
+    assert closing == []
+    assert [r.getMessage() for r in foreign] == ["Failed to detach context"]
+    # Without the filter the first case is logged too: the test exercises the real failure, not a quiet path.
+    caplog.clear()
+    kept, logger.filters = logger.filters, []  # the suite's own setup_logging may have installed one
+    try:
+        with caplog.at_level(logging.ERROR, logger="opentelemetry.context"):
+            _detach_failure_while_closing()
+    finally:
+        logger.filters = kept
+    assert [r.getMessage() for r in caplog.records] == ["Failed to detach context"]
