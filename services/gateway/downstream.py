@@ -71,7 +71,7 @@ class Downstream:
 def _plain_channel(target: str) -> grpc.aio.Channel:
     """clients.channel without the interceptors: grpc.aio's own constructor, which telemetry.setup's
     instrumentation leaves as it is (it wraps the public `grpc.aio.insecure_channel` name only)."""
-    return grpc.aio._channel.insecure_channel(target, options=[("grpc.enable_retries", 1)])  # as clients.channel
+    return grpc.aio._channel.insecure_channel(target, options=clients.CHANNEL_OPTIONS)
 
 
 def _with_trace_context(call: grpc.aio.UnaryUnaryMultiCallable) -> Callable:

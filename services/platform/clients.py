@@ -34,9 +34,16 @@ T = TypeVar("T")
 FAN_OUT_LIMIT = 8
 
 
+# round_robin: a channel to a name that resolves to several addresses (in k8s, `dns:///<svc>-headless:<port>`)
+# spreads its calls over all of them instead of sending every call over one connection to one pod; with one
+# address (loopback, a ClusterIP) it changes nothing. The servers end connections after MAX_CONNECTION_AGE_MS
+# (grpc_server), so clients resolve again and reach pods added since.
+CHANNEL_OPTIONS = (("grpc.enable_retries", 1), ("grpc.lb_policy_name", "round_robin"))
+
+
 def channel(target: str) -> grpc.aio.Channel:
     """One long-lived channel per target (create at servicer start, close at stop)."""
-    return grpc.aio.insecure_channel(target, options=[("grpc.enable_retries", 1)])
+    return grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS)
 
 
 def forwarded_auth(context: grpc.aio.ServicerContext) -> tuple[tuple[str, str], ...]:

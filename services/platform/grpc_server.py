@@ -27,6 +27,8 @@ from opentelemetry.instrumentation.grpc import aio_server_interceptor
 from services.platform import auth, errors, metrics, stopping
 
 log = logging.getLogger(__name__)
+MAX_CONNECTION_AGE_MS = 5 * 60 * 1000
+MAX_CONNECTION_AGE_GRACE_MS = 30 * 1000
 
 # Infrastructure services answer without a token (load balancers, grpcurl).
 _PUBLIC_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
@@ -182,7 +184,11 @@ async def start_server(
     server = grpc.aio.server(
         interceptors=[aio_server_interceptor(), *([recorder] if recorder else []), ErrorInterceptor(),
                       AuthInterceptor(authority), TextInterceptor()],
-        options=[("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", 8 * 1024 * 1024)],
+        options=[("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", 8 * 1024 * 1024),
+                 # Connections end after a while (calls in flight finish first), so callers balancing per call
+                 # (clients.CHANNEL_OPTIONS) resolve again and spread over replicas added since.
+                 ("grpc.max_connection_age_ms", MAX_CONNECTION_AGE_MS),
+                 ("grpc.max_connection_age_grace_ms", MAX_CONNECTION_AGE_GRACE_MS)],
     )
     health_servicer = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

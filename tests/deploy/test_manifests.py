@@ -238,7 +238,9 @@ def test_k8s_production_settings(k8s, defaults):
     for key, value in config.items():
         if match := re.fullmatch(r"PMAAS_([A-Z]+)_TARGET", key):
             component = match[1].lower()
-            assert value == f"{component}:{defaults.port_of(component)}"
+            # Every pod's address (a headless Service), so callers balance per call, not per connection.
+            assert value == f"dns:///{component}-headless:{defaults.port_of(component)}"
+            assert k8s_object(k8s, "Service", f"{component}-headless")["spec"]["clusterIP"] == "None"
             k8s_object(k8s, "Service", component)
     database = k8s_object(k8s, "Secret", "pmaas-database")["stringData"]
     assert database["PMAAS_DATABASE_URL"].startswith("postgresql://")
