@@ -87,7 +87,7 @@ class BillingCycleHandlers(GovernanceCore):
             await temporal.start(self.client, bc.WORKFLOW, started["input"], workflow_id=workflow_id,
                                  task_queue=self.task_queue, attributes=temporal.search_attributes(org, "", bc.KIND),
                                  timeout_s=self.deadline_s(context, temporal.START_TIMEOUT_S),
-                                 reuse=WorkflowIDReusePolicy.ALLOW_DUPLICATE)
+                                 reuse=WorkflowIDReusePolicy.ALLOW_DUPLICATE, after_previous=True)
         return await self._cycle_now(org, cid, first.name) or first
 
     async def GetBillingCycle(self, request: billing_pb.GetBillingCycleRequest, context) -> billing_pb.BillingCycle:

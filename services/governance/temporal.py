@@ -17,6 +17,7 @@ from typing import Any
 import grpc
 from temporalio.client import (
     Client,
+    WorkflowFailureError,
     WorkflowHandle,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
@@ -85,20 +86,45 @@ def _unavailable(exc: RPCError) -> errors.ApiError:
 
 async def start(client: Client, workflow: str, arg: Any, *, workflow_id: str, task_queue: str,
                 attributes: TypedSearchAttributes, timeout_s: float,
-                reuse: WorkflowIDReusePolicy = WorkflowIDReusePolicy.REJECT_DUPLICATE) -> None:
+                reuse: WorkflowIDReusePolicy = WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                after_previous: bool = False) -> None:
     """Start the process unless it runs or ran already (a retried submit). Returns once Temporal holds it,
     without waiting for a worker: a submit is accepted while workers restart. `reuse` ALLOW_DUPLICATE runs a
-    finished process's id again (a billing period closed once more)."""
-    try:
+    finished process's id again (a billing period closed once more).
+
+    `after_previous`: this is a new run of an id whose previous run the read model shows closed. That run
+    publishes its closed view a moment before its execution ends; starting in that moment would join it
+    (USE_EXISTING) and leave the new run recorded but never run. So the previous execution is awaited (within
+    `timeout_s`) and the new one started after it."""
+    conflict = WorkflowIDConflictPolicy.FAIL if after_previous else WorkflowIDConflictPolicy.USE_EXISTING
+
+    async def begin() -> None:
         await client.start_workflow(
-            workflow, arg, id=workflow_id, task_queue=task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            id_reuse_policy=reuse, search_attributes=attributes,
-            rpc_timeout=dt.timedelta(seconds=timeout_s))
-    except WorkflowAlreadyStartedError:
-        pass  # it ran and finished: the same request, answered from the read model
+            workflow, arg, id=workflow_id, task_queue=task_queue, id_conflict_policy=conflict,
+            id_reuse_policy=reuse, search_attributes=attributes, rpc_timeout=dt.timedelta(seconds=timeout_s))
+
+    try:
+        try:
+            await begin()
+        except WorkflowAlreadyStartedError:
+            if not after_previous:
+                return  # it ran and finished: the same request, answered from the read model
+            await _closed(client, workflow_id, timeout_s)
+            await begin()
     except RPCError as exc:
         raise _unavailable(exc) from None
+
+
+async def _closed(client: Client, workflow_id: str, timeout_s: float) -> None:
+    """Wait until the latest execution of `workflow_id` has ended, however it ended."""
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        await asyncio.wait_for(handle.result(), timeout_s)
+    except TimeoutError:
+        raise errors.ApiError(grpc.StatusCode.DEADLINE_EXCEEDED, "PROCESS_TIMEOUT",
+                              "the previous run is still ending; retry with the same request_id") from None
+    except WorkflowFailureError:
+        pass  # ended: failed, cancelled or terminated
 
 
 class Refused(Exception):

@@ -6,12 +6,14 @@ triggered, runs the previous month's cycle."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import grpc
 import pytest
 from google.protobuf import duration_pb2, field_mask_pb2
 from google.type import money_pb2
+from temporalio.common import WorkflowIDReusePolicy
 
 from pmaas.billing.v1 import billing_service_pb2 as billing_api
 from pmaas.billing.v1 import resources_pb2 as billing_pb
@@ -103,6 +105,28 @@ async def test_a_retried_request_id_starts_nothing_again_and_a_rerun_counts(
     rerun = await run(governance_stub, as_role("pmo", "pia"), org, **JANUARY)
     assert (rerun.name, rerun.run, rerun.requested_by) == (first.name, 2, "pia")
     await cycle_in(governance_stub, finance, first.name, lambda c: c.run == 2 and c.state in CLOSED, "run 2")
+
+
+async def test_a_rerun_while_the_previous_run_is_still_ending_runs_after_it(
+        governance_stub, worker, as_role, org, temporal_env):
+    """The previous run publishes its closed view a moment before its execution ends; a rerun in that moment
+    must not join the ending execution (and be recorded but never run): it waits for it, then runs. The moment
+    is held open here by an execution of the cycle's id on a task queue no worker polls."""
+    finance = as_role("finance")
+    first = await run(governance_stub, finance, org, **JANUARY)
+    await cycle_in(governance_stub, finance, first.name, lambda c: c.state in CLOSED, "run 1 closed")
+    await temporal_env.client.get_workflow_handle(first.workflow_id).result()  # its execution too, here
+    ending = await temporal_env.client.start_workflow(
+        bc.WORKFLOW, None, id=first.workflow_id, task_queue="nobody-polls-" + rid(),
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE)
+    rerun = asyncio.create_task(run(governance_stub, finance, org, **JANUARY))
+    await asyncio.sleep(0.5)  # the rerun is recorded and waiting for the execution to end
+    await ending.terminate("the previous run ends")
+    second = await rerun
+    assert (second.name, second.run) == (first.name, 2)
+    done = await cycle_in(governance_stub, finance, first.name, lambda c: c.run == 2 and c.state in CLOSED,
+                          "run 2 closed")
+    assert done.state == api.BILLING_CYCLE_STATE_COMPLETED
 
 
 async def test_without_a_period_the_previous_month_is_closed(governance_stub, worker, as_role, org):
