@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint protos check-protos lint-protos venv clean
+.PHONY: run test bench chaos lint protos check-protos lint-protos venv clean
 
 venv: $(STAMP)
 
@@ -28,6 +28,12 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench.governance $(GOV_BENCH_ARGS)
 	$(BIN)/python -m tests.bench.escalations $(ESC_BENCH_ARGS)
 	$(BIN)/python -m tests.bench.gateway $(GW_BENCH_ARGS)
+
+# Faults survived: every scenario in tests/chaos at a larger scale (make test runs each at scale 1), with the
+# counts of each printed at the end. CHAOS_SCALE=N multiplies the work in flight and the faults.
+CHAOS_SCALE ?= 5
+chaos: $(STAMP)
+	PMAAS_CHAOS_SCALE=$(CHAOS_SCALE) $(BIN)/python -m pytest tests/chaos -p no:cacheprovider -q --timeout 1800 $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
