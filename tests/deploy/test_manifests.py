@@ -247,7 +247,7 @@ def test_k8s_production_settings(k8s, defaults):
     assert "public.pem" in k8s_object(k8s, "Secret", "pmaas-jwt")["stringData"]
 
 
-@pytest.mark.parametrize("name", [*GRPC, "worker"])
+@pytest.mark.parametrize("name", [*GRPC, "worker", "gateway"])
 def test_k8s_pods_name_the_metrics_port_they_serve(k8s, name):
     metrics_port = int(k8s_object(k8s, "ConfigMap", "pmaas-config")["data"]["PMAAS_METRICS_PORT"])
     (container,) = k8s_object(k8s, "Deployment", name)["spec"]["template"]["spec"]["containers"]
@@ -287,7 +287,7 @@ def test_k8s_deploys_the_gateway_ready_on_readyz_alive_on_healthz(k8s, defaults,
     assert deployment["spec"]["replicas"] == 2
     (container,) = deployment["spec"]["template"]["spec"]["containers"]
     assert container["args"] == ["serve", name]
-    (port,) = container["ports"]
+    (port,) = [p for p in container["ports"] if p["name"] != "metrics"]
     assert port["containerPort"] == defaults.port_of(name)
     assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": port["name"]}
     assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": port["name"]}

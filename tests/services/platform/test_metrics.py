@@ -126,6 +126,9 @@ async def test_each_component_exports_red_pool_temporal_and_business_series(stac
     await series(stack, "worker", "temporal_worker_task_slots_available", worker_type="ActivityWorker")
     await series(stack, "worker", "temporal_activity_schedule_to_start_latency_seconds_count")
     await series(stack, "worker", "temporal_workflow_task_schedule_to_start_latency_seconds_count")
+    # ... with buckets fine enough for a healthy p99 (milliseconds), not OpenTelemetry's default (0, 5, 10 s...).
+    await series(stack, "worker", "temporal_workflow_task_schedule_to_start_latency_seconds_bucket", at_least=0,
+                 le="0.01")
     await series(stack, "worker", "temporal_activity_execution_failed_total", activity_type="lock_billing_period")
 
     # The business signals, from the governance read model.
