@@ -409,6 +409,30 @@ def test_each_grpc_service_has_a_headless_service_over_its_pods_for_per_call_bal
     assert headless["spec"]["ports"] == service["spec"]["ports"]
 
 
+KEDA = DEPLOY / "overlays" / "keda"
+
+
+def test_the_keda_overlay_scales_the_worker_on_its_task_queue_backlog_in_place_of_its_cpu_hpa(k8s):
+    kustomization = yaml.safe_load((KEDA / "kustomization.yaml").read_text())
+    assert (KEDA / kustomization["resources"][0]).resolve() == K8S.resolve()
+    (scaled,) = [d for name in kustomization["resources"][1:] for d in load_all(KEDA / name)]
+    assert scaled["kind"] == "ScaledObject" and scaled["spec"]["scaleTargetRef"]["name"] == "worker"
+    config = k8s_object(k8s, "ConfigMap", "pmaas-config")["data"]
+    (temporal,) = [t["metadata"] for t in scaled["spec"]["triggers"] if t["type"] == "temporal"]
+    assert temporal["endpoint"] == config["PMAAS_TEMPORAL_ADDRESS"]
+    assert temporal["namespace"] == config["PMAAS_TEMPORAL_NAMESPACE"]
+    assert temporal["taskQueue"] == config["PMAAS_TEMPORAL_TASK_QUEUE"]
+    hpa = k8s_object(k8s, "HorizontalPodAutoscaler", "worker")["spec"]
+    assert (scaled["spec"]["minReplicaCount"], scaled["spec"]["maxReplicaCount"]) == (hpa["minReplicas"],
+                                                                                      hpa["maxReplicas"])
+    # KEDA makes its own HPA for the worker: the base's goes, and so does the Deployment's fixed replica count.
+    patches = [yaml.safe_load(p["patch"]) for p in kustomization["patches"]]
+    deleted = [p for p in patches if isinstance(p, dict) and p.get("$patch") == "delete"]
+    assert [(p["kind"], p["metadata"]["name"]) for p in deleted] == [("HorizontalPodAutoscaler", "worker")]
+    (removal,) = [(p["target"], yaml.safe_load(p["patch"])) for p in kustomization["patches"] if "target" in p]
+    assert removal == ({"kind": "Deployment", "name": "worker"}, [{"op": "remove", "path": "/spec/replicas"}])
+
+
 def test_temporal_values_use_an_external_postgresql_and_no_bundled_stores():
     values = yaml.safe_load((DEPLOY / "temporal" / "values.yaml").read_text())
     persistence = values["server"]["config"]["persistence"]
