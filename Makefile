@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench.governance $(GOV_BENCH_ARGS)
 	$(BIN)/python -m tests.bench.escalations $(ESC_BENCH_ARGS)
 	$(BIN)/python -m tests.bench.gateway $(GW_BENCH_ARGS)
+	$(BIN)/python -m tests.bench.scaleout $(SCALE_BENCH_ARGS)
 
 # Faults survived: every scenario in tests/chaos at a larger scale (make test runs each at scale 1), with the
 # counts of each printed at the end. CHAOS_SCALE=N multiplies the work in flight and the faults.
