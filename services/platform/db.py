@@ -230,13 +230,66 @@ async def _no_session_reset(conn: asyncpg.Connection) -> None:
     call. An open transaction is still rolled back by the pool before this runs."""
 
 
+# A new connection that takes longer than this fails (asyncpg's default is 60 s, past any caller's deadline).
+CONNECT_TIMEOUT_S = 5.0
+
+
+def connection_lost(exc: BaseException) -> asyncpg.PostgresConnectionError:
+    """asyncpg's own error for a connection lost mid-operation (SQLSTATE 08003), for `exc`, another shape of it."""
+    return asyncpg.exceptions.ConnectionDoesNotExistError(f"the connection to the database was lost: {exc!r}")
+
+
+async def _connect(*args, **kwargs) -> asyncpg.Connection:
+    """asyncpg.connect, where a server that is down or restarting (no socket, refused, reset during the handshake,
+    too slow) is a connection error (SQLSTATE 08001), as asyncpg reports some of those cases itself."""
+    try:
+        return await asyncpg.connect(*args, **kwargs)
+    except (OSError, TimeoutError) as exc:
+        raise asyncpg.exceptions.ClientCannotConnectError(f"cannot connect to the database: {exc!r}") from exc
+
+
+def _closed(connection: asyncpg.pool.PoolConnectionProxy) -> bool:
+    try:
+        return connection.is_closed()
+    except asyncpg.InterfaceError:  # the pool took it back already: it closed under us
+        return True
+
+
+class _AcquireContext(asyncpg.pool.PoolAcquireContext):
+    __slots__ = ()
+
+    async def __aexit__(self, exc_type, exc, tb) -> None:
+        lost = self.connection is not None and _closed(self.connection)
+        await super().__aexit__(exc_type, exc, tb)
+        # The socket's own errors, or asyncpg refusing to go on with a connection that closed under it
+        # ("the underlying connection is closed", "another operation is in progress" from the rollback).
+        if isinstance(exc, OSError) or (lost and isinstance(exc, asyncpg.InterfaceError | asyncpg.InternalClientError)):
+            raise connection_lost(exc) from exc
+
+
+class Pool(asyncpg.Pool):
+    """asyncpg's pool, where every way a database restart or outage reaches a caller is one error: a
+    PostgresConnectionError (SQLSTATE class 08), or the server's own 57P01-57P03 (errors.from_database: UNAVAILABLE,
+    retryable). Connections the server closed are replaced by the pool on their next use: nothing to restart."""
+
+    def acquire(self, *, timeout: float | None = None) -> _AcquireContext:
+        return _AcquireContext(self, timeout)
+
+
 async def create_pool(dsn: str, *, schema: str, min_size: int = 1, max_size: int = 10,
                       statement_timeout_ms: int = 10_000) -> asyncpg.Pool:
     """A pool whose connections resolve names in the service's own schema."""
-    return await asyncpg.create_pool(
+    return await Pool(
         dsn,
         min_size=min_size,
         max_size=max_size,
+        max_queries=50_000,  # asyncpg.create_pool's defaults
+        max_inactive_connection_lifetime=300.0,
+        loop=None,
+        connection_class=asyncpg.Connection,
+        record_class=asyncpg.Record,
+        connect=_connect,
+        timeout=CONNECT_TIMEOUT_S,
         reset=_no_session_reset,
         command_timeout=statement_timeout_ms / 1000 + 5,
         server_settings={

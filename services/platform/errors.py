@@ -139,6 +139,13 @@ SQLSTATE_TO_ERROR = {
     "23514": (grpc.StatusCode.INVALID_ARGUMENT, "CHECK_VIOLATION", "a value breaks a rule of the stored data"),
     "57014": (grpc.StatusCode.DEADLINE_EXCEEDED, "STATEMENT_TIMEOUT", "the database took too long; try again"),
 }
+# The database restarting, shutting down or out of reach: nothing was committed unless the reply was lost after
+# the COMMIT, so a retry with the same request_id is safe (it replays or applies once) and soon useful. Class 08
+# (connection exceptions: asyncpg's own for a lost or refused connection, db.py's for a socket's errors),
+# 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now (starting up or shutting down).
+DATABASE_UNAVAILABLE = (grpc.StatusCode.UNAVAILABLE, "DATABASE_UNAVAILABLE",
+                        "the database is unavailable (restarting or unreachable); retry with the same request_id")
+UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
 
 # CHECK constraint name (as PostgreSQL names it in the migrations) -> the API field it guards, one
 # group per store. A CHECK violation on a constraint listed here is INVALID_ARGUMENT with a field
@@ -192,7 +199,10 @@ def from_database(exc: Exception) -> ApiError | None:
 
     Never PostgreSQL's message, detail or constraint name: those stay in the log.
     """
-    mapped = SQLSTATE_TO_ERROR.get(getattr(exc, "sqlstate", None) or "")
+    sqlstate = getattr(exc, "sqlstate", None) or ""
+    if sqlstate.startswith("08") or sqlstate in UNAVAILABLE_SQLSTATES:
+        return ApiError(*DATABASE_UNAVAILABLE)
+    mapped = SQLSTATE_TO_ERROR.get(sqlstate)
     if mapped is None:
         return None
     code, reason, message = mapped
