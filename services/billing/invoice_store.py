@@ -1,4 +1,4 @@
-"""SQL for invoices: their lines, what they overlap, and marking the time and expenses they bill.
+"""SQL for invoices: their lines, what they overlap, and marking the expenses they bill (time: store.bill_time).
 
 Invoices and credit notes themselves are `store.INVOICES` and `store.CREDIT_NOTES` rows; this module
 holds the statements that reach across invoices, invoice lines and the charges they bill.
@@ -58,19 +58,10 @@ async def billed_milestones(conn: asyncpg.Connection, org: str, engagement_id: s
     return {r["milestone"] for r in rows}
 
 
-async def mark_time_billed(conn: asyncpg.Connection, org: str, engagement_id: str, invoice_id: str,
-                           period_end: dt.date) -> None:
-    """Put the engagement's approved billable time dated up to `period_end`, on no invoice yet, on this one."""
-    await conn.execute(
-        """UPDATE time_entries SET invoice_id = $3, version = version + 1, update_time = now()
-           WHERE org_id = $1 AND engagement_id = $2 AND invoice_id IS NULL AND billable
-             AND approval_state = $4 AND work_date <= $5""",
-        org, engagement_id, invoice_id, pb.APPROVAL_STATE_APPROVED, period_end)
-
-
 async def mark_expenses_billed(conn: asyncpg.Connection, org: str, engagement_id: str, invoice_id: str,
                                period_end: dt.date) -> list[asyncpg.Record]:
-    """As mark_time_billed for expenses; returns the expenses marked (in no particular order)."""
+    """Put the engagement's approved billable expenses dated up to `period_end`, on no invoice yet, on this
+    invoice (as store.bill_time does for time); returns the expenses marked (in no particular order)."""
     return await conn.fetch(
         """UPDATE expenses SET invoice_id = $3, version = version + 1, update_time = now()
            WHERE org_id = $1 AND engagement_id = $2 AND invoice_id IS NULL AND billable

@@ -1,7 +1,8 @@
 """Making an invoice's lines inside GenerateInvoice's transaction.
 
-What is billed is marked first (`invoice_id` set by one UPDATE each for time
-and expenses), then the lines are built from exactly the marked rows. A row
+What is billed is marked (`invoice_id` set by one UPDATE each for time and
+expenses), and the lines are built from exactly the rows marked, as the
+UPDATE returns them (time summed in the same statement). A row
 approved concurrently is either marked and billed, or left for the next
 invoice: never billed twice, never marked without a line. Approved billable
 time and approved billable expenses dated up to the period's end are billed,
@@ -44,8 +45,7 @@ async def build_lines(conn: asyncpg.Connection, engagement: asyncpg.Record, invo
 
 async def _time_lines(conn: asyncpg.Connection, org: str, eng: str, currency: str, invoice_id: str,
                       period_end: dt.date) -> list[rules.Line]:
-    await invoice_store.mark_time_billed(conn, org, eng, invoice_id, period_end)
-    groups = await store.invoiced_time(conn, org, eng, currency, invoice_id)
+    groups = await store.bill_time(conn, org, eng, currency, invoice_id, period_end)
     missing = [g for g in groups if g.hourly_micros is None]
     if missing:
         raise rate_missing(missing[0].role, currency)

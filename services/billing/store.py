@@ -240,35 +240,46 @@ class TimeGroup:
     minutes: int
 
 
-# Which time `_time_groups` sums (on alias t, params from $4): fixed here, never a caller's text.
-_CHARGED = "t.approval_state <> $4"
-_ON_INVOICE = "t.invoice_id = $4"
-_PROJECT_COST = "t.approval_state <> $4 AND t.work_date <= $5 AND t.project_id = $6"
+# Which time `_time_groups` sums: a statement giving the engagement's ($1, $2) time rows (project_id, role, person,
+# work_date, minutes), params from $4. Fixed here, never a caller's text.
+_COLUMNS = "t.project_id, t.role, t.person, t.work_date, t.minutes"
+_CHARGED = (f"SELECT {_COLUMNS} FROM time_entries t "
+            "WHERE t.org_id = $1 AND t.engagement_id = $2 AND t.approval_state <> $4")
+_PROJECT_COST = f"{_CHARGED} AND t.work_date <= $5 AND t.project_id = $6"
+# Marks what an invoice ($4) bills and gives exactly the rows it marked: the engagement's approved ($5) billable
+# time dated up to $6 on no invoice yet. One statement: the rows are read once, and a row approved concurrently
+# is either marked and summed or left for the next invoice.
+_BILL = f"""UPDATE time_entries t SET invoice_id = $4, version = version + 1, update_time = now()
+            WHERE t.org_id = $1 AND t.engagement_id = $2 AND t.invoice_id IS NULL AND t.billable
+              AND t.approval_state = $5 AND t.work_date <= $6
+            RETURNING {_COLUMNS}"""
 
 
-async def _time_groups(conn: asyncpg.Connection, org: str, engagement_id: str, currency: str, where: str,
+async def _time_groups(conn: asyncpg.Connection, org: str, engagement_id: str, currency: str, source: str,
                        *args: Any) -> list[TimeGroup]:
-    """Time of the engagement matching `where` (one of the selections above), summed per project, role,
-    person and rate. Entries are summed per day before the rate lookup so it runs once per day, not per entry."""
+    """Time of the engagement that `source` (one of the statements above) gives, summed per project, role,
+    person and rate. The rate is looked up once per role and day (a few dozen lookups), not per entry."""
     rows = await conn.fetch(f"""
-        WITH days AS (
-            SELECT t.project_id, t.role, t.person, t.work_date, sum(t.minutes) AS minutes
-            FROM time_entries t WHERE t.org_id = $1 AND t.engagement_id = $2 AND {where}
-            GROUP BY 1, 2, 3, 4)
-        SELECT d.project_id, d.role, d.person, r.hourly_micros, sum(d.minutes)::numeric AS minutes
-        FROM days d LEFT JOIN LATERAL (
-            SELECT hourly_micros FROM rates r
-            WHERE r.org_id = $1 AND r.engagement_id IN ('', $2) AND r.role = d.role AND r.currency = $3
-              AND r.start_date <= d.work_date AND (r.end_date IS NULL OR r.end_date >= d.work_date)
-            ORDER BY r.engagement_id = '' LIMIT 1) r ON true
+        WITH t AS ({source}),
+        rated AS (
+            SELECT d.role, d.work_date, r.hourly_micros
+            FROM (SELECT DISTINCT role, work_date FROM t) d LEFT JOIN LATERAL (
+                SELECT hourly_micros FROM rates r
+                WHERE r.org_id = $1 AND r.engagement_id IN ('', $2) AND r.role = d.role AND r.currency = $3
+                  AND r.start_date <= d.work_date AND (r.end_date IS NULL OR r.end_date >= d.work_date)
+                ORDER BY r.engagement_id = '' LIMIT 1) r ON true)
+        SELECT t.project_id, t.role, t.person, rated.hourly_micros, sum(t.minutes)::numeric AS minutes
+        FROM t JOIN rated ON rated.role = t.role AND rated.work_date = t.work_date
         GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4""", org, engagement_id, currency, *args)
     return [TimeGroup(r["project_id"], r["role"], r["person"], r["hourly_micros"], int(r["minutes"])) for r in rows]
 
 
-async def invoiced_time(conn: asyncpg.Connection, org: str, engagement_id: str, currency: str,
-                        invoice_id: str) -> list[TimeGroup]:
-    """The time an invoice bills."""
-    return await _time_groups(conn, org, engagement_id, currency, _ON_INVOICE, invoice_id)
+async def bill_time(conn: asyncpg.Connection, org: str, engagement_id: str, currency: str, invoice_id: str,
+                    period_end: dt.date) -> list[TimeGroup]:
+    """Put the engagement's approved billable time dated up to `period_end`, on no invoice yet, on this invoice;
+    returns that time, grouped."""
+    return await _time_groups(conn, org, engagement_id, currency, _BILL, invoice_id, pb.APPROVAL_STATE_APPROVED,
+                              period_end)
 
 
 async def project_time(conn: asyncpg.Connection, org: str, engagement_id: str, currency: str, project_id: str,
