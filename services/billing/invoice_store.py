@@ -81,10 +81,17 @@ async def unbill(conn: asyncpg.Connection, org: str, engagement_id: str, invoice
 
 
 async def insert_lines(conn: asyncpg.Connection, org: str, engagement_id: str, invoice_id: str,
-                       lines: list[rules.Line]) -> None:
-    await conn.executemany(
+                       lines: list[rules.Line]) -> list[asyncpg.Record]:
+    """Store an invoice's lines (numbered from 1) in one statement; returns them as stored, in line order."""
+    rows = [(ln.kind, ln.description, ln.project_id, ln.role, ln.person, ln.milestone, ln.expense_id, ln.minutes,
+             ln.unit_micros, ln.amount_micros) for ln in lines]
+    columns = [list(column) for column in zip(*rows, strict=True)] or [[]] * 10  # one array per column
+    rows = await conn.fetch(
         """INSERT INTO invoice_lines (org_id, engagement_id, invoice_id, line_no, kind, description, project_id,
                                       role, person, milestone, expense_id, minutes, unit_micros, amount_micros)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)""",
-        [(org, engagement_id, invoice_id, i + 1, ln.kind, ln.description, ln.project_id, ln.role, ln.person,
-          ln.milestone, ln.expense_id, ln.minutes, ln.unit_micros, ln.amount_micros) for i, ln in enumerate(lines)])
+           SELECT $1, $2, $3, l.* FROM unnest($4::int[], $5::smallint[], $6::text[], $7::text[], $8::text[],
+                                                $9::text[], $10::text[], $11::text[], $12::int[], $13::bigint[],
+                                                $14::bigint[]) AS l
+           RETURNING *""",
+        org, engagement_id, invoice_id, list(range(1, len(lines) + 1)), *columns)
+    return sorted(rows, key=lambda r: r["line_no"])

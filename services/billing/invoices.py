@@ -66,8 +66,7 @@ class InvoiceHandlers(BillingCore):
                 "org_id": key[0], "engagement_id": key[1], "id": iid, "period_start": start, "period_end": end,
                 "state": pb.INVOICE_STATE_DRAFT, "currency": engagement["currency"],
                 "total_micros": rules.total(lines)})
-            await invoice_store.insert_lines(tx.conn, key[0], key[1], iid, lines)
-            created = store.invoice(row, await invoice_store.invoice_lines(tx.conn, [*key, iid]))
+            created = store.invoice(row, await invoice_store.insert_lines(tx.conn, key[0], key[1], iid, lines))
             tx.record("GenerateInvoice", created.name, None, created, lines=len(lines))
             return created
 
