@@ -258,19 +258,24 @@ _BILL = f"""UPDATE time_entries t SET invoice_id = $4, version = version + 1, up
 async def _time_groups(conn: asyncpg.Connection, org: str, engagement_id: str, currency: str, source: str,
                        *args: Any) -> list[TimeGroup]:
     """Time of the engagement that `source` (one of the statements above) gives, summed per project, role,
-    person and rate. The rate is looked up once per role and day (a few dozen lookups), not per entry."""
+    person and rate. The rate is looked up once per role and day (a few dozen lookups), not per entry.
+
+    MATERIALIZED pins that shape: the generic plan of the prepared statement (from its sixth run) misjudges
+    the source's rows and otherwise looks the rate up per entry, then sorts every entry for the GROUP BY."""
     rows = await conn.fetch(f"""
         WITH t AS ({source}),
-        rated AS (
+        rated AS MATERIALIZED (
             SELECT d.role, d.work_date, r.hourly_micros
             FROM (SELECT DISTINCT role, work_date FROM t) d LEFT JOIN LATERAL (
                 SELECT hourly_micros FROM rates r
                 WHERE r.org_id = $1 AND r.engagement_id IN ('', $2) AND r.role = d.role AND r.currency = $3
                   AND r.start_date <= d.work_date AND (r.end_date IS NULL OR r.end_date >= d.work_date)
-                ORDER BY r.engagement_id = '' LIMIT 1) r ON true)
-        SELECT t.project_id, t.role, t.person, rated.hourly_micros, sum(t.minutes)::numeric AS minutes
-        FROM t JOIN rated ON rated.role = t.role AND rated.work_date = t.work_date
-        GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4""", org, engagement_id, currency, *args)
+                ORDER BY r.engagement_id = '' LIMIT 1) r ON true),
+        groups AS MATERIALIZED (
+            SELECT t.project_id, t.role, t.person, rated.hourly_micros, sum(t.minutes)::numeric AS minutes
+            FROM t JOIN rated ON rated.role = t.role AND rated.work_date = t.work_date
+            GROUP BY 1, 2, 3, 4)
+        SELECT * FROM groups ORDER BY 1, 2, 3, 4""", org, engagement_id, currency, *args)
     return [TimeGroup(r["project_id"], r["role"], r["person"], r["hourly_micros"], int(r["minutes"])) for r in rows]
 
 
