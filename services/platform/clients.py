@@ -38,7 +38,11 @@ FAN_OUT_LIMIT = 8
 # spreads its calls over all of them instead of sending every call over one connection to one pod; with one
 # address (loopback, a ClusterIP) it changes nothing. The servers end connections after MAX_CONNECTION_AGE_MS
 # (grpc_server), so clients resolve again and reach pods added since.
-CHANNEL_OPTIONS = (("grpc.enable_retries", 1), ("grpc.lb_policy_name", "round_robin"))
+# A callee that went away is tried again at least every RECONNECT_BACKOFF_MAX_MS: gRPC's default backoff grows to
+# 120 s, so a service back after a 30 s outage could stay unreachable for a minute more (tests/chaos).
+RECONNECT_BACKOFF_MAX_MS = 5_000
+CHANNEL_OPTIONS = (("grpc.enable_retries", 1), ("grpc.lb_policy_name", "round_robin"),
+                   ("grpc.max_reconnect_backoff_ms", RECONNECT_BACKOFF_MAX_MS))
 
 
 def channel(target: str) -> grpc.aio.Channel:

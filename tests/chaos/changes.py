@@ -31,6 +31,7 @@ from workflows import change_request, ids
 WAIT_S = 180.0
 STOP_S = 30.0
 APPLIED = frozenset({gpb.CHANGE_REQUEST_STATE_APPLIED, gpb.CHANGE_REQUEST_STATE_COMPLETED})
+_STARTS = itertools.count(1)  # each started process its own log file
 
 
 def serve(component: str, settings, database_url: str, home: Path, **env: str) -> subprocess.Popen:
@@ -39,9 +40,13 @@ def serve(component: str, settings, database_url: str, home: Path, **env: str) -
     base = {"PMAAS_HOME": str(home), "PMAAS_DATABASE_URL": database_url, "PMAAS_JWT_SECRET": settings.jwt_secret,
             "PMAAS_TEMPORAL_TASK_QUEUE": settings.temporal_task_queue, "PMAAS_LOG_LEVEL": "WARNING",
             **{f"PMAAS_{name.upper()}_TARGET": settings.target_of(name) for name in ("projects", "risks", "billing")}}
-    return subprocess.Popen([sys.executable, "-m", "services.platform.cli", "serve", component],
-                            env={**os.environ, **base, **env}, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    # Its log goes to a file under `home`: a pipe nobody reads fills after 64 KiB of warnings (every failed
+    # activity logs one) and then blocks the process on its next log line.
+    home.mkdir(parents=True, exist_ok=True)
+    with (home / f"{component}-{next(_STARTS)}.log").open("w") as log:
+        return subprocess.Popen([sys.executable, "-m", "services.platform.cli", "serve", component],
+                                env={**os.environ, **base, **env}, stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT)
 
 
 def worker(settings, database_url: str, temporal_env, home: Path, **env: str) -> subprocess.Popen:
@@ -140,16 +145,17 @@ class Wave:
                         or time.monotonic() > deadline:
                     raise
 
-    async def applied(self, indexes: range | None = None) -> int:
-        """How many of the change requests (those at `indexes`, or all) are applied."""
+    async def applied(self, indexes: range | None = None, states: frozenset = APPLIED) -> int:
+        """How many of the change requests (those at `indexes`, or all) are applied (or in one of `states`)."""
         names = [self.change_requests[i] for i in indexes or range(len(self.change_requests))]
-        return sum([(await self.get(n)).state in APPLIED for n in names])
+        return sum([(await self.get(n)).state in states for n in names])
 
-    async def until_applied(self, indexes: range | None = None, at_least: int = 0, timeout_s: float = WAIT_S) -> int:
+    async def until_applied(self, indexes: range | None = None, at_least: int = 0, timeout_s: float = WAIT_S,
+                            states: frozenset = APPLIED) -> int:
         wanted = at_least or len(indexes or self.change_requests)
 
         async def enough():
-            return (n := await self.applied(indexes)) >= wanted and n
+            return (n := await self.applied(indexes, states)) >= wanted and n
 
         return await until(enough, f"{wanted} change requests to be applied", timeout_s)
 

@@ -39,8 +39,9 @@ async def audit_of():
 
 
 @pytest.fixture
-def audit(audit_of, projects_service) -> audit_service_pb2_grpc.AuditServiceStub:
-    """The AuditService of ProjectsService (its `projects` schema)."""
+async def audit(audit_of, projects_service) -> audit_service_pb2_grpc.AuditServiceStub:
+    """The AuditService of ProjectsService (its `projects` schema). Async: a grpc.aio channel belongs to the
+    running loop, and a sync fixture has none (CI found this when an earlier test left no current loop)."""
     return audit_of(projects_service)
 
 
