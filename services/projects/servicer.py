@@ -189,21 +189,31 @@ class ProjectsServicer(ResourceHandlers, projects_service_pb2_grpc.ProjectsServi
         principal().require(org, P.PROJECT_CREATE)
         v = Violations()
         pid = chosen_id(request.project_id, "project_id", v)
-        # Fail fast before the database; the currency is checked against the org's default in `work`.
-        currency_hint = (request.project.budget.currency_code or request.project.actual_cost.currency_code
-                         or rules.DEFAULT_CURRENCY)
-        rules.project_columns(request.project, org, currency_hint, v)
+        # A project's currency is its budget's, else its organization's default. Given, the columns are final
+        # here; if not, this fails fast and `work` validates again against the default it reads.
+        budget_currency = request.project.budget.currency_code if request.project.HasField("budget") else ""
+        currency_hint = budget_currency or request.project.actual_cost.currency_code or rules.DEFAULT_CURRENCY
+        columns = rules.project_columns(request.project, org, currency_hint, v)
         v.raise_if_any()
         name = PROJECT_PATTERN.format(organization=org, project=pid)
 
         async def work(tx: Tx):
-            org_row = await tables.require(tx.conn, ORGANIZATIONS, [org], request.parent)
-            v = Violations()
-            columns = rules.project_columns(request.project, org, org_row["default_currency"], v)
-            v.raise_if_any()
-            await self._check_portfolio(tx.conn, org, columns["portfolio_id"])
-            row = await self.insert_row(tx.conn, PROJECTS, {
-                "org_id": org, "id": pid, "phase": pb.PHASE_INITIATION, **columns}, name)
+            final = columns
+            # Read first only when the default currency or a portfolio is needed (checked in that order, as
+            # ever); otherwise the insert's foreign key checks that the organization exists: a round trip less.
+            if not budget_currency or columns["portfolio_id"]:
+                org_row = await tables.require(tx.conn, ORGANIZATIONS, [org], request.parent)
+                v = Violations()
+                final = rules.project_columns(request.project, org, org_row["default_currency"], v)
+                v.raise_if_any()
+                await self._check_portfolio(tx.conn, org, final["portfolio_id"])
+            try:
+                row = await self.insert_row(tx.conn, PROJECTS, {
+                    "org_id": org, "id": pid, "phase": pb.PHASE_INITIATION, **final}, name)
+            except asyncpg.ForeignKeyViolationError as exc:
+                if exc.constraint_name == store.PROJECT_ORG_FOREIGN_KEY:
+                    raise errors.not_found(request.parent) from None
+                raise
             created = store.project(row)
             tx.record("CreateProject", name, None, created)
             return created

@@ -150,6 +150,7 @@ PROJECTS = Table("projects", PROJECT_PATTERN, ("org_id", "id"), {
     "percent_complete": Field("percent_complete", "int"),
     "planned_end_date": Field("planned_end_date", "date"),
 }, to_proto=project, unique_fields={"projects_org_id_code_key": "project.code"})
+PROJECT_ORG_FOREIGN_KEY = "projects_org_id_fkey"  # a project's organization exists (0001_projects.sql)
 BASELINES = Table("baselines", BASELINE_PATTERN, ("org_id", "project_id", "revision"), {}, to_proto=baseline)
 MILESTONES = Table("milestones", MILESTONE_PATTERN, _PROJECT_CHILD, {
     "state": Field("state", "enum", pb.MilestoneState.DESCRIPTOR),

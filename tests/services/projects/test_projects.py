@@ -247,6 +247,17 @@ async def test_create_project_in_a_missing_org_is_not_found(projects_stub, autho
     assert failure.metadata.get("resource") == f"organizations/{org_id}"
 
 
+async def test_create_project_with_a_budget_in_a_missing_org_is_not_found(projects_stub, authority):
+    # With its currency given the organization is not read first: the insert's foreign key finds it missing.
+    org_id = "org-" + uuid.uuid4().hex[:12]
+    caller = Caller(authority, "p", {org_id: ["pmo"]})
+    for validate_only in (False, True):
+        failure = await fails(_create(projects_stub, caller, org_id, _minimal(budget=_eur(100)),
+                                      validate_only=validate_only))
+        assert failure.code == grpc.StatusCode.NOT_FOUND, validate_only
+        assert failure.metadata.get("resource") == f"organizations/{org_id}", validate_only
+
+
 async def test_create_project_with_a_malformed_parent_is_invalid(projects_stub, as_role, org):
     for parent in ("", f"organization/{org}", f"organizations/{org}/projects"):
         failure = await fails(as_role("pmo")(projects_stub.CreateProject, api.CreateProjectRequest(
