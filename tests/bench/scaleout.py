@@ -5,6 +5,9 @@ against replicas of each (tests/e2e/replicas.py: two of every service, three wor
    for `--seconds` per configuration: change requests completed per second, DecideTask p50/p99, and per process
    the calls it served (or the workflow and activity tasks it ran, for a worker) and its CPU seconds.
 2. CreateProject at concurrency 32 for `--create-seconds` against one ProjectsService process, then two.
+3. The worker's RSS (one worker) while `--open-workflows` (10,000) change requests are opened and left waiting
+   for approval, against its workflow cache (max_cached_workflows): past the cache's size, the worker evicts
+   and RSS should stay flat.
 
 Each configuration runs its own processes (`pmaas serve <name>`) on one embedded PostgreSQL and one Temporal dev
 server; this process is the load generator, its channels round_robin over each service's replicas. Every replica
@@ -12,6 +15,7 @@ shares the same cores: on a 2-core machine expect no gain, only the cost of more
 stderr, the tables to stdout.
 
     .venv/bin/python -m tests.bench.scaleout --seconds 20
+    .venv/bin/python -m tests.bench.scaleout --open-workflows 0   # without the 10,000 open change requests
 """
 
 from __future__ import annotations
@@ -24,26 +28,33 @@ import shutil
 import sys
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 import psutil
 from temporalio.testing import WorkflowEnvironment
 
 from pmaas.projects.v1 import projects_service_pb2_grpc
 from services.platform import clients, embedded
-from services.platform.auth import TokenAuthority
+from services.platform.auth import TokenAuthority, service_token
 from services.platform.settings import Settings
 from tests.bench.governance import table
 from tests.bench.harness import CpuMeter, GrpcCreate, Postgres, create_orgs, drive, log, percentile
 from tests.e2e.replicas import SCALED, SINGLE, ChangeRequestLoad, Replicas
 from tests.e2e.stack import stack_env
 from tests.support import Caller
+from workflows import worker as governance_worker
+from workflows.activities.services import ServiceCalls
 
 CONFIGURATIONS = {"1 per component": SINGLE, "2 per service, 3 workers": SCALED}
 CREATE_CONCURRENCY = 32
 CREATE_WARMUP_S = 2.0
 METRICS_SETTLE_S = 2.0  # the worker drains temporalio's metric buffer every second
+OPEN_PER_PROJECT = 10  # open change requests per project (each lists the others as non-blocking conflicts)
+OPEN_IN_FLIGHT = 32
+OPEN_WAIT_S = 3600.0
 
 
 @dataclass
@@ -172,6 +183,60 @@ async def create_projects(servers: Servers, replicas: int, args: argparse.Namesp
         await asyncio.to_thread(stack.stop)
 
 
+async def open_workflows(servers: Servers, count: int) -> tuple[int, list[tuple[int, float]]]:
+    """(the worker's max_cached_workflows, [(open change requests, worker RSS MiB)] as `count` open)."""
+    log(f"worker RSS with {count} open change requests: starting one process per component")
+    stack = await started(servers.stack(SINGLE, "open-workflows"), servers)
+    load = ChangeRequestLoad(stack, servers.authority, servers.temporal.client)
+    worker = psutil.Process(stack.replicas["worker"][0].pid)
+    conn = await asyncpg.connect(servers.postgres.dsn)
+    try:
+        projects = await load.seed(-(-count // OPEN_PER_PROJECT))
+        await asyncio.gather(*(load.change(p) for p in projects[:4]))  # a warm worker: every code path loaded
+        points = [(0, worker.memory_info().rss / 2**20)]
+        log(f"  submitting {count} change requests, {OPEN_IN_FLIGHT} in flight")
+        gate = asyncio.Semaphore(OPEN_IN_FLIGHT)
+
+        async def submit(i: int) -> None:
+            async with gate:
+                await load.submit(projects[i % len(projects)])
+
+        submitting = asyncio.gather(*(submit(i) for i in range(count)))
+        marks = sorted({max(1, count * k // 8) for k in range(1, 9)})
+        started_at = time.monotonic()
+        deadline = started_at + OPEN_WAIT_S
+        while marks:
+            # The read model's open approval tasks: one per change request once its workflow waits for a decision.
+            opened = await conn.fetchval("SELECT count(*) FROM governance.tasks WHERE org_id = $1 AND state = 'OPEN'",
+                                         load.org)
+            if opened >= marks[0]:
+                points.append((opened, worker.memory_info().rss / 2**20))
+                log(f"  {opened} open after {time.monotonic() - started_at:.0f}s: worker RSS {points[-1][1]:.0f} MiB")
+                marks = [m for m in marks if m > opened]
+            elif submitting.done() and submitting.exception():
+                raise submitting.exception()
+            elif time.monotonic() > deadline:
+                raise TimeoutError(f"only {opened} of {count} change requests opened their approval task")
+            else:
+                await asyncio.sleep(1.0)
+        await submitting
+        return await cache_size(servers), points
+    finally:
+        await conn.close()
+        await load.close()
+        await asyncio.to_thread(stack.stop)
+
+
+async def cache_size(servers: Servers) -> int:
+    """max_cached_workflows of the worker as `pmaas serve worker` builds it (workflows/worker.py), never run."""
+    calls = ServiceCalls.connect(servers.settings, service_token(servers.settings, servers.authority))
+    try:
+        built = governance_worker.build(servers.temporal.client, f"unpolled-{uuid.uuid4().hex}", None, calls)  # type: ignore[arg-type]
+        return built.config()["max_cached_workflows"]
+    finally:
+        await calls.close()
+
+
 # --- report ------------------------------------------------------------------------------------
 
 
@@ -188,7 +253,8 @@ def per_process(run: Run) -> str:
     return table(["process", "served / ran", "CPU s"], rows)
 
 
-def report(crs: dict[str, Run], creates: dict[int, Run], args: argparse.Namespace, load: tuple[str, str]) -> None:
+def report(crs: dict[str, Run], creates: dict[int, Run], opened: tuple[int, list[tuple[int, float]]] | None,
+           args: argparse.Namespace, load: tuple[str, str]) -> None:
     print(f"\nScale-out on this machine ({os.cpu_count()} cores; load average {load[0]} before, {load[1]} after)")
     print(f"\nChange requests end to end, {args.concurrency} clients, {args.seconds:.0f}s per configuration")
     rows = []
@@ -217,6 +283,11 @@ def report(crs: dict[str, Run], creates: dict[int, Run], args: argparse.Namespac
     if one.rate:
         print(f"2 processes / 1: throughput {two.rate / one.rate:.2f}x")
     print("Every process shares the same cores: on a 2-core machine more replicas add processes, not capacity.")
+    if opened is not None:
+        cache, points = opened
+        print(f"\nWorker RSS with open change requests (each waiting for its approval); max_cached_workflows = {cache}")
+        print(table(["open change requests", "worker RSS MiB", "MiB over idle"],
+                    [[str(n), f"{rss:.0f}", f"{rss - points[0][1]:.0f}"] for n, rss in points]))
 
 
 def load_average() -> str:
@@ -230,10 +301,11 @@ async def main(args: argparse.Namespace) -> int:
     try:
         crs = {name: await change_requests(servers, name, counts, args) for name, counts in CONFIGURATIONS.items()}
         creates = {n: await create_projects(servers, n, args) for n in (1, 2)}
+        opened = await open_workflows(servers, args.open_workflows) if args.open_workflows else None
     finally:
         after = load_average()
         await servers.stop()
-    report(crs, creates, args, (before, after))
+    report(crs, creates, opened, args, (before, after))
     return 0
 
 
@@ -242,6 +314,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=30.0, help="change requests measured per configuration")
     parser.add_argument("--concurrency", type=int, default=8, help="change-request clients in flight")
     parser.add_argument("--create-seconds", type=float, default=10.0, help="CreateProject measured per configuration")
+    parser.add_argument("--open-workflows", type=int, default=10_000, metavar="N",
+                        help="the worker's RSS with N change requests waiting for approval (0 skips it)")
     return parser.parse_args(argv)
 
 

@@ -192,14 +192,17 @@ class ChangeRequestLoad:
             names += await asyncio.gather(*(one(i) for i in range(start, min(start + 16, count))))
         return names
 
-    async def change(self, project: str) -> ChangeRequestView:
-        """One change request on `project`, from submission to its workflow's end; raises unless it was applied."""
+    async def submit(self, project: str) -> gpb.ChangeRequest:
+        """The pm reads the project's risks and submits a minor change on it (one pmo decides it)."""
         await self.call(self.pm, self.risks.ListRisks, rapi.ListRisksRequest(parent=project, page_size=10))
-        cr = await self.call(self.pm, self.gov.SubmitChangeRequest, gapi.SubmitChangeRequestRequest(
+        return await self.call(self.pm, self.gov.SubmitChangeRequest, gapi.SubmitChangeRequestRequest(
             parent=f"organizations/{self.org}", request_id=rid(), change_request=gpb.ChangeRequest(
                 project=project, title="Two more days", type=gpb.CHANGE_TYPE_NORMAL, budget_delta=eur(1_000),
-                schedule_delta_days=2)))  # a minor change: one pmo decides it
-        cr = await self._until_task(cr.name)
+                schedule_delta_days=2)))
+
+    async def change(self, project: str) -> ChangeRequestView:
+        """One change request on `project`, from submission to its workflow's end; raises unless it was applied."""
+        cr = await self._until_task((await self.submit(project)).name)
         started = time.perf_counter()
         await self.call(self.pmo, self.gov.DecideTask, gapi.DecideTaskRequest(
             name=cr.tasks[0], choice="APPROVE", comment="ok", request_id=rid()))
