@@ -58,6 +58,6 @@ async def observe(pool: asyncpg.Pool, settings: Settings) -> None:
         try:
             async with pool.acquire() as conn:
                 snapshot.values = await read(conn, dt.datetime.now(dt.UTC))
-        except (OSError, asyncpg.PostgresError):
+        except Exception:  # noqa: BLE001 - whatever a refresh meets, the loop goes on: a dead task freezes the series
             log.warning("could not refresh the governance metrics", exc_info=True)  # kept: the last values
         await asyncio.sleep(settings.metrics_refresh_s)

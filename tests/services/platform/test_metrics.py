@@ -98,9 +98,17 @@ async def test_each_component_exports_red_pool_temporal_and_business_series(stac
     stack.processes["billing"].terminate()
     stack.processes["billing"].wait(timeout=30)
     async with grpc.aio.insecure_channel(stack.target("governance")) as g:
-        await finance(governance_service_pb2_grpc.GovernanceServiceStub(g).RunBillingCycle,
-                      cycles_api.RunBillingCycleRequest(parent=f"organizations/{org}", request_id=rid(),
-                                                 period_start=date(2027, 1, 1), period_end=date(2027, 1, 31)))
+        gov = governance_service_pb2_grpc.GovernanceServiceStub(g)
+        cycle = await finance(gov.RunBillingCycle, cycles_api.RunBillingCycleRequest(
+            parent=f"organizations/{org}", request_id=rid(), period_start=date(2027, 1, 1),
+            period_end=date(2027, 1, 31)))
+
+        async def cycle_failed() -> bool:
+            got = await finance(gov.GetBillingCycle, cycles_api.GetBillingCycleRequest(name=cycle.name))
+            return got.state == cycles_api.BILLING_CYCLE_STATE_FAILED
+
+        # Its own state first: when the series below is missing, this tells whether the cycle or the metric lags.
+        await until(cycle_failed, "the billing cycle FAILED in the read model", timeout_s=120)
 
     # RED per RPC, in the service that served it: the rate and latency of each method, the errors by code.
     project_rpc = {"rpc_service": "pmaas.projects.v1.ProjectsService"}
