@@ -6,8 +6,10 @@ from pathlib import Path
 
 from pmaas.billing.v1 import billing_service_pb2, billing_service_pb2_grpc
 from services.billing.servicer import BillingServicer
-from services.platform import service
+from services.platform import eventloop, service
 from services.platform.settings import Settings
+
+loop_factory = eventloop.uvloop_or_asyncio  # `pmaas serve billing` runs on uvloop (eventloop.py says why)
 
 SPEC = service.ServiceSpec(
     component="billing",

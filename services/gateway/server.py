@@ -6,10 +6,9 @@ runs the app's shutdown, which closes the channels. FastAPI is imported here onl
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 
-from services.platform import metrics, telemetry
+from services.platform import eventloop, metrics, telemetry
 from services.platform.settings import Settings
 
 # uvloop and httptools (dependencies; wheels) where they install: the HTTP parsing and the event loop are a third
@@ -17,13 +16,8 @@ from services.platform.settings import Settings
 HTTP = "httptools" if importlib.util.find_spec("httptools") else "h11"
 
 
-def loop_factory() -> asyncio.AbstractEventLoop:
-    """The event loop `pmaas serve gateway` runs on (services/platform/cli.py)."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.new_event_loop()
-    return uvloop.new_event_loop()
+# The event loop `pmaas serve gateway` runs on (services/platform/cli.py).
+loop_factory = eventloop.uvloop_or_asyncio
 
 
 async def run(settings: Settings) -> None:

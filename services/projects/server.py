@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from pmaas.projects.v1 import projects_service_pb2, projects_service_pb2_grpc
-from services.platform import service
+from services.platform import eventloop, service
 from services.platform.settings import Settings
 from services.projects.servicer import ProjectsServicer
+
+loop_factory = eventloop.uvloop_or_asyncio  # `pmaas serve projects` runs on uvloop (eventloop.py says why)
 
 SPEC = service.ServiceSpec(
     component="projects",

@@ -8,9 +8,11 @@ from datetime import datetime
 from pathlib import Path
 
 from pmaas.risks.v1 import risks_service_pb2, risks_service_pb2_grpc
-from services.platform import service
+from services.platform import eventloop, service
 from services.platform.settings import Settings
 from services.risks.servicer import RisksServicer, utc_now
+
+loop_factory = eventloop.uvloop_or_asyncio  # `pmaas serve risks` runs on uvloop (eventloop.py says why)
 
 SPEC = service.ServiceSpec(
     component="risks",

@@ -524,10 +524,13 @@ def main(argv: list[str] | None = None) -> None:
     secret = os.environ.get("BENCH_JWT_SECRET")
     if not secret:
         raise SystemExit("BENCH_JWT_SECRET is not set (this command is started by tests.bench.run)")
-    asyncio.run(_serve(ServerOptions(dsn=args.dsn, jwt_secret=secret, home=args.home, pool_min=args.pool_min,
-                                     pool_max=args.pool_max, telemetry=not args.no_telemetry,
-                                     profile=args.profile)))
+    from services.projects import server as projects_server
 
+    # On the loop `pmaas serve projects` runs on, as production does.
+    with asyncio.Runner(loop_factory=projects_server.loop_factory) as runner:
+        runner.run(_serve(ServerOptions(dsn=args.dsn, jwt_secret=secret, home=args.home, pool_min=args.pool_min,
+                                        pool_max=args.pool_max, telemetry=not args.no_telemetry,
+                                        profile=args.profile)))
 
 if __name__ == "__main__":
     main()
