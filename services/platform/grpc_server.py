@@ -80,6 +80,13 @@ def database_error(exc: asyncpg.PostgresError, method: str) -> errors.ApiError:
     return api
 
 
+def may_hold_nul(message: Message) -> bool:
+    """False when no string of `message` can hold NUL: a string's UTF-8 is in the wire form byte for byte, so
+    without a zero byte there none has it. One pass in C instead of walking the fields in Python (the walk was
+    about 5% of CreateProject's server CPU); a zero byte (a length or number can have one too) means walk."""
+    return b"\0" in message.SerializeToString()
+
+
 def nul_field(message: Message, prefix: str = "") -> str | None:
     """The path of the first string in `message` (nested messages, lists and maps too) holding NUL."""
     for fd, value in message.ListFields():
@@ -114,7 +121,7 @@ class TextInterceptor(grpc.aio.ServerInterceptor):
 
         def wrap(behavior):
             async def checked(request, context):
-                if isinstance(request, Message) and (path := nul_field(request)):
+                if isinstance(request, Message) and may_hold_nul(request) and (path := nul_field(request)):
                     raise errors.bad_field(path, "must not contain NUL (U+0000)")
                 return await behavior(request, context)
 

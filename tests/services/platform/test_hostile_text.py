@@ -17,7 +17,7 @@ from pmaas.projects.v1 import resources_pb2 as pb
 from pmaas.risks.v1 import resources_pb2 as risks_pb
 from pmaas.risks.v1 import risks_service_pb2 as risks_api
 from pmaas.risks.v1 import risks_service_pb2_grpc
-from services.platform.grpc_server import nul_field
+from services.platform.grpc_server import may_hold_nul, nul_field
 from tests.support import date, eur, fails, rid
 
 NUL = "a\x00b"
@@ -204,6 +204,17 @@ async def test_a_caller_without_a_token_learns_nothing_about_its_text(projects_s
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await projects_stub.ListProjects(api.ListProjectsRequest(parent=f"organizations/{org}", filter=NUL))
     assert raised.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_a_request_without_a_zero_byte_on_the_wire_is_not_walked_and_one_with_nul_always_is():
+    nested = risks_pb.Risk(title="ok", mitigation_plan=[risks_pb.Action(owner="a"),
+                                                          risks_pb.Action(owner="b" + NUL)])
+    assert may_hold_nul(nested) and nul_field(nested) == "mitigation_plan[1].owner"
+    assert may_hold_nul(struct_pb2.Struct(fields={NUL: struct_pb2.Value(string_value="v")}))
+    assert not may_hold_nul(risks_pb.Risk(title="a\nb\tc", description="x" * 300))
+    # A zero byte that is no NUL (here the empty nested message's length) only costs the walk, which finds none.
+    empty_plan = risks_pb.Risk(title="t", mitigation_plan=[risks_pb.Action()])
+    assert may_hold_nul(empty_plan) and nul_field(empty_plan) is None
 
 
 def test_nul_field_names_the_path_through_messages_lists_and_maps():
