@@ -200,9 +200,13 @@ class ChangeRequestLoad:
                 project=project, title="Two more days", type=gpb.CHANGE_TYPE_NORMAL, budget_delta=eur(1_000),
                 schedule_delta_days=2)))
 
+    async def open(self, project: str) -> gpb.ChangeRequest:
+        """A change request on `project`, submitted and assessed: back once its approval task is open."""
+        return await self._until_task((await self.submit(project)).name)
+
     async def change(self, project: str) -> ChangeRequestView:
         """One change request on `project`, from submission to its workflow's end; raises unless it was applied."""
-        cr = await self._until_task((await self.submit(project)).name)
+        cr = await self.open(project)
         started = time.perf_counter()
         await self.call(self.pmo, self.gov.DecideTask, gapi.DecideTaskRequest(
             name=cr.tasks[0], choice="APPROVE", comment="ok", request_id=rid()))
