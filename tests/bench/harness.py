@@ -532,5 +532,6 @@ def main(argv: list[str] | None = None) -> None:
                                         pool_max=args.pool_max, telemetry=not args.no_telemetry,
                                         profile=args.profile)))
 
+
 if __name__ == "__main__":
     main()
