@@ -47,6 +47,7 @@ from workflows.approvals import (
     RuleKind,
     TaskSpec,
     TimeoutAction,
+    write_read_model,
 )
 from workflows.escalation import warning_before_s
 from workflows.issue_feed import CURRENT_POLICY
@@ -453,12 +454,11 @@ class BillingCycleWorkflow(ApprovalHandlers):
         summary = ", ".join(f"{n} {s.lower()}" for s, n in counts.items() if n) or "nothing invoiced"
         self._event("COMPLETED" if state != "FAILED" else "FAILED", detail=v.error or summary)
         await self._publish()
-        await workflow.execute_activity(NOTIFY, Notification(
+        await write_read_model(NOTIFY, Notification(
             org=self.input.org, kind=f"BILLING_CYCLE_{state}", subject=v.name,
             recipients=["role:finance", "role:sponsor"],
             message=f"billing period {v.period_start}..{v.period_end} closed ({state.lower()}): {summary}",
-            idempotency_key=f"{self._run_key}/run-{self.input.run}/closed"), start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY)
+            idempotency_key=f"{self._run_key}/run-{self.input.run}/closed"))
 
     # -- publication --
 

@@ -46,6 +46,7 @@ from workflows.approvals import (
     Task,
     TaskSpec,
     refuse,
+    write_read_model,
 )
 
 with workflow.unsafe.imports_passed_through():
@@ -546,10 +547,10 @@ class ChangeRequestWorkflow(ApprovalHandlers):
         await self._publish()
         recipients = sorted({self.input.requester.subject, *(v.voter for t in self.approvals.tasks.values()
                                                               for v in t.votes)})
-        await workflow.execute_activity(NOTIFY, Notification(
+        await write_read_model(NOTIFY, Notification(
             org=self.input.org, kind=f"CHANGE_REQUEST_{state}", subject=self.input.name, recipients=recipients,
             message=f"{self.input.title}: {state.lower().replace('_', ' ')}" + (f" ({reason})" if reason else ""),
-            idempotency_key=f"{self.ref.workflow_id}/end"), start_to_close_timeout=READ_TIMEOUT, retry_policy=RETRY)
+            idempotency_key=f"{self.ref.workflow_id}/end"), timeout=READ_TIMEOUT, retry=RETRY)
 
     def _event(self, kind: str, detail: str, actor: str = "") -> None:
         self.journal.record(kind, actor=actor, detail=detail)

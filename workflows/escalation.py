@@ -48,6 +48,7 @@ from workflows.approvals import (
     TaskSpec,
     TimeoutAction,
     refuse,
+    write_read_model,
 )
 from workflows.calendar import Sla, SlaClock
 
@@ -361,11 +362,10 @@ class EscalationWorkflow(ApprovalHandlers):
         await self._journal.publish(v, timeout=ACTIVITY_TIMEOUT, retry=ACTIVITY_RETRY)
 
     async def _notify(self, kind: str, message: str, step: str, recipients: list[str] | None = None) -> None:
-        await workflow.execute_activity(NOTIFY, Notification(
+        await write_read_model(NOTIFY, Notification(
             org=self.input.org, kind=kind, subject=self.input.name,
             recipients=recipients if recipients is not None else list(self._view.owners), message=message,
-            idempotency_key=f"{self._ref.workflow_id}/{step}"),
-            start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY)
+            idempotency_key=f"{self._ref.workflow_id}/{step}"))
 
     # -- messages --
 

@@ -39,7 +39,7 @@ import psutil
 from temporalio.api.enums.v1 import EventType
 
 from services.governance import temporal
-from tests.bench.governance import Round, Stack, bare_one, closed_loop, table
+from tests.bench.governance import Round, Stack, activities_in, bare_one, closed_loop, table
 from tests.bench.harness import log, percentile
 from workflows import escalation as esc
 from workflows import ids
@@ -163,8 +163,7 @@ async def activities_per_breach(stack: Stack, workflow_id: str) -> Counter[str]:
     history = await handle.fetch_history()
     kinds = [e.event_type for e in history.events]
     fired = kinds.index(EventType.EVENT_TYPE_TIMER_FIRED)
-    return Counter(e.activity_task_scheduled_event_attributes.activity_type.name for e in history.events[fired:]
-                   if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+    return Counter(activities_in(history.events[fired:]))
 
 
 async def sleep_until(when: dt.datetime) -> None:

@@ -1,6 +1,10 @@
 """Recorded workflow histories: kept by the tests that run a scenario, replayed by the *_replay tests on
 today's code (a change that alters what a running workflow does next must use workflow.patched).
-Re-record with PMAAS_RECORD_HISTORIES=1, only for new scenarios."""
+Re-record with PMAAS_RECORD_HISTORIES=1, only for new scenarios.
+
+histories/ holds each scenario as today's code runs it; histories/<before_patch>/ the same scenarios as
+they ran before a patch changed every process's history (workflow.patched), kept so that runs started then
+are proven to go on replaying. Both are replayed."""
 
 from __future__ import annotations
 
@@ -27,11 +31,18 @@ async def record(handle: WorkflowHandle, stem: str) -> None:
 
 
 def recorded(prefix: str) -> list[Path]:
-    return sorted(FOLDER.glob(f"{prefix}_*.json"))
+    """Today's histories of the workflow and those from before a patch."""
+    return sorted(FOLDER.rglob(f"{prefix}_*.json"))
+
+
+def label(path: Path) -> str:
+    """A history's test id: its stem, under the folder of the patch it predates if any."""
+    return str(path.relative_to(FOLDER).with_suffix(""))
 
 
 def scenarios(prefix: str) -> set[str]:
-    return {p.stem.removeprefix(f"{prefix}_") for p in recorded(prefix)}
+    """The scenarios recorded with today's code."""
+    return {p.stem.removeprefix(f"{prefix}_") for p in FOLDER.glob(f"{prefix}_*.json")}
 
 
 def first_input(path: Path) -> dict:

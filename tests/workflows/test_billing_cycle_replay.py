@@ -27,6 +27,6 @@ def _workflow_id(path: Path) -> str:
     return bc.workflow_id(started["org"], bc.cycle_id(start, end))
 
 
-@pytest.mark.parametrize("path", CYCLES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", CYCLES, ids=recordings.label)
 async def test_billing_cycle_history_replays(path: Path):
     assert await recordings.replay_failure(path, BillingCycleWorkflow, _workflow_id(path)) is None

@@ -23,7 +23,7 @@ def test_there_is_a_history_per_scenario():
         recordings.scenarios("change_request")
 
 
-@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+@pytest.mark.parametrize("path", HISTORIES, ids=recordings.label)
 async def test_a_recorded_history_replays(path: Path):
     submitted = recordings.first_input(path)
     workflow_id = ids.workflow_id(ID_PREFIX, submitted["org"], submitted["id"])

@@ -22,14 +22,14 @@ def test_every_scenario_has_a_recorded_history():
     assert recordings.scenarios("issue_feed") == {"escalations", "restart"}
 
 
-@pytest.mark.parametrize("path", ESCALATIONS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", ESCALATIONS, ids=recordings.label)
 async def test_escalation_history_replays(path: Path):
     raised = recordings.first_input(path)
     workflow_id = ids.workflow_id(ID_PREFIX, raised["org"], raised["id"])
     assert await recordings.replay_failure(path, EscalationWorkflow, workflow_id) is None
 
 
-@pytest.mark.parametrize("path", FEEDS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", FEEDS, ids=recordings.label)
 async def test_feed_history_replays(path: Path):
     workflow_id = issue_feed.workflow_id(recordings.first_input(path)["org"])
     assert await recordings.replay_failure(path, IssueFeedWorkflow, workflow_id) is None

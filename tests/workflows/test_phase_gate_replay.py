@@ -19,7 +19,7 @@ def test_every_scenario_has_a_recorded_history():
     assert recordings.scenarios("phase_gate") == SCENARIOS
 
 
-@pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", HISTORIES, ids=recordings.label)
 async def test_history_replays(path: Path):
     gate = recordings.first_input(path)
     workflow_id = ids.workflow_id(ID_PREFIX, gate["org"], gate["id"])

@@ -17,7 +17,7 @@ def test_every_scenario_has_a_recorded_history():
     assert recordings.scenarios("post_project_review") == {"missing_then_recorded"}
 
 
-@pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", HISTORIES, ids=recordings.label)
 async def test_history_replays(path: Path):
     review = recordings.first_input(path)
     workflow_id = post_project_review.workflow_id_of(review["org"], review["project"])

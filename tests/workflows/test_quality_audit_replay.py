@@ -21,14 +21,14 @@ def test_every_scenario_has_a_recorded_history():
     assert recordings.scenarios("corrective_action") == {"escalated_reopened"}
 
 
-@pytest.mark.parametrize("path", AUDITS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", AUDITS, ids=recordings.label)
 async def test_audit_history_replays(path: Path):
     audit = recordings.first_input(path)
     workflow_id = ids.workflow_id(quality_audit.ID_PREFIX, audit["org"], audit["id"])
     assert await recordings.replay_failure(path, QualityAuditWorkflow, workflow_id) is None
 
 
-@pytest.mark.parametrize("path", ACTIONS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", ACTIONS, ids=recordings.label)
 async def test_corrective_action_history_replays(path: Path):
     action = recordings.first_input(path)
     workflow_id = corrective_action.workflow_id_of(action["org"], action["id"])

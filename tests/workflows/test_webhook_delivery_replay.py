@@ -16,7 +16,7 @@ def test_every_scenario_has_a_recorded_history():
     assert recordings.scenarios("webhook_delivery") == {"delivered_after_retries", "failed"}
 
 
-@pytest.mark.parametrize("path", DELIVERIES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", DELIVERIES, ids=recordings.label)
 async def test_webhook_delivery_history_replays(path: Path):
     started = recordings.first_input(path)
     assert await recordings.replay_failure(

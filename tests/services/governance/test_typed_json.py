@@ -17,7 +17,7 @@ from workflows import change_request, escalation, phase_gate
 from workflows.approvals import SYNC_PROCESS, SYNC_TASK, ProcessSync, TaskSync
 from workflows.policy import GovernancePolicy, default_policy
 
-HISTORIES = sorted((Path(__file__).parents[2] / "workflows" / "histories").glob("*.json"))
+HISTORIES = sorted((Path(__file__).parents[2] / "workflows" / "histories").rglob("*.json"))
 VIEWS = {change_request.KIND: change_request.ChangeRequestView, phase_gate.KIND: phase_gate.PhaseGateView,
          escalation.KIND: escalation.EscalationView}
 INPUTS = {"ChangeRequestWorkflow": change_request.ChangeRequestInput, "PhaseGateWorkflow": phase_gate.PhaseGateInput,
