@@ -449,6 +449,13 @@ async def write_read_model(name: str, arg: object, *, timeout: timedelta = ACTIV
         return await workflow.execute_local_activity(name, arg, start_to_close_timeout=timeout, retry_policy=retry)
     return await workflow.execute_activity(name, arg, start_to_close_timeout=timeout, retry_policy=retry)
 
+
+# A local activity holds its workflow task open, and with it the answer of an update handled in that task.
+# When a decision closes a task, the process goes on to publish its next state (more local activities): a
+# timer this short ends the workflow task first, so that the decision is answered as soon as its own write is
+# done. The SDK has no other way to complete a workflow task early (temporalio/features#424).
+ANSWER_FIRST = timedelta(milliseconds=1)
+
 PENDING_APPROVERS = SearchAttributeKey.for_keyword_list("PmaasPendingApprovers")
 DUE_TIME = SearchAttributeKey.for_datetime("PmaasDueTime")
 
@@ -475,6 +482,7 @@ class ApprovalBook:
         self._lock = asyncio.Lock()
         self._published: dict[str, int] = {}  # task id -> number of history events already audited
         self._rearmed = 0  # bumped when a task's clock pauses or resumes: the running wait starts over
+        self._closed_by_vote: set[str] = set()  # tasks a decision closed: `run` notifies, once it was answered
 
     # -- run side (timers live here) --
 
@@ -506,6 +514,9 @@ class ApprovalBook:
                 await self._on_timer(task)
         # The handler that closed the task is still publishing and notifying: let it finish first.
         await workflow.wait_condition(workflow.all_handlers_finished)
+        if task.id in self._closed_by_vote:
+            await workflow.sleep(ANSWER_FIRST)
+            await self._notify(task, "TASK_CLOSED", f"{task.spec.title}: {task.outcome}", "closed")
         if task.breach_escalation:
             await self._end_breach_escalation(task)
         return task
@@ -644,7 +655,10 @@ class ApprovalBook:
             self._advance(task, now)
             await self._publish(task)
         if not task.is_open:
-            await self._notify(task, "TASK_CLOSED", f"{task.spec.title}: {task.outcome}", "closed")
+            if workflow.patched(LOCAL_WRITES_PATCH):  # `run` notifies, after the answer (ANSWER_FIRST)
+                self._closed_by_vote.add(task.id)
+            else:
+                await self._notify(task, "TASK_CLOSED", f"{task.spec.title}: {task.outcome}", "closed")
         return task
 
     def _advance(self, task: Task, now: datetime) -> None:
