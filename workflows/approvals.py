@@ -439,22 +439,19 @@ LOCAL_WRITES_PATCH = "read-model-writes-local"
 
 
 async def write_read_model(name: str, arg: object, *, timeout: timedelta = ACTIVITY_TIMEOUT,
-                           retry: RetryPolicy = ACTIVITY_RETRY) -> object:
+                           retry: RetryPolicy = ACTIVITY_RETRY, local: bool = True) -> object:
     """Run one of the worker's own short writes (SYNC_TASK, SYNC_PROCESS, NOTIFY: the read model, the audit
     chain, the outbox) as a local activity: the worker runs it within the workflow task, one round trip to
     Temporal instead of three (schedule, start, complete and the next workflow task), and a marker in history
     instead of three events. The same at-least-once guarantee (each write is guarded by its version or
-    idempotency key). Runs from before keep the regular activity (workflow.patched)."""
-    if workflow.patched(LOCAL_WRITES_PATCH):
+    idempotency key). Runs from before keep the regular activity (workflow.patched).
+
+    A local activity holds its workflow task open, and with it the answer of an update handled in that task
+    (the SDK cannot complete the task early: temporalio/features#424). `local=False` where the write should
+    not hold an answer back: scheduling a regular activity ends the workflow task."""
+    if workflow.patched(LOCAL_WRITES_PATCH) and local:
         return await workflow.execute_local_activity(name, arg, start_to_close_timeout=timeout, retry_policy=retry)
     return await workflow.execute_activity(name, arg, start_to_close_timeout=timeout, retry_policy=retry)
-
-
-# A local activity holds its workflow task open, and with it the answer of an update handled in that task.
-# When a decision closes a task, the process goes on to publish its next state (more local activities): a
-# timer this short ends the workflow task first, so that the decision is answered as soon as its own write is
-# done. The SDK has no other way to complete a workflow task early (temporalio/features#424).
-ANSWER_FIRST = timedelta(milliseconds=1)
 
 PENDING_APPROVERS = SearchAttributeKey.for_keyword_list("PmaasPendingApprovers")
 DUE_TIME = SearchAttributeKey.for_datetime("PmaasDueTime")
@@ -514,9 +511,10 @@ class ApprovalBook:
                 await self._on_timer(task)
         # The handler that closed the task is still publishing and notifying: let it finish first.
         await workflow.wait_condition(workflow.all_handlers_finished)
+        # A regular activity: the decision is answered before it runs and before the process's next writes
+        # (when there is nobody to notify, the answer waits for those local writes too).
         if task.id in self._closed_by_vote:
-            await workflow.sleep(ANSWER_FIRST)
-            await self._notify(task, "TASK_CLOSED", f"{task.spec.title}: {task.outcome}", "closed")
+            await self._notify(task, "TASK_CLOSED", f"{task.spec.title}: {task.outcome}", "closed", local=False)
         if task.breach_escalation:
             await self._end_breach_escalation(task)
         return task
@@ -655,7 +653,7 @@ class ApprovalBook:
             self._advance(task, now)
             await self._publish(task)
         if not task.is_open:
-            if workflow.patched(LOCAL_WRITES_PATCH):  # `run` notifies, after the answer (ANSWER_FIRST)
+            if workflow.patched(LOCAL_WRITES_PATCH):  # `run` notifies, once the decision is answered
                 self._closed_by_vote.add(task.id)
             else:
                 await self._notify(task, "TASK_CLOSED", f"{task.spec.title}: {task.outcome}", "closed")
@@ -778,13 +776,13 @@ class ApprovalBook:
         due = DUE_TIME.value_set(min(t.due_time for t in open_tasks)) if open_tasks else DUE_TIME.value_unset()
         workflow.upsert_search_attributes([PENDING_APPROVERS.value_set(pending), due])
 
-    async def _notify(self, task: Task, kind: str, message: str, step: str) -> None:
+    async def _notify(self, task: Task, kind: str, message: str, step: str, *, local: bool = True) -> None:
         recipients = task.pending_approvers() if task.is_open else [r for r in [task.spec.requester] if r]
         if not recipients:  # e.g. an escalation's task closing: nobody asked for it
             return
         note = Notification(org=task.ref.org, kind=kind, subject=task.ref.process, recipients=recipients,
                             message=message, idempotency_key=f"{task.ref.workflow_id}/{task.id}/{step}")
-        await write_read_model(NOTIFY, note)
+        await write_read_model(NOTIFY, note, local=local)
 
     def detail(self) -> list[Task]:
         return list(self.tasks.values())
