@@ -15,8 +15,8 @@ the caller's token (`Actor`).
 
 The workflow is the single source of truth. Every change of a task is published
 before the update returns: the `sync_task` local activity (`write_read_model`)
-upserts the governance read model and appends the new events to the audit chain, and the workflow's search
-attributes mirror pending approvers and the earliest due time. Timers (reminders,
+upserts the governance read model and appends the new events to the audit
+chain, and the workflow's search attributes mirror pending approvers and the earliest due time. Timers (reminders,
 due time) live in `run`, never in update handlers.
 
 Pure rules (`evaluate`, `resolve_voter`, ...) are module functions with no
@@ -509,12 +509,12 @@ class ApprovalBook:
                                               timeout=max((wake - workflow.now()).total_seconds(), 0.001))
             except TimeoutError:
                 await self._on_timer(task)
-        # The handler that closed the task is still publishing and notifying: let it finish first.
+        # The handler that closed the task is still publishing: let it finish first.
         await workflow.wait_condition(workflow.all_handlers_finished)
         # A regular activity: the decision is answered before it runs and before the process's next writes
         # (when there is nobody to notify, the answer waits for those local writes too).
         if task.id in self._closed_by_vote:
-            await self._notify(task, "TASK_CLOSED", f"{task.spec.title}: {task.outcome}", "closed", local=False)
+            await self._notify_closed(task, local=False)
         if task.breach_escalation:
             await self._end_breach_escalation(task)
         return task
@@ -584,7 +584,7 @@ class ApprovalBook:
         if escalated:
             await self._notify(task, "TASK_ESCALATED", f"escalated: {task.spec.title}", "escalated")
         else:
-            await self._notify(task, "TASK_CLOSED", f"{task.spec.title}: {task.outcome}", "closed")
+            await self._notify_closed(task)
 
     async def cancel(self, key: str, reason: str) -> None:
         """Close the open task opened for `key` (the process was withdrawn)."""
@@ -656,7 +656,7 @@ class ApprovalBook:
             if workflow.patched(LOCAL_WRITES_PATCH):  # `run` notifies, once the decision is answered
                 self._closed_by_vote.add(task.id)
             else:
-                await self._notify(task, "TASK_CLOSED", f"{task.spec.title}: {task.outcome}", "closed")
+                await self._notify_closed(task)
         return task
 
     def _advance(self, task: Task, now: datetime) -> None:
@@ -783,6 +783,9 @@ class ApprovalBook:
         note = Notification(org=task.ref.org, kind=kind, subject=task.ref.process, recipients=recipients,
                             message=message, idempotency_key=f"{task.ref.workflow_id}/{task.id}/{step}")
         await write_read_model(NOTIFY, note, local=local)
+
+    async def _notify_closed(self, task: Task, *, local: bool = True) -> None:
+        await self._notify(task, "TASK_CLOSED", f"{task.spec.title}: {task.outcome}", "closed", local=local)
 
     def detail(self) -> list[Task]:
         return list(self.tasks.values())
