@@ -21,7 +21,7 @@ from pmaas.governance.v1 import resources_pb2 as pb
 from pmaas.governance.v1 import webhooks_pb2
 from pmaas.risks.v1 import resources_pb2 as risks_pb
 from services.governance import events
-from services.platform import audit, filters, pagination
+from services.platform import audit, db, filters, pagination
 from services.platform.auth import SERVICE_SUBJECT
 from services.platform.filters import Field
 from services.platform.mutations import current_trace_id
@@ -181,7 +181,7 @@ async def upsert_task(conn: asyncpg.Connection, sync: TaskSync, api: bytes) -> b
     and audit its new events; False when it was not (a retry, or an older write arriving late): nothing
     is written then."""
     task, ref = sync.task, sync.task.ref
-    async with conn.transaction():
+    async with db.atomic(conn):
         written = await conn.fetchval(
             """INSERT INTO tasks AS t (org_id, id, workflow_id, kind, process, project, requester, state, title,
                                        pending_approvers, due_time, sla_state, version, data, create_time,
@@ -271,7 +271,7 @@ async def upsert_process(conn: asyncpg.Connection, sync: ProcessSync, api: bytes
     """As upsert_task, for one change request or phase gate (`api`: its API message, serialized). The
     catalogued new events go to the outbox (services/governance/events.py) in the same transaction."""
     is_open = sync.state not in CLOSED_PROCESS_STATES.get(sync.kind, frozenset())
-    async with conn.transaction():
+    async with db.atomic(conn):
         written = await conn.fetchval(
             """INSERT INTO processes AS p (kind, org_id, id, project, name, workflow_id, state, open, type,
                                            requester, policy_version, version, view, api)

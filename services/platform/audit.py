@@ -2,8 +2,8 @@
 
 Every event's hash is sha256(prev_hash + seq + "|" + canonical JSON of the
 event), so changing, removing or reordering any past event breaks every later
-link. The database computes it on append (`audit_append`, one round trip);
-this module computes it again to verify, and holds the log's reads
+link. The database computes it on append (`audit_append`); this module
+computes it again to verify, and holds the log's reads
 (`events_page` for AuditService.ListAuditEvents). The
 table refuses UPDATE, DELETE and TRUNCATE by trigger; `verify_chain` walks an
 organization's chain and names the first broken link. An event by the
@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 import asyncpg
 from google.protobuf.message import Message
 
-from services.platform import filters, pagination
+from services.platform import db, filters, pagination
 
 GENESIS = "0" * 64
 
@@ -69,21 +69,27 @@ def _iso(t: datetime) -> str:
     return t.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-APPEND_PARAMETERS = 12  # `along`'s own parameters are numbered after these
-
-
-async def append(conn: asyncpg.Connection, event: AuditEvent, *, along: str = "", along_args: tuple = ()) -> int:
-    """Append inside the caller's transaction; returns the event's sequence number. `along`: a data-modifying
-    statement (parameters from $13, values `along_args`) run in the same round trip, as a WITH clause, which
-    PostgreSQL runs exactly once whether or not the append reads it."""
+def _append_values(event: AuditEvent) -> tuple:
+    """audit_append's arguments, in its order: the event stamped now, and its canonical body."""
     now = datetime.now(UTC)
-    return await conn.fetchval(
-        (f"WITH along AS ({along}) " if along else "")
-        + "SELECT audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12)",
-        event.org_id, now, event.actor, event.on_behalf_of, event.action, event.resource, event.request_id,
-        event.trace_id, event.before_digest, event.after_digest, json.dumps(event.detail), event.body(now),
-        *along_args,
-    )
+    return (event.org_id, now, event.actor, event.on_behalf_of, event.action, event.resource, event.request_id,
+            event.trace_id, event.before_digest, event.after_digest, json.dumps(event.detail), event.body(now))
+
+
+async def append(conn: asyncpg.Connection, event: AuditEvent) -> int:
+    """Append inside the caller's transaction; returns the event's sequence number."""
+    return await conn.fetchval("SELECT audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12)",
+                               *_append_values(event))
+
+
+def append_statement(event: AuditEvent) -> str:
+    """The append as one statement with its values written in (db.literal), to send in the same message as the
+    transaction's COMMIT (mutations.run_mutation): the organization's chain lock, which the append takes, is
+    then held for no round trip to the client."""
+    values = [db.literal(v if isinstance(v, str) else _iso(v)) for v in _append_values(event)]
+    values[1] += "::timestamptz"
+    values[10] += "::jsonb"
+    return f"SELECT audit_append({', '.join(values)})"
 
 
 @dataclass

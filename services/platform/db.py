@@ -17,11 +17,13 @@ forget by a service. Services never migrate; they wait for `pmaas migrate`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import re
 import time
 from collections.abc import Iterable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -39,6 +41,23 @@ RUNTIME_ROLE = "pmaas_runtime"
 # The embedded server's owner (dev, tests); an external server's is whoever PMAAS_MIGRATION_DATABASE_URL names.
 OWNER_ROLE = "pmaas_owner"
 MIGRATED_POLL_S = 1.0
+
+
+def literal(value: str) -> str:
+    """`value` as an SQL string constant, for statements sent together in one simple-query message, where
+    parameters cannot go (asyncpg cannot pipeline; each parameterized statement is its own round trip). An
+    escape string, E'...', whose two special characters (backslash, quote) are doubled: its meaning does not
+    depend on standard_conforming_strings. NUL, which no PostgreSQL text holds and which would end the
+    message, is refused."""
+    if "\0" in value:
+        raise ValueError("an SQL string constant cannot hold NUL")
+    return "E'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def atomic(conn: asyncpg.Connection) -> AbstractAsyncContextManager:
+    """A transaction of its own, or the caller's when one is open (run_mutation's, begun by a plain BEGIN,
+    in which asyncpg's own transaction() refuses to nest). Either way one unit: an error rolls all back."""
+    return contextlib.nullcontext() if conn.is_in_transaction() else conn.transaction()
 
 
 @dataclass(frozen=True)

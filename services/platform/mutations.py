@@ -31,7 +31,7 @@ import grpc
 from google.protobuf.message import Message
 from opentelemetry import trace
 
-from services.platform import audit, errors
+from services.platform import audit, db, errors
 from services.platform.auth import principal
 
 M = TypeVar("M", bound=Message)
@@ -107,35 +107,45 @@ async def run_mutation(
     validate_request_id(request_id)
     if dry_run:
         return await _dry_run(pool, org_id, work)
-    async with pool.acquire() as conn, conn.transaction():
-        if request_id:
-            claimed = await conn.fetchval(
-                """INSERT INTO idempotency_keys (org_id, request_id, method, request_hash)
-                   VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true""",
-                org_id, uuid.UUID(request_id), method, _request_hash(request),
-            )
-            if not claimed:
-                return await _replay(conn, org_id, request_id, method, request, response_type)
-        tx = _tx(conn, org_id, request_id)
-        response = await work(tx)
-        stored = (org_id, uuid.UUID(request_id), response.SerializeToString()) if request_id else ()
-        if stored and not tx.events:
-            await conn.execute(_store_response(1), *stored)
-        # The response is stored by the first append's statement (a round trip less: a write's round trips are
-        # most of its cost). Appends come last before COMMIT: the first holds the organization's chain lock.
-        for i, event in enumerate(tx.events):
-            if i == 0 and stored:
-                await audit.append(conn, event, along=_store_response(audit.APPEND_PARAMETERS + 1), along_args=stored)
-            else:
-                await audit.append(conn, event)
-        return response
+    async with pool.acquire() as conn:
+        try:
+            # Three round trips for a write like CreateProject's (each costs both sides more than the SQL does):
+            # BEGIN with the claim; `work`; the response, the appends and COMMIT in one message.
+            claim = await conn.execute(_begin(org_id, request_id, method, request))
+            if request_id and claim == "INSERT 0 0":
+                response = await _replay(conn, org_id, request_id, method, request, response_type)
+                await conn.execute("ROLLBACK")  # nothing was written
+                return response
+            tx = _tx(conn, org_id, request_id)
+            response = await work(tx)
+            await conn.execute(_commit(tx.events, org_id, request_id, response))
+            return response
+        except BaseException:
+            if not conn.is_closed() and conn.is_in_transaction():
+                await conn.execute("ROLLBACK")
+            raise
 
 
-def _store_response(first: int) -> str:
-    """The statement storing a claimed request id's response; its parameters (org, request id, response) from
-    $first on."""
-    return (f"UPDATE idempotency_keys SET response = ${first + 2} "
-            f"WHERE org_id = ${first} AND request_id = ${first + 1}")
+def _begin(org_id: str, request_id: str, method: str, request: Message) -> str:
+    """BEGIN and, with a request id, its claim: "INSERT 0 0" when the id is taken. A concurrent duplicate's
+    claim waits on the first's until that commits, then finds it taken and replays the stored response."""
+    if not request_id:
+        return "BEGIN"
+    values = ", ".join(db.literal(v) for v in (org_id, str(uuid.UUID(request_id)), method, _request_hash(request)))
+    return (f"BEGIN; INSERT INTO idempotency_keys (org_id, request_id, method, request_hash) "
+            f"VALUES ({values}) ON CONFLICT DO NOTHING")
+
+
+def _commit(events: list[audit.AuditEvent], org_id: str, request_id: str, response: Message) -> str:
+    """The stored response, the audit appends and COMMIT, one message. The appends come last: the first takes
+    the organization's chain lock, held until COMMIT, which then follows in the same message."""
+    statements = []
+    if request_id:
+        stored = db.literal("\\x" + response.SerializeToString().hex())  # bytea's hex form
+        statements.append(f"UPDATE idempotency_keys SET response = {stored}::bytea "
+                          f"WHERE org_id = {db.literal(org_id)} AND request_id = {db.literal(request_id)}::uuid")
+    statements += [audit.append_statement(event) for event in events]
+    return "; ".join([*statements, "COMMIT"])
 
 
 class _Rollback(Exception):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 from datetime import UTC, datetime
 
@@ -27,6 +28,20 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 
 _configured = False
 _exporting = False
+# SQL string constants, plain or E'...' (db.literal): a quote inside one is doubled, so none ends early.
+_SQL_STRING = re.compile(r"[Ee]?'(?:[^']|'')*'")
+_STATEMENT_ATTRIBUTES = ("db.statement", "db.query.text")
+
+
+class RedactSqlConstants(SpanProcessor):
+    """A statement's string constants leave as `?`: run_mutation writes values into its SQL text
+    (db.literal), and what callers sent is not for the trace backend (parameters are not recorded either)."""
+
+    def on_start(self, span, parent_context=None) -> None:
+        for key in _STATEMENT_ATTRIBUTES:
+            statement = (span.attributes or {}).get(key)
+            if isinstance(statement, str) and "'" in statement:
+                span.set_attribute(key, _SQL_STRING.sub("?", statement))
 
 
 def setup(component: str, *, log_level: str = "INFO", extra_processors: list[SpanProcessor] = (),
@@ -47,6 +62,8 @@ def setup(component: str, *, log_level: str = "INFO", extra_processors: list[Spa
         resource=Resource.create({"service.name": f"pmaas-{component}", "service.namespace": "pmaas"}),
         sampler=None if exporting else ALWAYS_OFF,
     )
+    if exporting:
+        provider.add_span_processor(RedactSqlConstants())
     if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 

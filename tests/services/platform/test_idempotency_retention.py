@@ -23,14 +23,6 @@ BACKGROUND_TIMEOUT_S = 30
 
 
 @pytest.fixture
-async def projects_db(database_url):
-    """The superuser, to age request ids behind the API."""
-    conn = await asyncpg.connect(database_url, server_settings={"search_path": "projects"})
-    yield conn
-    await conn.close()
-
-
-@pytest.fixture
 async def runtime_pool(runtime_database_url):
     pool = await db.create_pool(runtime_database_url, schema="projects", max_size=2)
     yield pool

@@ -66,6 +66,10 @@ async def test_a_call_is_one_trace_from_client_to_database_and_into_the_audit_lo
     trace_spans = {s["span_id"]: s for s in spans if s["trace_id"] == client["trace_id"]}
     db_spans = [s for s in trace_spans.values() if "db.system" in s["attributes"]]
     assert any("INSERT INTO organizations" in s["attributes"].get("db.statement", "") for s in db_spans)
+    # The claim's message carries the organization as an SQL constant; the span has `?` in its place.
+    assert any(s["attributes"].get("db.statement", "").startswith("BEGIN; INSERT INTO idempotency_keys")
+               for s in db_spans)
+    assert not [s for s in db_spans if org in s["attributes"].get("db.statement", "")]
 
     def ancestors(span):
         while span["parent"] in trace_spans:
@@ -147,3 +151,15 @@ def test_the_detach_noise_of_a_closed_coroutine_is_dropped_and_other_detach_fail
     finally:
         logger.filters = kept
     assert [r.getMessage() for r in caplog.records] == ["Failed to detach context"]
+
+
+def test_sql_string_constants_leave_spans_as_placeholders():
+    from opentelemetry.sdk.trace import TracerProvider
+
+    from services.platform.telemetry import RedactSqlConstants
+
+    provider = TracerProvider()
+    provider.add_span_processor(RedactSqlConstants())
+    statement = "UPDATE t SET a = E'it''s \\\\ x'::text, b = 'plain', c = $1 WHERE d = E''; COMMIT"
+    with provider.get_tracer("t").start_as_current_span("q", attributes={"db.statement": statement}) as span:
+        assert span.attributes["db.statement"] == "UPDATE t SET a = ?::text, b = ?, c = $1 WHERE d = ?; COMMIT"
