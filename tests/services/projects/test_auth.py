@@ -244,3 +244,22 @@ async def test_reflection_lists_the_service_without_a_token(projects_channel):
     assert SERVICE in listed
     assert "grpc.health.v1.Health" in listed
     assert responses[1].file_descriptor_response.file_descriptor_proto
+
+
+
+async def test_health_watch_streams_the_status(projects_channel):
+    """Health.Watch (server-streaming, written with context.write) through the server's interceptors."""
+    watch = health_pb2_grpc.HealthStub(projects_channel).Watch(health_pb2.HealthCheckRequest(service=SERVICE),
+                                                                timeout=10)
+    first = await watch.read()
+    watch.cancel()
+    assert first.status == health_pb2.HealthCheckResponse.SERVING
+
+
+async def test_an_unknown_method_is_unimplemented(projects_channel):
+    """The service's methods are found by name among generic handlers (grpc_server._GenericHandlersOnly)."""
+    unknown = projects_channel.unary_unary("/pmaas.projects.v1.ProjectsService/NoSuchMethod",
+                                           request_serializer=lambda m: b"", response_deserializer=lambda b: b)
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await unknown(None, timeout=10)
+    assert raised.value.code() == grpc.StatusCode.UNIMPLEMENTED
