@@ -196,9 +196,10 @@ class _GenericHandlersOnly:
     added as generic handlers only. For each method registered by name, grpc.aio's server (1.85) keeps one
     pending request future and waits on all of them again for every call it accepts: asyncio.wait over ~40
     futures for ProjectsService, ~20 µs a call against ~6 µs with a handful, on this machine (server CPU per
-    call 5-10% lower in `make bench`). A generic handler finds the method by its full name in a dict. Our
-    services are unary only; health and reflection stay registered (reflection's stream failed with "Internal
-    error from Core" when served as a generic handler; not pursued)."""
+    call 4-16% lower in 7 of 8 paired bench measures, the eighth 7% higher: noise of that size is common
+    here). A generic handler finds the method by its full name in a dict. Our services are unary only;
+    health and reflection stay registered (reflection's stream failed with "Internal error from Core" when
+    served as a generic handler; not pursued)."""
 
     def __init__(self, server: grpc.aio.Server) -> None:
         self._server = server
