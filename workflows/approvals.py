@@ -16,8 +16,9 @@ the caller's token (`Actor`).
 The workflow is the single source of truth. Every change of a task is published
 before the update returns: the `sync_task` local activity (`write_read_model`)
 upserts the governance read model and appends the new events to the audit
-chain, and the workflow's search attributes mirror pending approvers and the earliest due time. Timers (reminders,
-due time) live in `run`, never in update handlers.
+chain, and the workflow's search attributes mirror pending approvers and the
+earliest due time. Timers (reminders, due time) live in `run`, never in update
+handlers.
 
 Pure rules (`evaluate`, `resolve_voter`, ...) are module functions with no
 Temporal calls, so they are unit-tested directly.

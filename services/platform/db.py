@@ -23,7 +23,6 @@ import logging
 import re
 import time
 from collections.abc import Iterable
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -54,7 +53,7 @@ def literal(value: str) -> str:
     return "E'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def atomic(conn: asyncpg.Connection) -> AbstractAsyncContextManager:
+def atomic(conn: asyncpg.Connection) -> contextlib.AbstractAsyncContextManager:
     """A transaction of its own, or the caller's when one is open (run_mutation's, begun by a plain BEGIN,
     in which asyncpg's own transaction() refuses to nest). Either way one unit: an error rolls all back."""
     return contextlib.nullcontext() if conn.is_in_transaction() else conn.transaction()

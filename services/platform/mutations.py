@@ -131,9 +131,9 @@ def _begin(org_id: str, request_id: str, method: str, request: Message) -> str:
     claim waits on the first's until that commits, then finds it taken and replays the stored response."""
     if not request_id:
         return "BEGIN"
-    values = ", ".join(db.literal(v) for v in (org_id, str(uuid.UUID(request_id)), method, _request_hash(request)))
+    org, rid, hashed = db.literal(org_id), db.literal(request_id), db.literal(_request_hash(request))
     return (f"BEGIN; INSERT INTO idempotency_keys (org_id, request_id, method, request_hash) "
-            f"VALUES ({values}) ON CONFLICT DO NOTHING")
+            f"VALUES ({org}, {rid}::uuid, {db.literal(method)}, {hashed}) ON CONFLICT DO NOTHING")
 
 
 def _commit(events: list[audit.AuditEvent], org_id: str, request_id: str, response: Message) -> str:
