@@ -55,9 +55,6 @@ class Sla:
     business: bool = False
 
 
-WALL_CLOCK = BusinessCalendar(working_days=list(range(7)), day_start_min=0, day_end_min=MINUTES_PER_DAY)
-
-
 # --- the two functions ----------------------------------------------------------------------------
 
 

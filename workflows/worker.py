@@ -54,22 +54,30 @@ log = logging.getLogger(__name__)
 WORKFLOWS: Sequence[type] = (ChangeRequestWorkflow, PhaseGateWorkflow, EscalationWorkflow, IssueFeedWorkflow,
                               WebhookDeliveryWorkflow, QualityAuditWorkflow, CorrectiveActionWorkflow,
                               BillingCycleWorkflow, PostProjectReviewWorkflow)
-# Our pure, deterministic workflow modules (no I/O, no clock, no module state) come from the host instead
-# of being imported again in the sandbox for every workflow run: that re-import cost ~28 ms per run.
-SANDBOX = SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules(
+# Temporal's sandbox imports a workflow's module afresh for every run it starts or rebuilds after an eviction,
+# with the modules it imports that are not passed through; inside, non-deterministic calls (the clock, random,
+# I/O) are refused. CHECKING_SANDBOX keeps all of that: every workflow test and every recorded history runs
+# in it (tests/workflows). The worker passes our whole `workflows` package through (SANDBOX): re-importing a
+# change request's modules cost 25-38 ms of CPU and kept ~210 KiB per cached run (make bench; issue 11).
+# What passing through gives up, isolation of module state, tests/workflows/test_module_state.py guards:
+# our workflow modules hold constants only.
+CHECKING_SANDBOX = SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules(
     "workflows.approvals", "workflows.policy", "workflows.ids", "workflows.impact", "workflows.calendar"))
+SANDBOX = SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules("workflows"))
 
 
 def build(client: Client, task_queue: str, pool: asyncpg.Pool, calls: ServiceCalls,
-          grace_period: timedelta = timedelta(seconds=10), *, webhook_allow_loopback: bool = False) -> Worker:
+          grace_period: timedelta = timedelta(seconds=10), *, webhook_allow_loopback: bool = False,
+          cache_size: int = Settings.model_fields["worker_cache_size"].default) -> Worker:
     """The worker with every governance workflow and activity (tests build it the same way; webhook deliveries
-    to loopback hosts only with `webhook_allow_loopback`, PMAAS_WEBHOOK_ALLOW_LOOPBACK)."""
+    to loopback hosts only with `webhook_allow_loopback`, PMAAS_WEBHOOK_ALLOW_LOOPBACK; `cache_size` workflow
+    runs kept in memory, PMAAS_WORKER_CACHE_SIZE)."""
     activities = [*GovernanceActivities(pool).all(), *ChangeActivities(calls).all(), *GateActivities(calls).all(),
                   *EscalationActivities(calls).all(), *AuditActivities(calls).all(),
                   *WebhookActivities(pool, allow_loopback=webhook_allow_loopback).all(),
                   *BillingCycleActivities(calls).all()]
     return Worker(client, task_queue=task_queue, workflows=list(WORKFLOWS), activities=activities,
-                  graceful_shutdown_timeout=grace_period, workflow_runner=SANDBOX)
+                  graceful_shutdown_timeout=grace_period, workflow_runner=SANDBOX, max_cached_workflows=cache_size)
 
 
 FEED_CHECK_S = 60.0  # how often the worker makes sure every organization has its issue feed
@@ -122,7 +130,7 @@ async def run(settings: Settings) -> None:
         if stop.is_set():
             return
         worker = build(client, settings.temporal_task_queue, pool, calls, timedelta(seconds=settings.grace_period_s),
-                       webhook_allow_loopback=settings.webhook_allow_loopback)
+                       webhook_allow_loopback=settings.webhook_allow_loopback, cache_size=settings.worker_cache_size)
         running = asyncio.create_task(worker.run())
         feeds = asyncio.create_task(keep_issue_feeds(client, calls, settings.temporal_task_queue, stop, pool))
         log.info("worker polling", extra={"task_queue": settings.temporal_task_queue,

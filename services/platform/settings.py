@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     idempotency_prune_interval_s: float = Field(3600.0, ge=1, le=86_400)
     idempotency_prune_batch: int = Field(1000, ge=1, le=100_000)
     grace_period_s: float = Field(10.0, ge=0, le=300)
+    # Workflow runs the worker keeps in memory (Temporal's sticky cache: max_cached_workflows). A run evicted from
+    # it is rebuilt by replaying its history on its next task. Bounds most of the worker's memory (make bench).
+    worker_cache_size: int = Field(1000, ge=0, le=100_000)
     # Webhooks (events out) may then be http:// to a loopback host: `pmaas dev` and tests set it. Otherwise
     # only https:// to a public address is accepted.
     webhook_allow_loopback: bool = False

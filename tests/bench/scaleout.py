@@ -29,7 +29,6 @@ import signal
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,15 +38,13 @@ from temporalio.testing import WorkflowEnvironment
 
 from pmaas.projects.v1 import projects_service_pb2_grpc
 from services.platform import clients, embedded
-from services.platform.auth import TokenAuthority, service_token
+from services.platform.auth import TokenAuthority
 from services.platform.settings import Settings
 from tests.bench.governance import table
 from tests.bench.harness import CpuMeter, GrpcCreate, Postgres, create_orgs, drive, log, percentile
 from tests.e2e.replicas import SCALED, SINGLE, ChangeRequestLoad, Replicas
 from tests.e2e.stack import stack_env
 from tests.support import Caller
-from workflows import worker as governance_worker
-from workflows.activities.services import ServiceCalls
 
 CONFIGURATIONS = {"1 per component": SINGLE, "2 per service, 3 workers": SCALED}
 CREATE_CONCURRENCY = 32
@@ -92,12 +89,12 @@ class Servers:
         temporal_pid = next(p.pid for p in psutil.Process().children() if "temporal" in p.name())
         self.pids = {"temporal": temporal_pid, "postgres": self.postgres.pid}
 
-    def stack(self, counts: dict[str, int], name: str) -> Replicas:
+    def stack(self, counts: dict[str, int], name: str, **extra: str) -> Replicas:
         logs = self.home / name.replace(" ", "-").replace(",", "")
         logs.mkdir()
         # 11 processes' pools within PostgreSQL's 100 connections.
         env = stack_env(self.settings, self.postgres.dsn, self.temporal, logs, PMAAS_LOG_LEVEL="WARNING",
-                        PMAAS_DB_POOL_MAX="8")
+                        PMAAS_DB_POOL_MAX="8", **extra)
         return Replicas(env, logs, counts)
 
     def meter(self, stack: Replicas) -> CpuMeter:
@@ -184,10 +181,10 @@ async def create_projects(servers: Servers, replicas: int, args: argparse.Namesp
         await asyncio.to_thread(stack.stop)
 
 
-async def open_workflows(servers: Servers, count: int) -> tuple[int, list[tuple[int, float]]]:
-    """(the worker's max_cached_workflows, [(open change requests, worker RSS MiB)] as `count` open)."""
-    log(f"worker RSS with {count} open change requests: starting one process per component")
-    stack = await started(servers.stack(SINGLE, "open-workflows"), servers)
+async def open_workflows(servers: Servers, count: int, cache: int) -> list[tuple[int, float]]:
+    """[(open change requests, worker RSS MiB)] as `count` open, the worker keeping `cache` runs in memory."""
+    log(f"worker RSS with {count} open change requests, cache {cache}: starting one process per component")
+    stack = await started(servers.stack(SINGLE, "open-workflows", PMAAS_WORKER_CACHE_SIZE=str(cache)), servers)
     load = ChangeRequestLoad(stack, servers.authority, servers.temporal.client)
     worker = psutil.Process(stack.replicas["worker"][0].pid)
     conn = await asyncpg.connect(servers.postgres.dsn)
@@ -223,21 +220,11 @@ async def open_workflows(servers: Servers, count: int) -> tuple[int, list[tuple[
             else:
                 await asyncio.sleep(1.0)
         await submitting
-        return await cache_size(servers), points
+        return points
     finally:
         await conn.close()
         await load.close()
         await asyncio.to_thread(stack.stop)
-
-
-async def cache_size(servers: Servers) -> int:
-    """max_cached_workflows of the worker as `pmaas serve worker` builds it (workflows/worker.py), never run."""
-    calls = ServiceCalls.connect(servers.settings, service_token(servers.settings, servers.authority))
-    try:
-        built = governance_worker.build(servers.temporal.client, f"unpolled-{uuid.uuid4().hex}", None, calls)  # type: ignore[arg-type]
-        return built.config()["max_cached_workflows"]
-    finally:
-        await calls.close()
 
 
 # --- report ------------------------------------------------------------------------------------
@@ -306,7 +293,8 @@ async def main(args: argparse.Namespace) -> int:
     try:
         crs = {name: await change_requests(servers, name, counts, args) for name, counts in CONFIGURATIONS.items()}
         creates = {n: await create_projects(servers, n, args) for n in (1, 2)}
-        opened = await open_workflows(servers, args.open_workflows) if args.open_workflows else None
+        opened = (args.cache_size, await open_workflows(servers, args.open_workflows, args.cache_size)) \
+            if args.open_workflows else None
     finally:
         after = load_average()
         await servers.stop()
@@ -321,6 +309,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--create-seconds", type=float, default=10.0, help="CreateProject measured per configuration")
     parser.add_argument("--open-workflows", type=int, default=10_000, metavar="N",
                         help="the worker's RSS with N change requests waiting for approval (0 skips it)")
+    parser.add_argument("--cache-size", type=int, default=Settings.model_fields["worker_cache_size"].default,
+                        metavar="N", help="the worker's workflow cache for that (PMAAS_WORKER_CACHE_SIZE)")
     return parser.parse_args(argv)
 
 

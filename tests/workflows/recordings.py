@@ -16,7 +16,7 @@ from pathlib import Path
 from temporalio.client import WorkflowHandle, WorkflowHistory
 from temporalio.worker import Replayer
 
-from workflows.worker import SANDBOX
+from workflows.worker import CHECKING_SANDBOX
 
 FOLDER = Path(__file__).parent / "histories"
 
@@ -54,6 +54,6 @@ def first_input(path: Path) -> dict:
 async def replay_failure(path: Path, workflow: type, workflow_id: str) -> Exception | None:
     """Replay one recorded history in the production sandbox; the failure, or None."""
     history = WorkflowHistory.from_json(workflow_id, path.read_text())
-    result = await Replayer(workflows=[workflow], workflow_runner=SANDBOX).replay_workflow(
+    result = await Replayer(workflows=[workflow], workflow_runner=CHECKING_SANDBOX).replay_workflow(
         history, raise_on_replay_failure=False)
     return result.replay_failure

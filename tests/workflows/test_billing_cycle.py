@@ -30,7 +30,7 @@ from workflows.approvals import Actor, DecideInput, Task
 from workflows.billing_cycle import BillingCycleInput, BillingCycleView, BillingCycleWorkflow
 from workflows.calendar import BusinessCalendar
 from workflows.policy import HOUR, MICROS, GovernancePolicy, default_policy
-from workflows.worker import SANDBOX
+from workflows.worker import CHECKING_SANDBOX
 
 FAY = Actor("fay", ["finance"])
 AROUND_THE_CLOCK = BusinessCalendar(working_days=list(range(7)), day_start_min=0, day_end_min=24 * 60)
@@ -101,7 +101,7 @@ async def running_cycles(env, task_queue, governance_pool, service_calls, org, p
     await create_rate(billing_stub, as_role("finance"), org)  # 100 EUR/h for consultants
     async with Worker(env.client, task_queue=task_queue, workflows=[BillingCycleWorkflow],
                       activities=[*GovernanceActivities(governance_pool).all(),
-                                  *BillingCycleActivities(service_calls).all()], workflow_runner=SANDBOX):
+                                  *BillingCycleActivities(service_calls).all()], workflow_runner=CHECKING_SANDBOX):
         harness = Cycles(env.client, task_queue, org, projects_stub, billing_stub, as_role)
         yield harness
         await harness.stop_all()

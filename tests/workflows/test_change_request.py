@@ -49,7 +49,7 @@ from workflows.change_request import (
 )
 from workflows.escalation import EscalationWorkflow
 from workflows.policy import HOUR, MICROS, BlackoutWindow, GovernancePolicy, default_policy
-from workflows.worker import SANDBOX
+from workflows.worker import CHECKING_SANDBOX
 
 ALICE = Actor("alice", ["pm"])  # asks for the changes
 BOB = Actor("bob", ["pmo"])  # decides minor changes (the default policy's first tier is the pmo's)
@@ -463,7 +463,7 @@ async def test_a_retried_apply_creates_one_baseline(temporal_env, task_queue, or
     activities = [real.assess_change, real.read_project_etag, apply_change_losing_first_answer,
                   *GovernanceActivities(governance_pool).all()]
     async with Worker(temporal_env.client, task_queue=task_queue, workflows=[ChangeRequestWorkflow, EscalationWorkflow],
-                      activities=activities, workflow_runner=SANDBOX):
+                      activities=activities, workflow_runner=CHECKING_SANDBOX):
         submitted = Changes(temporal_env.client, task_queue, org)
         handle = await submitted.submit(budget_delta_micros=3_000 * MICROS,
                                         milestone_changes=[MilestoneChange("launch", "2027-04-07")])

@@ -28,7 +28,7 @@ from workflows.escalation import (
     NoteInput,
 )
 from workflows.policy import HOUR, EscalationLevel, EscalationPath, GovernancePolicy, default_policy
-from workflows.worker import SANDBOX
+from workflows.worker import CHECKING_SANDBOX
 
 PETE = Actor("pete", ["pm"])  # L1
 OLGA = Actor("olga", ["pmo"])  # L2
@@ -73,7 +73,7 @@ class Escalations:
 @pytest.fixture
 async def escalations(time_skipping_env, task_queue, governance_pool, org):
     async with Worker(time_skipping_env.client, task_queue=task_queue, workflows=[EscalationWorkflow],
-                      activities=GovernanceActivities(governance_pool).all(), workflow_runner=SANDBOX):
+                      activities=GovernanceActivities(governance_pool).all(), workflow_runner=CHECKING_SANDBOX):
         harness = Escalations(time_skipping_env.client, task_queue, org)
         yield harness
         await harness.stop_all()

@@ -27,7 +27,7 @@ from workflows.approvals import Actor, DecideInput
 from workflows.escalation import ID_PREFIX as ESCALATION_PREFIX
 from workflows.escalation import EscalationView, EscalationWorkflow
 from workflows.issue_feed import FeedInput, IssueFeedWorkflow, escalation_id, workflow_id
-from workflows.worker import SANDBOX, ensure_issue_feeds
+from workflows.worker import CHECKING_SANDBOX, ensure_issue_feeds
 
 OLGA = Actor("olga", ["pmo"])
 
@@ -36,7 +36,7 @@ OLGA = Actor("olga", ["pmo"])
 async def feed_worker(client: Client, task_queue: str, service_calls, governance_pool):
     activities = [*GovernanceActivities(governance_pool).all(), *EscalationActivities(service_calls).all()]
     async with Worker(client, task_queue=task_queue, workflows=[IssueFeedWorkflow, EscalationWorkflow],
-                      activities=activities, workflow_runner=SANDBOX):
+                      activities=activities, workflow_runner=CHECKING_SANDBOX):
         yield
 
 

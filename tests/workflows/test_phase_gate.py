@@ -43,7 +43,7 @@ from workflows.policy import (
     GovernancePolicy,
     default_policy,
 )
-from workflows.worker import SANDBOX
+from workflows.worker import CHECKING_SANDBOX
 
 PAULA = Actor("paula", ["pm"])  # asks for the gates
 SAM = Actor("sam", ["sponsor"])  # a gatekeeper (the default policy offers gates to pmo and sponsor)
@@ -77,7 +77,7 @@ def policy(gate: GateApproval | None = None, criteria: list[GateCriterion] | Non
 async def gate_worker(client: Client, task_queue: str, service_calls, governance_pool):
     activities = [*GateActivities(service_calls).all(), *GovernanceActivities(governance_pool).all()]
     async with Worker(client, task_queue=task_queue, workflows=[PhaseGateWorkflow, EscalationWorkflow],
-                      activities=activities, workflow_runner=SANDBOX):
+                      activities=activities, workflow_runner=CHECKING_SANDBOX):
         yield
 
 

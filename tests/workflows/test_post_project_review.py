@@ -25,7 +25,7 @@ from workflows.approvals import Actor, ApprovalHandlers, DecideInput
 from workflows.escalation import EscalationWorkflow
 from workflows.phase_gate import PhaseGateWorkflow
 from workflows.post_project_review import PostProjectReviewWorkflow
-from workflows.worker import SANDBOX
+from workflows.worker import CHECKING_SANDBOX
 
 PETE = Actor("pete", ["pm"])
 
@@ -36,7 +36,7 @@ async def closing(temporal_env, task_queue, service_calls, governance_pool, org)
                   *AuditActivities(service_calls).all()]
     async with Worker(temporal_env.client, task_queue=task_queue,
                       workflows=[PhaseGateWorkflow, EscalationWorkflow, PostProjectReviewWorkflow],
-                      activities=activities, workflow_runner=SANDBOX):
+                      activities=activities, workflow_runner=CHECKING_SANDBOX):
         harness = Gates(temporal_env.client, task_queue, org)
         yield harness
         await harness.stop_all()

@@ -40,7 +40,7 @@ from workflows.quality_audit import (
     re_audit_id,
     scheduled_audit_id,
 )
-from workflows.worker import SANDBOX
+from workflows.worker import CHECKING_SANDBOX
 
 ANN = Actor("ann", ["auditor"])  # the auditor
 PETE = Actor("pete", ["pm"])  # the project's manager: owns the actions, may not audit his own project
@@ -90,7 +90,7 @@ async def audits(own_time_skipping_env, task_queue, service_calls, governance_po
     activities = [*GovernanceActivities(governance_pool).all(), *AuditActivities(service_calls).all()]
     async with Worker(own_time_skipping_env.client, task_queue=task_queue,
                       workflows=[QualityAuditWorkflow, CorrectiveActionWorkflow, EscalationWorkflow],
-                      activities=activities, workflow_runner=SANDBOX):
+                      activities=activities, workflow_runner=CHECKING_SANDBOX):
         harness = Audits(own_time_skipping_env.client, task_queue, org)
         yield harness
         await harness.stop_all()

@@ -25,7 +25,7 @@ from workflows.activities.governance import GovernanceActivities
 from workflows.activities.webhooks import WebhookActivities
 from workflows.approvals import ProcessSync, TaskEvent
 from workflows.webhook_delivery import DeliveryInput, DeliveryRetry, WebhookDeliveryWorkflow, workflow_id
-from workflows.worker import SANDBOX
+from workflows.worker import CHECKING_SANDBOX
 
 FAST = DeliveryRetry(initial_interval_s=0.2, backoff_coefficient=2.0, maximum_interval_s=1.0, give_up_after_s=60,
                      request_timeout_s=5)
@@ -88,7 +88,7 @@ async def receiving(client: Client, task_queue: str, pool, allow_loopback: bool 
     with Receiver(**behaviour) as receiver:
         async with Worker(client, task_queue=task_queue, workflows=[WebhookDeliveryWorkflow],
                           activities=WebhookActivities(pool, allow_loopback=allow_loopback).all(),
-                          workflow_runner=SANDBOX):
+                          workflow_runner=CHECKING_SANDBOX):
             yield receiver
 
 
