@@ -247,6 +247,25 @@ def test_k8s_production_settings(k8s, defaults):
     assert "public.pem" in k8s_object(k8s, "Secret", "pmaas-jwt")["stringData"]
 
 
+# The worker's memory as `make bench` measured it (README, Latest figures): idle, per cached workflow run, and per
+# open workflow past the cache; its pod must hold the cache it is given and the bench's 10,000 open workflows.
+WORKER_IDLE_MIB, WORKER_PER_CACHED_MIB, WORKER_PER_OPEN_MIB, OPEN_WORKFLOWS = 140, 0.27, 24 / 1024, 10_000
+
+
+def mebibytes(quantity: str) -> float:
+    number, unit = re.fullmatch(r"(\d+)(Mi|Gi)", quantity).groups()
+    return int(number) * (1024 if unit == "Gi" else 1)
+
+
+def test_k8s_worker_memory_limit_holds_its_workflow_cache(k8s, defaults):
+    (container,) = k8s_object(k8s, "Deployment", "worker")["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e["value"] for e in container["env"]}
+    cache = int(env.get("PMAAS_WORKER_CACHE_SIZE", defaults.worker_cache_size))
+    needed = WORKER_IDLE_MIB + cache * WORKER_PER_CACHED_MIB + OPEN_WORKFLOWS * WORKER_PER_OPEN_MIB
+    assert mebibytes(container["resources"]["limits"]["memory"]) >= needed * 1.25  # headroom for bursts
+    assert mebibytes(container["resources"]["requests"]["memory"]) >= WORKER_IDLE_MIB + cache * WORKER_PER_CACHED_MIB
+
+
 @pytest.mark.parametrize("name", [*GRPC, "worker", "gateway"])
 def test_k8s_pods_name_the_metrics_port_they_serve(k8s, name):
     metrics_port = int(k8s_object(k8s, "ConfigMap", "pmaas-config")["data"]["PMAAS_METRICS_PORT"])
