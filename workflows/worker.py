@@ -56,9 +56,9 @@ WORKFLOWS: Sequence[type] = (ChangeRequestWorkflow, PhaseGateWorkflow, Escalatio
                               BillingCycleWorkflow, PostProjectReviewWorkflow)
 # Temporal's sandbox imports a workflow's module afresh for every run it starts or rebuilds after an eviction,
 # with the modules it imports that are not passed through; inside, non-deterministic calls (the clock, random,
-# I/O) are refused. CHECKING_SANDBOX keeps all of that: every workflow test and every recorded history runs
-# in it (tests/workflows). The worker passes our whole `workflows` package through (SANDBOX): re-importing a
-# change request's modules cost 25-38 ms of CPU and kept ~210 KiB per cached run (make bench; issue 11).
+# I/O) are refused. CHECKING_SANDBOX keeps all of that: every recorded history replays in it, and the workflow
+# tests that build their own worker run in it (tests/workflows). The worker passes our whole `workflows` package
+# through (SANDBOX): re-importing a change request's modules cost 25-38 ms of CPU and kept ~210 KiB per run.
 # What passing through gives up, isolation of module state, tests/workflows/test_module_state.py guards:
 # our workflow modules hold constants only.
 CHECKING_SANDBOX = SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules(
