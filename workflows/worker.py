@@ -55,12 +55,12 @@ WORKFLOWS: Sequence[type] = (ChangeRequestWorkflow, PhaseGateWorkflow, Escalatio
                               WebhookDeliveryWorkflow, QualityAuditWorkflow, CorrectiveActionWorkflow,
                               BillingCycleWorkflow, PostProjectReviewWorkflow)
 # Temporal's sandbox imports a workflow's module afresh for every run it starts or rebuilds after an eviction,
-# with the modules it imports that are not passed through; inside, non-deterministic calls (the clock, random,
-# I/O) are refused. CHECKING_SANDBOX keeps all of that: every recorded history replays in it, and the workflow
-# tests that build their own worker run in it (tests/workflows). The worker passes our whole `workflows` package
-# through (SANDBOX): re-importing a change request's modules cost 25-38 ms of CPU and kept ~210 KiB per run.
-# What passing through gives up, isolation of module state, tests/workflows/test_module_state.py guards:
-# our workflow modules hold constants only.
+# with the modules it imports that are not passed through, and refuses non-deterministic calls (the clock,
+# random, I/O) in them. CHECKING_SANDBOX, the worker's until 2026-12, does so for every workflow module but five
+# pure helpers: every recorded history replays in it, and the workflow tests that build their own worker run in
+# it (tests/workflows). The worker passes our whole `workflows` package through (SANDBOX): re-importing a change
+# request's modules cost 25-38 ms of CPU and kept ~210 KiB per run. What that gives up, isolation of module
+# state between runs, tests/workflows/test_module_state.py guards: our workflow modules hold constants only.
 CHECKING_SANDBOX = SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules(
     "workflows.approvals", "workflows.policy", "workflows.ids", "workflows.impact", "workflows.calendar"))
 SANDBOX = SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules("workflows"))
