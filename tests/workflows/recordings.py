@@ -16,7 +16,7 @@ from pathlib import Path
 from temporalio.client import WorkflowHandle, WorkflowHistory
 from temporalio.worker import Replayer
 
-from workflows.worker import CHECKING_SANDBOX
+from workflows.worker import CHECKING_SANDBOX, SANDBOX
 
 FOLDER = Path(__file__).parent / "histories"
 
@@ -52,8 +52,12 @@ def first_input(path: Path) -> dict:
 
 
 async def replay_failure(path: Path, workflow: type, workflow_id: str) -> Exception | None:
-    """Replay one recorded history in the production sandbox; the failure, or None."""
+    """Replay one recorded history in the worker's sandbox (our modules passed through) and in the checking one
+    (non-deterministic calls refused); the first failure, or None."""
     history = WorkflowHistory.from_json(workflow_id, path.read_text())
-    result = await Replayer(workflows=[workflow], workflow_runner=CHECKING_SANDBOX).replay_workflow(
-        history, raise_on_replay_failure=False)
-    return result.replay_failure
+    for runner in (SANDBOX, CHECKING_SANDBOX):
+        result = await Replayer(workflows=[workflow], workflow_runner=runner).replay_workflow(
+            history, raise_on_replay_failure=False)
+        if result.replay_failure is not None:
+            return result.replay_failure
+    return None

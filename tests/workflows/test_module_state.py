@@ -45,7 +45,7 @@ def constant(value: object, seen: frozenset[int] = frozenset()) -> bool:
     if id(value) in seen:
         return True
     seen |= {id(value)}
-    if isinstance(value, SCALARS + CODE) or callable(value) and not dataclasses.is_dataclass(value):
+    if isinstance(value, SCALARS + CODE):
         return True
     if isinstance(value, tuple | frozenset):
         return all(constant(v, seen) for v in value)
