@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import grpc
@@ -86,3 +87,17 @@ async def test_a_person_naming_someone_else_is_refused_before_the_handler_runs(c
     assert (failure(refused.value).code, failure(refused.value).reason) == (
         grpc.StatusCode.PERMISSION_DENIED, "ON_BEHALF_OF_REFUSED")
 
+
+
+async def test_each_call_is_authenticated_as_its_own_caller(channel, authority):
+    """Nothing of one call (its token, its principal) reaches another in flight beside it or after it: many
+    callers at once, then the same method without a token."""
+    who = channel.unary_unary(_WHO)
+    subjects = [f"user-{i}" for i in range(40)]
+    answers = await asyncio.gather(*(
+        who(b"", metadata=(("authorization", f"Bearer {authority.issue(s, {'acme': ['viewer']})}"),), timeout=5)
+        for s in subjects))
+    assert [json.loads(a)["subject"] for a in answers] == subjects
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await who(b"", timeout=5)
+    assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
