@@ -124,7 +124,8 @@ class ServerProcess:
         self.pid: int | None = proc.pid
 
     @classmethod
-    async def start(cls, options: ServerOptions) -> ServerProcess:
+    async def start(cls, options: ServerOptions, tree: Path | None = None) -> ServerProcess:
+        """`tree`: the checkout whose code the server runs (default: this one; tests/bench/ab.py passes another)."""
         argv = [sys.executable, "-m", "tests.bench.harness", "serve", "--dsn", options.dsn, "--home", str(options.home),
                 "--pool-min", str(options.pool_min), "--pool-max", str(options.pool_max)]
         if not options.telemetry:
@@ -135,7 +136,7 @@ class ServerProcess:
         # Its own session: Ctrl-C reaches the load generator only, which then stops the server after its last call.
         proc = await asyncio.create_subprocess_exec(
             *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env,
-            cwd=Path(__file__).resolve().parents[2], start_new_session=True)
+            cwd=tree or Path(__file__).resolve().parents[2], start_new_session=True)
         try:
             line = await asyncio.wait_for(proc.stdout.readline(), READY_TIMEOUT_S)
             if not line:
