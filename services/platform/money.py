@@ -33,9 +33,16 @@ class Amount:
     currency: str
 
     def to_proto(self) -> money_pb2.Money:
-        units, rem = divmod(abs(self.micros), MICROS)
-        sign = -1 if self.micros < 0 else 1
-        return money_pb2.Money(currency_code=self.currency, units=sign * units, nanos=sign * rem * 1000)
+        return money_pb2.Money(**money_fields(self.micros, self.currency))
+
+
+def money_fields(micros: int, currency: str) -> dict:
+    """The google.type.Money of `micros` as a dict, for a message constructor's Money field: the field is then
+    filled in place, where a Money message would be made and then copied into it (`Amount.to_proto` for one
+    of its own)."""
+    units, rem = divmod(abs(micros), MICROS)
+    sign = -1 if micros < 0 else 1
+    return {"currency_code": currency, "units": sign * units, "nanos": sign * rem * 1000}
 
 
 def from_proto(money: money_pb2.Money, field: str, violations: errors.Violations, *,

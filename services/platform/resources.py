@@ -132,9 +132,13 @@ def to_timestamp(value: dt.datetime | None) -> timestamp_pb2.Timestamp | None:
 
 
 def to_date(value: dt.date | None) -> date_pb2.Date | None:
-    if value is None:
-        return None
-    return date_pb2.Date(year=value.year, month=value.month, day=value.day)
+    return None if value is None else date_pb2.Date(**date_fields(value))
+
+
+def date_fields(value: dt.date | None) -> dict | None:
+    """The google.type.Date of `value` as a dict, for a message constructor's Date field (filled in place, no
+    Date made and copied: see money.money_fields); None leaves the field unset."""
+    return None if value is None else {"year": value.year, "month": value.month, "day": value.day}
 
 
 # Every date a caller gives is in this range, so date arithmetic (an invoice's due date is the issue

@@ -14,7 +14,7 @@ import asyncpg
 
 from pmaas.projects.v1 import resources_pb2 as pb
 from services.platform.filters import Field
-from services.platform.money import Amount
+from services.platform.money import money_fields
 from services.platform.names import (
     ASSIGNMENT_PATTERN,
     BASELINE_PATTERN,
@@ -26,17 +26,14 @@ from services.platform.names import (
     PROJECT_PATTERN,
     STATUS_REPORT_PATTERN,
 )
-from services.platform.resources import Pattern, etag_of, to_date, to_timestamp
+from services.platform.resources import Pattern, date_fields, etag_of, to_timestamp
 from services.platform.tables import Table
 
 
-def _health(row: asyncpg.Record) -> pb.Health:
-    return pb.Health(schedule=row["health_schedule"], scope=row["health_scope"], cost=row["health_cost"],
-                     resources=row["health_resources"])
-
-
-def _money(micros: int, currency: str):
-    return Amount(micros, currency).to_proto()
+def _health(row: asyncpg.Record) -> dict:
+    """A pb.Health as a dict: a message constructor fills the field in place (see money.money_fields)."""
+    return {"schedule": row["health_schedule"], "scope": row["health_scope"], "cost": row["health_cost"],
+            "resources": row["health_resources"]}
 
 
 def organization(row: asyncpg.Record) -> pb.Organization:
@@ -65,9 +62,10 @@ def project(row: asyncpg.Record) -> pb.Project:
     return pb.Project(
         name=name, code=row["code"], display_name=row["display_name"], objectives=row["objectives"],
         scope_statement=row["scope_statement"], methodology=row["methodology"], phase=row["phase"],
-        status=row["status"], health=_health(row), budget=_money(row["budget_micros"], row["currency"]),
-        actual_cost=_money(row["actual_cost_micros"], row["currency"]),
-        planned_start_date=to_date(row["planned_start_date"]), planned_end_date=to_date(row["planned_end_date"]),
+        status=row["status"], health=_health(row), budget=money_fields(row["budget_micros"], row["currency"]),
+        actual_cost=money_fields(row["actual_cost_micros"], row["currency"]),
+        planned_start_date=date_fields(row["planned_start_date"]),
+        planned_end_date=date_fields(row["planned_end_date"]),
         percent_complete=row["percent_complete"], sponsor=row["sponsor"], project_manager=row["project_manager"],
         portfolio=portfolio_name, baseline_revision=row["baseline_revision"],
         create_time=to_timestamp(row["create_time"]), update_time=to_timestamp(row["update_time"]),
@@ -84,8 +82,8 @@ def _child_name(pattern: Pattern, row: asyncpg.Record, child_key: str = "id") ->
 def baseline(row: asyncpg.Record) -> pb.Baseline:
     return pb.Baseline(
         name=_child_name(BASELINE_PATTERN, row, "revision"), revision=row["revision"],
-        start_date=to_date(row["start_date"]), end_date=to_date(row["end_date"]),
-        budget=_money(row["budget_micros"], row["currency"]), reason=row["reason"], creator=row["creator"],
+        start_date=date_fields(row["start_date"]), end_date=date_fields(row["end_date"]),
+        budget=money_fields(row["budget_micros"], row["currency"]), reason=row["reason"], creator=row["creator"],
         create_time=to_timestamp(row["create_time"]),
     )
 
@@ -93,9 +91,9 @@ def baseline(row: asyncpg.Record) -> pb.Baseline:
 def milestone(row: asyncpg.Record) -> pb.Milestone:
     name = _child_name(MILESTONE_PATTERN, row)
     return pb.Milestone(
-        name=name, display_name=row["display_name"], due_date=to_date(row["due_date"]),
-        original_due_date=to_date(row["original_due_date"]), state=row["state"],
-        deliverables=row["deliverables"], completion_date=to_date(row["completion_date"]),
+        name=name, display_name=row["display_name"], due_date=date_fields(row["due_date"]),
+        original_due_date=date_fields(row["original_due_date"]), state=row["state"],
+        deliverables=row["deliverables"], completion_date=date_fields(row["completion_date"]),
         create_time=to_timestamp(row["create_time"]), update_time=to_timestamp(row["update_time"]),
         etag=etag_of(name, row["version"]),
     )
@@ -105,15 +103,15 @@ def assignment(row: asyncpg.Record) -> pb.Assignment:
     name = _child_name(ASSIGNMENT_PATTERN, row)
     return pb.Assignment(
         name=name, person=row["person"], role=row["role"], skills=row["skills"],
-        allocation_percent=row["allocation_percent"], start_date=to_date(row["start_date"]),
-        end_date=to_date(row["end_date"]), create_time=to_timestamp(row["create_time"]),
+        allocation_percent=row["allocation_percent"], start_date=date_fields(row["start_date"]),
+        end_date=date_fields(row["end_date"]), create_time=to_timestamp(row["create_time"]),
         update_time=to_timestamp(row["update_time"]), etag=etag_of(name, row["version"]),
     )
 
 
 def status_report(row: asyncpg.Record) -> pb.StatusReport:
     return pb.StatusReport(
-        name=_child_name(STATUS_REPORT_PATTERN, row), report_date=to_date(row["report_date"]), health=_health(row),
+        name=_child_name(STATUS_REPORT_PATTERN, row), report_date=date_fields(row["report_date"]), health=_health(row),
         summary=row["summary"], accomplishments=row["accomplishments"], next_steps=row["next_steps"],
         key_risks=row["key_risks"], percent_complete=row["percent_complete"], author=row["author"],
         create_time=to_timestamp(row["create_time"]),
