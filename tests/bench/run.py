@@ -297,6 +297,13 @@ def report(ctx: Context, results: dict[tuple[str, int, str], list[Sample]]) -> s
                     f"- GetProject p50 <= empty RPC p50 + {GET_SELECTS:g} x bare SELECT p50 at concurrency {c}: "
                     f"{'met' if g.p50_ms <= floor_ms else 'NOT met'} -- {g.p50_ms:.2f} vs {empty.p50_ms:.2f} + "
                     f"{GET_SELECTS:g} x {b.p50_ms:.2f} = {floor_ms:.2f} ms ({g.p50_ms / floor_ms:.2f}x the floor)")
+                # Proposed in issue 11's notes for 32 in flight, where every process is CPU-bound and p50 only
+                # restates CPU per request: judge reads by throughput, as writes are judged.
+                read_floor = 1 / (1 / empty.rate + 1 / b.rate) if empty.rate and b.rate else 0.0
+                verdicts.append(
+                    f"- GetProject throughput against the floor 1/(1/empty RPC + 1/bare SELECT) at concurrency {c}: "
+                    f"reported (proposed: >= {CREATE_TARGET:.0%} at {CREATE_TARGET_CONCURRENCY}) -- {g.rate:,.0f} vs "
+                    f"{read_floor:,.0f} req/s = {g.rate / read_floor if read_floor else 0.0:.0%}")
             above = g.cpu_ms.get("server", 0.0) - empty.cpu_ms.get("server", 0.0)
             if "server" in g.cpu_ms:
                 limit = CPU_ABOVE_EMPTY_TARGET_MS[op]
