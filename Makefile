@@ -24,6 +24,7 @@ test: $(STAMP) lint check-protos lint-protos
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench.run $(BENCH_ARGS)
+	$(BIN)/python -m tests.bench.skeleton $(SKELETON_BENCH_ARGS)
 	$(BIN)/python -m tests.bench.billing
 	$(BIN)/python -m tests.bench.governance $(GOV_BENCH_ARGS)
 	$(BIN)/python -m tests.bench.escalations $(ESC_BENCH_ARGS)

@@ -217,16 +217,21 @@ class ServiceRegistration:
     add_to_server: Callable[[grpc.aio.Server], None]
 
 
+def interceptors(authority: auth.TokenAuthority) -> list[grpc.aio.ServerInterceptor]:
+    """Every service's chain, outermost first (tests/bench/skeleton.py measures it on its own)."""
+    recorder = metrics.call_recorder()  # inside the server span (its log line carries the trace id)
+    return [TracingInterceptor(), *([recorder] if recorder else []), ErrorInterceptor(), AuthInterceptor(authority),
+            TextInterceptor()]
+
+
 async def start_server(
     registrations: list[ServiceRegistration],
     authority: auth.TokenAuthority,
     address: str,
 ) -> tuple[grpc.aio.Server, int, health_aio.HealthServicer]:
     """Start serving; returns the server, the bound port and its health servicer."""
-    recorder = metrics.call_recorder()  # inside the server span (its log line carries the trace id)
     server = grpc.aio.server(
-        interceptors=[TracingInterceptor(), *([recorder] if recorder else []), ErrorInterceptor(),
-                      AuthInterceptor(authority), TextInterceptor()],
+        interceptors=interceptors(authority),
         options=[("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", 8 * 1024 * 1024),
                  # Connections end after a while (calls in flight finish first), so callers balancing per call
                  # (clients.CHANNEL_OPTIONS) resolve again and spread over replicas added since.

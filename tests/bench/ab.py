@@ -102,15 +102,13 @@ async def compare(args: argparse.Namespace, trees: dict[str, Path]) -> list[str]
         cpu_ms: dict[str, list[float]] = {label: [] for label in trees}
         p50_ms: dict[str, list[float]] = {label: [] for label in trees}
         labels = list(trees)
-        for k in range(args.slices):
-            for label in labels if k % 2 == 0 else labels[::-1]:
-                before = meter.snapshot()
-                sample = await harness.drive(loads[label], args.concurrency, seconds=args.slice_seconds)
-                used = harness.CpuMeter.delta(before, meter.snapshot())[label]
-                cpu_ms[label].append(used / max(sample.count, 1) * 1e3)
-                p50_ms[label].append(statistics.median(sample.latencies_ns) / 1e6 if sample.count else 0.0)
-            harness.log(f"slice pair {k + 1}/{args.slices}: " + ", ".join(
-                f"{label} {cpu_ms[label][-1]:.3f} ms CPU/request" for label in labels))
+        slices = harness.interleaved(loads, meter, args.concurrency, args.slices, args.slice_seconds)
+        async for k, label, sample, used in slices:
+            cpu_ms[label].append(used[label] / max(sample.count, 1) * 1e3)
+            p50_ms[label].append(statistics.median(sample.latencies_ns) / 1e6 if sample.count else 0.0)
+            if all(len(cpu_ms[other]) == k + 1 for other in labels):
+                harness.log(f"slice pair {k + 1}/{args.slices}: " + ", ".join(
+                    f"{other} {cpu_ms[other][-1]:.3f} ms CPU/request" for other in labels))
         return report(args, trees, cpu_ms, p50_ms)
     finally:
         for channel in channels:

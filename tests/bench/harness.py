@@ -34,7 +34,7 @@ import threading
 import time
 import uuid
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,7 +132,12 @@ class ServerProcess:
             argv.append("--no-telemetry")
         if options.profile:
             argv += ["--profile", str(options.profile)]
-        env = {**os.environ, "BENCH_JWT_SECRET": options.jwt_secret}
+        return await cls.spawn(argv, options.jwt_secret, tree)
+
+    @classmethod
+    async def spawn(cls, argv: list[str], jwt_secret: str, tree: Path | None = None) -> ServerProcess:
+        """Start `argv`, a server that prints {"port": N} when it serves and stops on stdin's EOF or SIGTERM."""
+        env = {**os.environ, "BENCH_JWT_SECRET": jwt_secret}
         # Its own session: Ctrl-C reaches the load generator only, which then stops the server after its last call.
         proc = await asyncio.create_subprocess_exec(
             *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env,
@@ -422,6 +427,18 @@ async def drive(call: Callable[[], Awaitable[None]], concurrency: int, *, second
         await asyncio.gather(*tasks, return_exceptions=True)
         raise
     return Sample(latencies, clock() - start)
+
+
+async def interleaved(loads: dict[str, Workload], meter: CpuMeter, concurrency: int, rounds: int,
+                      seconds: float) -> AsyncIterator[tuple[int, str, Sample, dict[str, float]]]:
+    """Each load once per round for `seconds`, the order reversed every other round, so the machine's drift falls on
+    all alike: yields (round, load, its sample, CPU seconds by process meanwhile) slice by slice."""
+    order = list(loads)
+    for k in range(rounds):
+        for label in order if k % 2 == 0 else order[::-1]:
+            before = meter.snapshot()
+            sample = await drive(loads[label], concurrency, seconds=seconds)
+            yield k, label, sample, CpuMeter.delta(before, meter.snapshot())
 
 
 def percentile(sorted_values: list[int], q: float) -> int:

@@ -1,0 +1,27 @@
+"""The short version of `python -m tests.bench.skeleton`: one round of short slices, every path served."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.bench.skeleton import REPO, STEPS
+
+
+def test_every_path_is_measured_against_the_floor():
+    done = subprocess.run([sys.executable, "-m", "tests.bench.skeleton", "--slices", "1", "--slice-seconds", "0.2",
+                           "--concurrency", "2"], cwd=REPO, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr
+    rows = {line.split("|")[1].strip(): [cell.strip() for cell in line.split("|")[2:-1]]
+            for line in done.stdout.splitlines() if line.startswith("| ") and not line.startswith("| path")}
+    assert list(rows) == [*STEPS.values(), "ProjectsService", "empty RPC", "bare INSERT"]
+    for label, (rate, share, p50, server, postgres, *_) in rows.items():
+        assert float(rate.replace(",", "")) > 0, label
+        assert float(p50) > 0, label
+        assert share.endswith("%") == (label not in ("empty RPC", "bare INSERT")), label
+        # Each path's server did the work: CPU in the server that served it, none for the bare loop.
+        assert (float(server) > 0) == (label != "bare INSERT"), label
+        if label != "empty RPC":
+            assert float(postgres) > 0, label
+    assert "floor 1/(1/empty RPC + 1/bare INSERT) = " in done.stdout
+    assert "round 1/1" in done.stderr
