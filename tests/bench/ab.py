@@ -92,7 +92,8 @@ async def compare(args: argparse.Namespace, trees: dict[str, Path]) -> list[str]
             if args.op == "get":
                 return harness.GrpcGet(stub, metadata, keys)
             if args.op == "create":
-                return harness.GrpcCreate(stub, metadata, ["bench"], f"{label}{secrets.token_hex(3)}")
+                tag = f"s{list(stubs).index(label)}{secrets.token_hex(3)}"  # ids take a-z, 0-9, '-': not the label
+                return harness.GrpcCreate(stub, metadata, ["bench"], tag)
             return harness.GrpcEmpty(channel)
 
         loads = {label: workload(label) for label in trees}

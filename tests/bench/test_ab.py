@@ -14,10 +14,10 @@ def run_ab(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_compares_two_servers_slice_by_slice():
-    done = run_ab("HEAD", "--op", "empty", "--slices", "2", "--slice-seconds", "0.2")
+    done = run_ab("HEAD", "--op", "create", "--slices", "2", "--slice-seconds", "0.2")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0] == "empty RPC (health Check) at 1 in flight, 2 slice pairs of 0.2 s"
+    assert lines[0] == "CreateProject at 1 in flight, 2 slice pairs of 0.2 s"
     assert any(line.startswith("| base (HEAD) | ") for line in lines)
     assert any(line.startswith("| this checkout | ") for line in lines)
     assert "paired by slice" in lines[-1] and "lower in" in lines[-1] and "of 2 pairs" in lines[-1]
