@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import random
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -19,9 +18,8 @@ import grpc
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from opentelemetry import context as otel_context
-from opentelemetry import propagate, trace
+from opentelemetry import trace
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -180,12 +178,7 @@ def _trace_context(request: Request):
     if trace.get_current_span().get_span_context().is_valid:
         yield
         return
-    parent = propagate.extract(request.headers)
-    if not trace.get_current_span(parent).get_span_context().is_valid:
-        fresh = SpanContext(trace_id=random.getrandbits(128), span_id=random.getrandbits(64), is_remote=True,
-                            trace_flags=TraceFlags(0))
-        parent = trace.set_span_in_context(NonRecordingSpan(fresh), parent)
-    token = otel_context.attach(parent)
+    token = otel_context.attach(telemetry.incoming_context(request.headers))
     try:
         yield
     finally:

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 
 import grpc
 import pytest
 
-from services.platform import auth, clients
+from services.platform import auth, clients, mutations
 from services.platform.grpc_server import ServiceRegistration, start_server
 from tests.support import failure
 
 _STREAM = "/pmaas.test.v1.TestService/Watch"
 _BOOM = "/pmaas.test.v1.TestService/Boom"
 _WHO = "/pmaas.test.v1.TestService/WhoAmI"
+_TRACE = "/pmaas.test.v1.TestService/TraceId"
 
 
 def _add_test_service(server: grpc.aio.Server) -> None:
@@ -29,10 +31,14 @@ def _add_test_service(server: grpc.aio.Server) -> None:
         return json.dumps({"subject": caller.subject, "on_behalf_of": caller.on_behalf_of,
                            "forwarded": [list(kv) for kv in clients.forwarded_auth(context)]}).encode()
 
+    async def trace_id(request: bytes, context):
+        return mutations.current_trace_id().encode()
+
     server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler("pmaas.test.v1.TestService", {
         "Watch": grpc.unary_stream_rpc_method_handler(watch),
         "Boom": grpc.unary_unary_rpc_method_handler(boom),
         "WhoAmI": grpc.unary_unary_rpc_method_handler(who_am_i),
+        "TraceId": grpc.unary_unary_rpc_method_handler(trace_id),
     })])
 
 
@@ -101,3 +107,18 @@ async def test_each_call_is_authenticated_as_its_own_caller(channel, authority):
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await who(b"", timeout=5)
     assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_each_call_runs_in_its_callers_trace_or_a_fresh_one(channel, authority):
+    """What audit events and logs record as the trace id (mutations.current_trace_id), with spans exported or not:
+    the caller's traceparent, else a new trace per call."""
+    trace_of = channel.unary_unary(_TRACE)
+    token = (("authorization", f"Bearer {authority.issue('alice', {'acme': ['viewer']})}"),)
+    caller_trace = secrets.token_hex(16)
+    traceparent = ("traceparent", f"00-{caller_trace}-{secrets.token_hex(8)}-01")
+    assert (await trace_of(b"", metadata=(*token, traceparent), timeout=5)).decode() == caller_trace
+    fresh = [t.decode() for t in await asyncio.gather(*(trace_of(b"", metadata=token, timeout=5) for _ in range(20)))]
+    assert all(len(t) == 32 and int(t, 16) != 0 for t in fresh)
+    assert len(set(fresh)) == 20 and caller_trace not in fresh
+    malformed = ("traceparent", "00-not-a-trace-01")
+    assert len(await trace_of(b"", metadata=(*token, malformed), timeout=5)) == 32
