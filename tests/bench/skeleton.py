@@ -26,12 +26,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import secrets
 import signal
 import statistics
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,6 +115,13 @@ async def serve(dsn: str, step: str, pool_size: int, jwt_secret: str) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+
+    def watch_stdin() -> None:  # EOF: the load generator closed the pipe or died
+        sys.stdin.buffer.read()
+        with contextlib.suppress(RuntimeError):  # the loop closed already (stopped by a signal)
+            loop.call_soon_threadsafe(stop.set)
+
+    threading.Thread(target=watch_stdin, daemon=True).start()
     print(json.dumps({"port": port}), flush=True)
     await stop.wait()
     await server.stop(1)
