@@ -108,7 +108,9 @@ async def serve(dsn: str, step: str, pool_size: int, jwt_secret: str) -> None:
     pool = await db.create_pool(dsn, schema="projects", min_size=pool_size, max_size=pool_size)
     authority = TokenAuthority(Settings(jwt_algorithm="HS256", jwt_secret=jwt_secret))
     server = grpc.aio.server(interceptors=grpc_server.interceptors(authority) if step == "intercept" else None)
-    projects_service_pb2_grpc.add_ProjectsServiceServicer_to_server(SkeletonProjects(pool, step), server)
+    # Served as the real server serves its methods: generic handlers only (grpc_server._GenericHandlersOnly says why).
+    projects_service_pb2_grpc.add_ProjectsServiceServicer_to_server(SkeletonProjects(pool, step),
+                                                                    grpc_server._GenericHandlersOnly(server))
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
     stop = asyncio.Event()
