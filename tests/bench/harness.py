@@ -196,6 +196,30 @@ class InProcessServer:
         await self._running.stop()
 
 
+def stop_event() -> asyncio.Event:
+    """For a bench server (a child): set on SIGTERM/SIGINT or at stdin's EOF (the load generator closed the pipe
+    or died), whichever comes first."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+    def watch_stdin() -> None:
+        sys.stdin.buffer.read()  # returns at EOF
+        try:
+            loop.call_soon_threadsafe(stop.set)
+        except RuntimeError:
+            pass  # already stopped by a signal; the loop is closed
+
+    threading.Thread(target=watch_stdin, daemon=True).start()
+    return stop
+
+
+def floor_rate(empty_rate: float, bare_rate: float) -> float:
+    """The floor under an RPC doing one statement: an empty RPC and the bare statement back to back (issue 11)."""
+    return 1 / (1 / empty_rate + 1 / bare_rate) if empty_rate and bare_rate else 0.0
+
+
 async def _serve(options: ServerOptions) -> None:
     """The child: serve until SIGTERM/SIGINT or stdin EOF, then stop cleanly."""
     from services.platform import telemetry
@@ -207,19 +231,7 @@ async def _serve(options: ServerOptions) -> None:
     try:
         settings = options.settings()
         running = await projects_server.start(settings, options.dsn, "127.0.0.1:0", TokenAuthority(settings))
-        loop = asyncio.get_running_loop()
-        stop = asyncio.Event()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-
-        def watch_stdin() -> None:
-            sys.stdin.buffer.read()  # returns at EOF: the parent closed the pipe or died
-            try:
-                loop.call_soon_threadsafe(stop.set)
-            except RuntimeError:
-                pass  # already stopped by a signal; the loop is closed
-
-        threading.Thread(target=watch_stdin, daemon=True).start()
+        stop = stop_event()
         if options.profile:
             import cProfile
 

@@ -26,14 +26,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import secrets
-import signal
 import statistics
 import sys
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,17 +110,7 @@ async def serve(dsn: str, step: str, pool_size: int, jwt_secret: str) -> None:
                                                                     grpc_server._GenericHandlersOnly(server))
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-
-    def watch_stdin() -> None:  # EOF: the load generator closed the pipe or died
-        sys.stdin.buffer.read()
-        with contextlib.suppress(RuntimeError):  # the loop closed already (stopped by a signal)
-            loop.call_soon_threadsafe(stop.set)
-
-    threading.Thread(target=watch_stdin, daemon=True).start()
+    stop = harness.stop_event()
     print(json.dumps({"port": port}), flush=True)
     await stop.wait()
     await server.stop(1)
@@ -207,7 +194,7 @@ def report(args: argparse.Namespace, slices: dict[str, list[Slice]]) -> list[str
         return statistics.median(of(s) for s in slices[label])
 
     rate = {label: median(label, lambda s: s.rate) for label in slices}
-    floor = 1 / (1 / rate[EMPTY] + 1 / rate[BARE]) if rate[EMPTY] and rate[BARE] else 0.0
+    floor = harness.floor_rate(rate[EMPTY], rate[BARE])
     lines = [f"CreateProject taken apart at {args.concurrency} in flight: {args.slices} rounds of "
              f"{args.slice_seconds:g} s slices, medians over slices; CPU ms per request by process",
              "",
