@@ -1,6 +1,6 @@
 """The trace id travels on to the services: the caller's traceparent is what the service records, here in its
 audit log. Without an exporter the gateway's channels carry no
-OpenTelemetry interceptor (services/gateway/downstream.py): it sends the traceparent itself."""
+OpenTelemetry interceptor (services/platform/clients.py): it sends the traceparent itself."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 
 from pmaas.audit.v1 import audit_service_pb2 as audit_api
 from pmaas.audit.v1 import audit_service_pb2_grpc
+from services.platform import telemetry
 from tests.gateway.test_routes import create_project
 
 
@@ -26,7 +27,7 @@ async def trace_of_create(projects_audit, auditor, org: str, project: dict) -> s
 
 async def test_the_callers_trace_id_is_the_one_the_service_records(gateway, gateway_app, as_role, org,
                                                                   projects_audit):
-    assert not gateway_app.state.downstream.instrumented  # the channels the test runs on are plain
+    assert not telemetry.exporting()  # the channels the test runs on are plain
     trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
     project = await create_project(gateway, as_role("pmo"), org, "traced",
                                    traceparent=f"00-{trace_id}-00f067aa0ba902b7-01")

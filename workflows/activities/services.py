@@ -18,8 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import grpc
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 from temporalio.exceptions import ApplicationError
 
 from pmaas.billing.v1 import billing_service_pb2_grpc
@@ -63,22 +61,12 @@ class ServiceCalls:
         if on_behalf_of:
             metadata.append((ON_BEHALF_OF, on_behalf_of))
         try:
-            return await method(request, metadata=tuple(metadata), timeout=self.timeout_s)
+            return await method(request, metadata=clients.outgoing(*metadata), timeout=self.timeout_s)
         except grpc.aio.AioRpcError as exc:
             raise application_error(exc) from None
 
 
-def error_reason(exc: grpc.aio.AioRpcError) -> str:
-    status = rpc_status.from_call(exc)
-    for detail in status.details if status else ():
-        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-            info = error_details_pb2.ErrorInfo()
-            detail.Unpack(info)
-            return info.reason
-    return exc.code().name
-
-
 def application_error(exc: grpc.aio.AioRpcError) -> ApplicationError:
     code = exc.code()
-    return ApplicationError(f"{code.name}: {exc.details()}", code.name, type=error_reason(exc),
-                            non_retryable=code in NON_RETRYABLE)
+    return ApplicationError(f"{code.name}: {exc.details()}", code.name,
+                            type=clients.dependency_reason(exc) or code.name, non_retryable=code in NON_RETRYABLE)

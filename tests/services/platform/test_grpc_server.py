@@ -9,7 +9,7 @@ import secrets
 import grpc
 import pytest
 
-from services.platform import auth, clients, mutations
+from services.platform import auth, clients, mutations, telemetry
 from services.platform.grpc_server import ServiceRegistration, start_server
 from tests.support import failure
 
@@ -17,6 +17,8 @@ _STREAM = "/pmaas.test.v1.TestService/Watch"
 _BOOM = "/pmaas.test.v1.TestService/Boom"
 _WHO = "/pmaas.test.v1.TestService/WhoAmI"
 _TRACE = "/pmaas.test.v1.TestService/TraceId"
+_RELAY = "/pmaas.test.v1.TestService/RelayTraceId"
+_SERVER: dict[str, str] = {}  # the test server's address, for the relay to call it as another service would
 
 
 def _add_test_service(server: grpc.aio.Server) -> None:
@@ -34,11 +36,18 @@ def _add_test_service(server: grpc.aio.Server) -> None:
     async def trace_id(request: bytes, context):
         return mutations.current_trace_id().encode()
 
+    async def relay_trace_id(request: bytes, context):
+        """This call's trace id, and the one TraceId records when asked as one service asks another."""
+        async with clients.channel(_SERVER["address"]) as onward:
+            seen = await clients.call(onward.unary_unary(_TRACE), b"", context, timeout_s=5)
+        return json.dumps({"here": mutations.current_trace_id(), "onward": seen.decode()}).encode()
+
     server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler("pmaas.test.v1.TestService", {
         "Watch": grpc.unary_stream_rpc_method_handler(watch),
         "Boom": grpc.unary_unary_rpc_method_handler(boom),
         "WhoAmI": grpc.unary_unary_rpc_method_handler(who_am_i),
         "TraceId": grpc.unary_unary_rpc_method_handler(trace_id),
+        "RelayTraceId": grpc.unary_unary_rpc_method_handler(relay_trace_id),
     })])
 
 
@@ -46,6 +55,7 @@ def _add_test_service(server: grpc.aio.Server) -> None:
 async def channel(authority):
     server, port, _ = await start_server([ServiceRegistration("pmaas.test.v1.TestService", _add_test_service)],
                                          authority, "127.0.0.1:0")
+    _SERVER["address"] = f"127.0.0.1:{port}"
     async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as chan:
         yield chan
     await server.stop(0)
@@ -122,3 +132,18 @@ async def test_each_call_runs_in_its_callers_trace_or_a_fresh_one(channel, autho
     assert len(set(fresh)) == 20 and caller_trace not in fresh
     malformed = ("traceparent", "00-not-a-trace-01")
     assert len(await trace_of(b"", metadata=(*token, malformed), timeout=5)) == 32
+
+
+async def test_a_call_to_another_service_goes_on_in_the_same_trace(channel, authority):
+    """Without span export the services' channels carry no OpenTelemetry interceptor (clients.channel):
+    clients.call sends the trace context itself, so the next service records the caller's trace id, or the fresh
+    one the first service started."""
+    assert not telemetry.exporting()
+    relay = channel.unary_unary(_RELAY)
+    token = (("authorization", f"Bearer {authority.issue('alice', {'acme': ['viewer']})}"),)
+    caller_trace = secrets.token_hex(16)
+    traceparent = ("traceparent", f"00-{caller_trace}-{secrets.token_hex(8)}-01")
+    assert json.loads(await relay(b"", metadata=(*token, traceparent), timeout=5)) == {
+        "here": caller_trace, "onward": caller_trace}
+    fresh = json.loads(await relay(b"", metadata=token, timeout=5))
+    assert fresh["onward"] == fresh["here"] != caller_trace
