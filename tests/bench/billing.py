@@ -55,6 +55,7 @@ from tests.bench.harness import Postgres, log
 ORG = "bench"
 PAGE_TARGET = 1.5
 INVOICE_TARGET = 5.0  # GenerateInvoice p50 <= 5x the SQL aggregate (issue 11)
+MARKING_TARGET = 2.0  # proposed in issue 11's notes: every billed row must be marked, which alone is 5-7x the aggregate
 PERSONS = 50
 T = TypeVar("T")
 
@@ -175,7 +176,8 @@ def report(entries: int, generate_ms, aggregate_ms, marking_ms, lines: int, firs
                      "marking UPDATE")
     verdict = "met" if gen / agg <= INVOICE_TARGET else "NOT met"
     lines_out.append(f"GenerateInvoice / SQL aggregate = {gen / agg:.1f} (target <= {INVOICE_TARGET:.0f}): {verdict}; "
-                     f"/ bare marking = {gen / mark:.1f} (reported)")
+                     f"/ bare marking = {gen / mark:.1f} (proposed target <= {MARKING_TARGET:.0f}, issue 11's notes: "
+                     f"{'met' if gen / mark <= MARKING_TARGET else 'NOT met'})")
     verdict = "met" if ratio <= PAGE_TARGET else "NOT met"
     lines_out.append(f"page 100 / page 1 = {ratio:.2f} (target <= {PAGE_TARGET}): {verdict}")
     return "\n".join(lines_out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -24,4 +25,6 @@ def test_every_path_is_measured_against_the_floor():
     assert float(rows["bare INSERT"][3]) == 0  # no server on the bare loop's path
     assert sum(float(cells[3]) for label, cells in rows.items() if label != "bare INSERT") > 0
     assert "floor 1/(1/empty RPC + 1/bare INSERT) = " in done.stdout
+    assert re.search(r"^ProjectsService / skeleton: \+ audit = \d+\.\d\d \(proposed target >= 0\.90.*: (met|NOT met)$",
+                     done.stdout, re.MULTILINE)
     assert "round 1/1" in done.stderr
