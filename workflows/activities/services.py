@@ -23,10 +23,9 @@ from temporalio.exceptions import ApplicationError
 from pmaas.billing.v1 import billing_service_pb2_grpc
 from pmaas.projects.v1 import projects_service_pb2_grpc
 from pmaas.risks.v1 import risks_service_pb2_grpc
-from services.platform import clients
+from services.platform import auth, clients
 from services.platform.settings import Settings
 
-ON_BEHALF_OF = "pmaas-on-behalf-of"
 NON_RETRYABLE = frozenset({grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.FAILED_PRECONDITION,
                            grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.NOT_FOUND,
                            grpc.StatusCode.ALREADY_EXISTS, grpc.StatusCode.UNAUTHENTICATED})
@@ -59,7 +58,7 @@ class ServiceCalls:
         """`await method(request)` as the worker for `on_behalf_of` (or as the token's own subject)."""
         metadata = [("authorization", f"Bearer {self.token}")]
         if on_behalf_of:
-            metadata.append((ON_BEHALF_OF, on_behalf_of))
+            metadata.append((auth.ON_BEHALF_OF, on_behalf_of))
         try:
             return await method(request, metadata=clients.outgoing(*metadata), timeout=self.timeout_s)
         except grpc.aio.AioRpcError as exc:
