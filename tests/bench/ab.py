@@ -27,7 +27,6 @@ from pathlib import Path
 from services.platform.auth import TokenAuthority
 from tests.bench import harness
 
-REPO = Path(__file__).resolve().parents[2]
 OPS = {"get": "GetProject", "create": "CreateProject", "empty": "empty RPC (health Check)"}
 SEEDED = 200  # projects GetProject reads
 
@@ -52,7 +51,7 @@ def export(base: str, into: Path) -> Path:
         return Path(base).resolve()
     archive = into / "base.tar"
     try:
-        subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", "-o", str(archive), base],
+        subprocess.run(["git", "-C", str(harness.REPO), "archive", "--format=tar", "-o", str(archive), base],
                        check=True, capture_output=True, text=True, timeout=120)
     except subprocess.CalledProcessError as exc:
         raise SystemExit(f"cannot export {base!r}: {exc.stderr.strip()}") from None
@@ -139,7 +138,7 @@ def report(args: argparse.Namespace, trees: dict[str, Path], cpu_ms: dict[str, l
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="pmaas-ab-") as tmp:
-        trees = {f"base ({args.base})": export(args.base, Path(tmp)), "this checkout": REPO}
+        trees = {f"base ({args.base})": export(args.base, Path(tmp)), "this checkout": harness.REPO}
         lines = asyncio.run(compare(args, trees))
     print("\n".join(lines))
 

@@ -52,6 +52,7 @@ from services.platform import components, db
 from services.platform.auth import TokenAuthority
 from services.platform.settings import Settings
 
+REPO = Path(__file__).resolve().parents[2]  # the checkout these benches belong to
 SCHEMA = "projects"  # the service's schema; the bare loop reads/writes beside it
 BARE_TABLE = "bench.bare_projects"
 READY_TIMEOUT_S = 60.0
@@ -141,7 +142,7 @@ class ServerProcess:
         # Its own session: Ctrl-C reaches the load generator only, which then stops the server after its last call.
         proc = await asyncio.create_subprocess_exec(
             *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env,
-            cwd=tree or Path(__file__).resolve().parents[2], start_new_session=True)
+            cwd=tree or REPO, start_new_session=True)
         try:
             line = await asyncio.wait_for(proc.stdout.readline(), READY_TIMEOUT_S)
             if not line:

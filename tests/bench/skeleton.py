@@ -32,7 +32,6 @@ import secrets
 import statistics
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import grpc
 
@@ -44,7 +43,6 @@ from services.platform.settings import Settings
 from services.projects import rules, store
 from tests.bench import harness
 
-REPO = Path(__file__).resolve().parents[2]
 STEPS = {  # skeleton step -> its label; each does what the one before does, and more
     "insert": "skeleton: INSERT",
     "claim": "skeleton: + claim",

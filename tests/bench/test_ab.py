@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.bench.ab import REPO
+from tests.bench.harness import REPO
 
 
 def run_ab(*args: str) -> subprocess.CompletedProcess:

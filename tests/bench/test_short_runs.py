@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.bench.skeleton import REPO
+from tests.bench.harness import REPO
 
 VERDICT = r"(met|NOT met)"
 # module -> (its short arguments, the lines its report must hold: one regex each, matched per line)

@@ -6,7 +6,8 @@ import re
 import subprocess
 import sys
 
-from tests.bench.skeleton import REPO, STEPS
+from tests.bench.harness import REPO
+from tests.bench.skeleton import STEPS
 
 
 def test_every_path_is_measured_against_the_floor():
